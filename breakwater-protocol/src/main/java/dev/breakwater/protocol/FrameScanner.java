@@ -14,7 +14,10 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <p>Messages of an inspected type are handed to {@link Handler#onMessage} whole (header included),
  * up to {@code maxInspectedLength} bytes; the handler decides whether they stay in the forwarded
- * stream. Only an inspected message split across reads is copied, into a small pending buffer.
+ * stream. Every byte before an inspected message has been handed to {@link Handler#onForward}
+ * before {@code onMessage} is called for it, so a handler can change where bytes go at any message
+ * it inspects. Only an inspected message split across reads is copied, into a small pending
+ * buffer.
  *
  * <p>Not thread-safe: one scanner per direction of one connection, used on its event loop.
  */
@@ -134,9 +137,10 @@ public final class FrameScanner {
       if (inspected[type & 0xff]) {
         if (total <= maxInspectedLength) {
           if (readable >= total) {
+            flush(in, runStart, at, handler);
+            runStart = at;
             boolean forward = handler.onMessage(type, in.slice(at, (int) total));
             if (!forward) {
-              flush(in, runStart, at, handler);
               runStart = at + (int) total;
             }
             in.readerIndex(at + (int) total);

@@ -68,9 +68,16 @@ public final class FrontendMessages {
     out.writeInt(4);
   }
 
-  /** Quotes a string as an SQL literal: E'' form is never needed with standard strings on. */
+  /**
+   * Quotes a string as an SQL literal that means the same whatever standard_conforming_strings is:
+   * the E'' form when it holds a backslash.
+   */
   public static String quoteLiteral(String value) {
-    return "'" + value.replace("'", "''") + "'";
+    String quoted = value.replace("'", "''");
+    if (quoted.indexOf('\\') >= 0) {
+      return "E'" + quoted.replace("\\", "\\\\") + "'";
+    }
+    return "'" + quoted + "'";
   }
 
   /** Quotes an SQL identifier. */

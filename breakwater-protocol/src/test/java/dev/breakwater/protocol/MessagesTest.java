@@ -84,6 +84,7 @@ class MessagesTest {
   @Test
   void quotingDoublesTheQuote() {
     assertThat(FrontendMessages.quoteLiteral("it's")).isEqualTo("'it''s'");
+    assertThat(FrontendMessages.quoteLiteral("a\\b")).isEqualTo("E'a\\\\b'");
     assertThat(FrontendMessages.quoteIdentifier("a\"b")).isEqualTo("\"a\"\"b\"");
   }
 }
