@@ -4,7 +4,6 @@ import dev.breakwater.server.config.DatabaseEntry;
 import dev.breakwater.server.config.General;
 import dev.breakwater.server.config.PoolMode;
 import dev.breakwater.server.config.Settings;
-import dev.breakwater.server.config.UserEntry;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -50,76 +49,41 @@ public record PoolSettings(
    */
   public static PoolSettings resolve(Settings settings, DatabaseEntry db, String clientUser) {
     General g = settings.general();
-    boolean forced = db.user() != null && !db.user().isEmpty();
-    String serverUser = forced ? db.user() : clientUser;
-    UserEntry user = settings.users().get(clientUser);
-
-    PoolMode mode = g.poolMode();
-    if (db.poolMode() != null) {
-      mode = db.poolMode();
-    }
-    if (user != null && user.poolMode() != null) {
-      mode = user.poolMode();
-    }
-    int size = g.defaultPoolSize();
-    if (db.poolSize() != null) {
-      size = db.poolSize();
-    }
-    if (user != null && user.poolSize() != null) {
-      size = user.poolSize();
-    }
-    int reserve = g.reservePoolSize();
-    if (db.reservePoolSize() != null) {
-      reserve = db.reservePoolSize();
-    }
-    if (user != null && user.reservePoolSize() != null) {
-      reserve = user.reservePoolSize();
-    }
-    int minSize = db.minPoolSize() != null ? db.minPoolSize() : g.minPoolSize();
-    int maxDb = db.maxDbConnections() != null ? db.maxDbConnections() : g.maxDbConnections();
-    int maxUser =
-        user != null && user.maxUserConnections() != null
-            ? user.maxUserConnections()
-            : g.maxUserConnections();
-
+    dev.breakwater.server.config.PoolSettings p = settings.poolSettings(db, clientUser);
     Map<String, String> startup = new LinkedHashMap<>();
-    if (db.clientEncoding() != null) {
-      startup.put("client_encoding", db.clientEncoding());
-    }
-    if (db.datestyle() != null) {
-      startup.put("DateStyle", db.datestyle());
-    }
-    if (db.timezone() != null) {
-      startup.put("TimeZone", db.timezone());
-    }
-    if (db.applicationName() != null) {
-      startup.put("application_name", db.applicationName());
-    }
-    String host = db.host() == null || db.host().isEmpty() ? "127.0.0.1" : db.host();
-    String dbname = db.dbname() == null || db.dbname().isEmpty() ? db.name() : db.dbname();
+    putIfSet(startup, "client_encoding", db.clientEncoding());
+    putIfSet(startup, "DateStyle", db.datestyle());
+    putIfSet(startup, "TimeZone", db.timezone());
+    putIfSet(startup, "application_name", db.applicationName());
     return new PoolSettings(
         db.name(),
-        host,
+        db.host() == null || db.host().isEmpty() ? DatabaseEntry.DEFAULT_HOST : db.host(),
         db.port(),
-        dbname,
-        serverUser,
+        db.targetDbname(),
+        p.user(),
         db.password(),
-        forced,
-        mode,
-        size,
-        minSize,
-        reserve,
+        db.forcesUser(),
+        p.poolMode(),
+        p.poolSize() > 0 ? p.poolSize() : Integer.MAX_VALUE,
+        p.minPoolSize(),
+        p.reservePoolSize(),
         g.reservePoolTimeout(),
-        maxDb,
-        maxUser,
+        p.maxDbConnections(),
+        p.maxUserConnections(),
         g.serverResetQuery(),
         g.serverResetQueryAlways(),
         g.queryWaitTimeout(),
         g.serverConnectTimeout(),
         g.serverLoginRetry(),
         g.serverIdleTimeout(),
-        g.serverLifetime(),
+        p.serverLifetime(),
         db.connectQuery(),
         startup);
+  }
+
+  private static void putIfSet(Map<String, String> m, String key, String value) {
+    if (value != null) {
+      m.put(key, value);
+    }
   }
 }
