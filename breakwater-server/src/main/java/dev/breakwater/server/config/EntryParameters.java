@@ -214,8 +214,8 @@ final class EntryParameters {
     Map<String, Param<B>> byName = new LinkedHashMap<>();
     for (ParamSpec<B> s : specs) {
       ParameterDefinition def =
-          new ParameterDefinition(section, s.name, s.type, s.defaultText, s.description,
-              s.actedOn);
+          new ParameterDefinition(section, s.name, s.type, s.defaultText, s.allowed,
+              s.description, s.actedOn);
       byName.put(s.name, new Param<>(def, s.allowed, s.setter));
     }
     return Collections.unmodifiableMap(byName);
