@@ -124,7 +124,8 @@ final class EntryParameters {
               count("reserve_pool", "reserve_pool_size", true,
                   "Older name of reserve_pool_size.", (b, v) -> b.reservePoolSize = v),
               count("max_db_connections", "max_db_connections", true,
-                  "Server connections allowed to this database over all pools.",
+                  "Server connections allowed to this database over all pools; 0 means the global"
+                      + " limit.",
                   (b, v) -> b.maxDbConnections = v),
               count("max_db_client_connections", "max_db_client_connections", false,
                   "Client connections allowed to this database.",

@@ -117,7 +117,8 @@ final class IniReader {
       i = 1;
       while (true) {
         if (i >= line.length()) {
-          throw ConfigException.at(file, lineNo, "syntax error: quoted name has no closing " + first);
+          throw ConfigException.at(
+              file, lineNo, "syntax error: quoted name has no closing " + first);
         }
         char c = line.charAt(i);
         if (c == first) {

@@ -101,7 +101,8 @@ class ConfigLoaderTest {
 
   @Test
   void unknownSectionIsAWarningAndItsLinesAreSkipped() throws Exception {
-    Settings s = load("[pgbouncer]\n[extras]\nwhatever = 1\nlisten_port = 1\n[pgbouncer]\nauth_file = u\n");
+    Settings s =
+        load("[pgbouncer]\n[extras]\nwhatever = 1\nlisten_port = 1\n[pgbouncer]\nauth_file = u\n");
     assertThat(s.warnings()).extracting(ConfigWarning::toString)
         .containsExactly(
             "pgbouncer.ini:2: unknown section [extras] ignored, with its settings"

@@ -23,7 +23,8 @@ class ConfigurationDocTest {
     String text = Files.readString(doc, StandardCharsets.UTF_8);
     String expected = text;
     expected = replaceBlock(expected, "pgbouncer", settingsTable());
-    expected = replaceBlock(expected, "databases", parameterTable(ConfigLoader.databaseParameters()));
+    expected =
+        replaceBlock(expected, "databases", parameterTable(ConfigLoader.databaseParameters()));
     expected = replaceBlock(expected, "users", parameterTable(ConfigLoader.userParameters()));
     expected = replaceBlock(expected, "peers", parameterTable(ConfigLoader.peerParameters()));
     if (Boolean.getBoolean("breakwater.updateDocs") && !expected.equals(text)) {

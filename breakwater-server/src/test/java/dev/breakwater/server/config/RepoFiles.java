@@ -16,7 +16,8 @@ final class RepoFiles {
       }
       dir = dir.getParent();
     }
-    throw new IllegalStateException("repository root not found from " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "repository root not found from " + Path.of("").toAbsolutePath());
   }
 
   static Path resolve(String relative) {
