@@ -32,7 +32,7 @@ public final class AuthFile {
   /** Parses auth file text; messages name {@code file}. */
   public static Map<String, String> parse(String text, Path file) throws ConfigException {
     Map<String, String> users = new LinkedHashMap<>();
-    String[] lines = text.split("\n", -1);
+    String[] lines = IniReader.withoutBom(text).split("\n", -1);
     for (int n = 0; n < lines.length; n++) {
       String line = lines[n].strip();
       if (line.isEmpty() || line.startsWith(";") || line.startsWith("#")) {

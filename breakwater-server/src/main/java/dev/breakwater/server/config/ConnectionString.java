@@ -33,7 +33,9 @@ final class ConnectionString {
     int i = skipSpace(text, 0);
     while (i < text.length()) {
       int keyStart = i;
-      while (i < text.length() && text.charAt(i) != '=' && !Character.isWhitespace(text.charAt(i))) {
+      while (i < text.length()
+          && text.charAt(i) != '='
+          && !Character.isWhitespace(text.charAt(i))) {
         i++;
       }
       String key = text.substring(keyStart, i);

@@ -70,7 +70,7 @@ public record DatabaseEntry(
     return dbname != null ? dbname : name;
   }
 
-  /** The hosts to connect to, in order: the comma-separated {@code host}, or {@link #DEFAULT_HOST}. */
+  /** The hosts to connect to: the comma-separated {@code host}, else {@link #DEFAULT_HOST}. */
   public List<String> hosts() {
     if (host == null) {
       return List.of(DEFAULT_HOST);

@@ -124,7 +124,8 @@ final class EntryParameters {
               count("reserve_pool", "reserve_pool_size", true,
                   "Older name of reserve_pool_size.", (b, v) -> b.reservePoolSize = v),
               count("max_db_connections", "max_db_connections", true,
-                  "Server connections allowed to this database over all pools.",
+                  "Server connections allowed to this database over all pools; 0 means the global"
+                      + " limit.",
                   (b, v) -> b.maxDbConnections = v),
               count("max_db_client_connections", "max_db_client_connections", false,
                   "Client connections allowed to this database.",
@@ -214,8 +215,8 @@ final class EntryParameters {
     Map<String, Param<B>> byName = new LinkedHashMap<>();
     for (ParamSpec<B> s : specs) {
       ParameterDefinition def =
-          new ParameterDefinition(section, s.name, s.type, s.defaultText, s.description,
-              s.actedOn);
+          new ParameterDefinition(section, s.name, s.type, s.defaultText, s.allowed,
+              s.description, s.actedOn);
       byName.put(s.name, new Param<>(def, s.allowed, s.setter));
     }
     return Collections.unmodifiableMap(byName);

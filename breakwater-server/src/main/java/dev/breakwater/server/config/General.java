@@ -183,7 +183,8 @@ public record General(
    * @throws IllegalArgumentException if there is no such setting
    */
   public String valueOf(String settingName) {
-    SettingDefinition def = SettingTable.BY_NAME.get(settingName.toLowerCase(java.util.Locale.ROOT));
+    SettingDefinition def =
+        SettingTable.BY_NAME.get(settingName.toLowerCase(java.util.Locale.ROOT));
     if (def == null) {
       throw new IllegalArgumentException("unknown setting \"" + settingName + "\"");
     }

@@ -78,7 +78,7 @@ final class IniReader {
   private void readFile(Path file, String text) throws ConfigException {
     stack.push(identity(file));
     shownStack.add(file);
-    String[] lines = text.split("\n", -1);
+    String[] lines = withoutBom(text).split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       readLine(file, i + 1, lines[i]);
     }
@@ -117,7 +117,8 @@ final class IniReader {
       i = 1;
       while (true) {
         if (i >= line.length()) {
-          throw ConfigException.at(file, lineNo, "syntax error: quoted name has no closing " + first);
+          throw ConfigException.at(
+              file, lineNo, "syntax error: quoted name has no closing " + first);
         }
         char c = line.charAt(i);
         if (c == first) {
@@ -159,6 +160,11 @@ final class IniReader {
       throw ConfigException.at(file, lineNo, "syntax error: missing name before \"=\"");
     }
     handler.entry(file, lineNo, key, line.substring(i + 1).strip());
+  }
+
+  /** Editors on some systems start UTF-8 files with a byte order mark; it is not content. */
+  static String withoutBom(String text) {
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
   }
 
   private static boolean isKeyChar(char c) {

@@ -8,6 +8,7 @@ package dev.breakwater.server.config;
  * @param section "databases", "users" or "peers"
  * @param type how the value is read ("string", "integer", "seconds", ...)
  * @param defaultText what applies when the key is left out, in words
+ * @param allowed what values are accepted, in words
  * @param actedOn whether Breakwater acts on it yet; if not it is parsed and validated only
  */
 public record ParameterDefinition(
@@ -15,5 +16,6 @@ public record ParameterDefinition(
     String name,
     String type,
     String defaultText,
+    String allowed,
     String description,
     boolean actedOn) {}

@@ -81,6 +81,12 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void byteOrderMarkIsIgnored() throws Exception {
+    assertThat(load("\uFEFF[pgbouncer]\nlisten_port = 1\n").general().listenPort()).isEqualTo(1);
+    assertThat(AuthFile.parse("\uFEFF\"a\" \"b\"\n", INI)).containsEntry("a", "b");
+  }
+
+  @Test
   void laterValueWins() throws Exception {
     Settings s = load("[pgbouncer]\nmax_client_conn = 10\nmax_client_conn = 20\n");
     assertThat(s.general().maxClientConn()).isEqualTo(20);
@@ -101,7 +107,8 @@ class ConfigLoaderTest {
 
   @Test
   void unknownSectionIsAWarningAndItsLinesAreSkipped() throws Exception {
-    Settings s = load("[pgbouncer]\n[extras]\nwhatever = 1\nlisten_port = 1\n[pgbouncer]\nauth_file = u\n");
+    Settings s =
+        load("[pgbouncer]\n[extras]\nwhatever = 1\nlisten_port = 1\n[pgbouncer]\nauth_file = u\n");
     assertThat(s.warnings()).extracting(ConfigWarning::toString)
         .containsExactly(
             "pgbouncer.ini:2: unknown section [extras] ignored, with its settings"
