@@ -323,6 +323,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return;
     }
     if (expected > 0 || internal == Internal.SYNC) {
+      // Stop the abandoned query rather than leave it running on a closed connection.
+      cancel();
       close(CloseReason.CLIENT_GONE_MID_QUERY);
       return;
     }
