@@ -65,6 +65,7 @@ public final class Breakwater implements AutoCloseable {
     ScramCache scramCache = new ScramCache();
     Map<String, Secret> current = Map.copyOf(secrets);
     this.backend = new Backend(transport, workers, resolver, current::get, scramCache);
+    backend.maxPreparedStatements(settings.general().maxPreparedStatements());
     this.pools = new Pools(backend);
     this.frontend = new Frontend(settings, current, pools, scramCache);
     this.janitor = new Janitor(workers.next(), pools);
@@ -146,6 +147,10 @@ public final class Breakwater implements AutoCloseable {
 
   public Frontend frontend() {
     return frontend;
+  }
+
+  public Backend backend() {
+    return backend;
   }
 
   public Transport transport() {

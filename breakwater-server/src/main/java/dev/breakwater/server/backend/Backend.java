@@ -37,6 +37,8 @@ public final class Backend implements Pool.ServerLauncher {
   private final AddressResolverGroup<InetSocketAddress> resolver;
   private volatile Function<String, Secret> secrets;
   private final ScramCache scramCache;
+  private final PreparedStatements preparedStatements = new PreparedStatements();
+  private volatile int maxPreparedStatements;
 
   public Backend(
       Transport transport,
@@ -68,6 +70,19 @@ public final class Backend implements Pool.ServerLauncher {
 
   ScramCache scramCache() {
     return scramCache;
+  }
+
+  public PreparedStatements preparedStatements() {
+    return preparedStatements;
+  }
+
+  /** max_prepared_statements: how many statements each server keeps; 0 turns mapping off. */
+  public int maxPreparedStatements() {
+    return maxPreparedStatements;
+  }
+
+  public void maxPreparedStatements(int max) {
+    this.maxPreparedStatements = max;
   }
 
   ChannelFuture connect(EventLoop loop, String host, int port, ChannelHandler handler) {

@@ -47,6 +47,22 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_INSPECTED = 1 << 20;
+  /**
+   * Client messages longer than this are forwarded unread: a Bind this long to a named statement
+   * is not rewritten (and fails on the server).
+   */
+  private static final int MAX_CLIENT_INSPECTED = 64 << 20;
+  private static final byte[] SPLIT_TYPES = {
+    MessageType.PARSE_COMPLETE,
+    MessageType.BIND_COMPLETE,
+    MessageType.CLOSE_COMPLETE,
+    MessageType.COMMAND_COMPLETE,
+    MessageType.EMPTY_QUERY_RESPONSE,
+    MessageType.PORTAL_SUSPENDED,
+    MessageType.NO_DATA,
+    MessageType.ROW_DESCRIPTION,
+    MessageType.PARAMETER_DESCRIPTION
+  };
 
   /** What Breakwater's own queries on this server are for. */
   private enum Internal {
@@ -99,6 +115,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** The client the current read's forwarded bytes go to. */
   private ClientConnection readTarget;
+
+  // Client to server: statement names rewritten, requests queued to match their replies.
+  private final ClientSide clientSide = new ClientSide();
+  private FrameScanner fromClient;
+  private Outbox toServer;
+  private final RequestQueue queue = new RequestQueue();
+  private final ServerStatements statements = new ServerStatements();
+  /** Whether protocol-level prepared statements are mapped (transaction and statement modes). */
+  private boolean mapStatements;
+  /** Whether replies are read one by one, to hide some and insert others at their place. */
+  private boolean splitting;
+  /** Batches of client bytes queued to this loop and not yet written: guarded by the client. */
+  private int inFlight;
   private AfterRead afterRead = AfterRead.NOTHING;
 
   ServerConnection(Backend backend, Pool pool, EventLoop loop) {
@@ -216,6 +245,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
             MessageType.NOTICE_RESPONSE,
             MessageType.NEGOTIATE_PROTOCOL_VERSION);
     outbox = new Outbox(ctx.alloc());
+    toServer = new Outbox(ctx.alloc());
+    fromClient =
+        new FrameScanner(
+            ctx.alloc(),
+            MAX_CLIENT_INSPECTED,
+            MessageType.PARSE,
+            MessageType.BIND,
+            MessageType.DESCRIBE,
+            MessageType.CLOSE,
+            MessageType.QUERY);
     ByteBuf out = ctx.alloc().buffer();
     FrontendMessages.startupMessage(out, login.startupParameters());
     ctx.writeAndFlush(out);
@@ -285,6 +324,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
             ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
         client = c;
         c.link(this);
+        PoolSettings cfg = pool.settings();
+        mapStatements = cfg.mode() != PoolMode.SESSION && backend.maxPreparedStatements() > 0;
         outstanding = c.takePendingReplies();
         ByteBuf pending = c.takePending();
         if (sync != null) {
@@ -295,7 +336,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           channel.write(q);
         }
         if (pending != null) {
-          channel.write(pending);
+          writeFromClient(c, pending);
         }
         channel.flush();
       }
@@ -306,6 +347,366 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     channel.config().setAutoRead(true);
     c.onLinked(this);
+  }
+
+  /**
+   * Bytes from the linked client: call holding the client's monitor. They are written on this
+   * server's loop, in order; until then the server is not released (see {@link #onReadyForQuery}).
+   */
+  public void forwardFromClient(ClientConnection c, ByteBuf batch) {
+    if (loop.inEventLoop()) {
+      writeFromClient(c, batch);
+      channel.flush();
+      afterClientWrite(c);
+      return;
+    }
+    inFlight++;
+    loop.execute(
+        () -> {
+          synchronized (c) {
+            inFlight--;
+          }
+          if (client != c || state == ServerState.CLOSED) {
+            // The client closed meanwhile and this server was cleaned up: nothing to deliver.
+            batch.release();
+            return;
+          }
+          writeFromClient(c, batch);
+          channel.flush();
+          afterClientWrite(c);
+        });
+  }
+
+  /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
+  private void writeFromClient(ClientConnection c, ByteBuf batch) {
+    clientSide.client = c;
+    try {
+      fromClient.scan(batch, clientSide);
+    } catch (ProtocolException e) {
+      log.warn("S-{}: bad message from {}: {}", id, c, e.getMessage());
+      toServer.clear();
+      c.serverLost(this, CloseReason.CLIENT_PROTOCOL_VIOLATION,
+          ErrorFields.of("FATAL", e.sqlState(), e.getMessage()));
+      return;
+    } finally {
+      batch.release();
+    }
+    ByteBuf out = toServer.take();
+    if (out != null) {
+      channel.write(out, channel.voidPromise());
+    }
+    updateSplitting();
+  }
+
+  private void afterClientWrite(ClientConnection c) {
+    if (queue.hasSpecial() && isFake(queue.headAction())) {
+      Outbox fakes = new Outbox(channel.alloc());
+      emitFakes(fakes);
+      ByteBuf out = fakes.take();
+      if (out != null) {
+        c.channel().writeAndFlush(out, c.channel().voidPromise());
+      }
+    }
+    if (!channel.isWritable()) {
+      c.pauseReading();
+    }
+  }
+
+  /** The client-to-server direction: maps statement names and records each request. */
+  private final class ClientSide implements FrameScanner.Handler {
+    ClientConnection client;
+
+    @Override
+    public boolean onMessage(byte type, ByteBuf message) {
+      if (type == MessageType.QUERY || type == MessageType.PARSE) {
+        watchDeallocate(message);
+      }
+      if (!mapStatements) {
+        return true;
+      }
+      switch (type) {
+        case MessageType.PARSE:
+          return onParse(client, message);
+        case MessageType.BIND:
+          return onBind(client, message);
+        case MessageType.DESCRIBE:
+          return onDescribe(client, message);
+        case MessageType.CLOSE:
+          return onClose(client, message);
+        case MessageType.QUERY:
+          queue.push(type, RequestQueue.FORWARD, null);
+          return true;
+        default:
+          queue.push(type, RequestQueue.FORWARD, null);
+          return true;
+      }
+    }
+
+    @Override
+    public void onForwardedHeader(byte type, int length) {
+      if (mapStatements && isRequest(type)) {
+        queue.push(type, RequestQueue.FORWARD, null);
+      }
+    }
+
+    @Override
+    public boolean onOversized(byte type, int length) {
+      return true;
+    }
+
+    @Override
+    public void onForward(ByteBuf bytes) {
+      toServer.add(bytes);
+    }
+  }
+
+  private static boolean isRequest(byte type) {
+    switch (type) {
+      case MessageType.PARSE:
+      case MessageType.BIND:
+      case MessageType.DESCRIBE:
+      case MessageType.EXECUTE:
+      case MessageType.CLOSE:
+      case MessageType.SYNC:
+      case MessageType.QUERY:
+      case MessageType.FUNCTION_CALL:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private boolean onParse(ClientConnection c, ByteBuf message) {
+    ByteBuf body = Codec.body(message);
+    String name = Codec.readCString(body);
+    if (name.isEmpty()) {
+      queue.push(MessageType.PARSE, RequestQueue.FORWARD, null);
+      return true;
+    }
+    PreparedStatements registry = backend.preparedStatements();
+    PreparedStatements.Statement stmt = registry.intern(body);
+    registry.clientParses.increment();
+    c.statements().put(name, stmt);
+    if (statements.touch(stmt)) {
+      queue.push(MessageType.PARSE, RequestQueue.FAKE_PARSE_COMPLETE, null);
+    } else {
+      prepare(stmt, RequestQueue.FORWARD);
+    }
+    return false;
+  }
+
+  private boolean onBind(ClientConnection c, ByteBuf message) {
+    ByteBuf body = Codec.body(message);
+    String portal = Codec.readCString(body);
+    String name = Codec.readCString(body);
+    PreparedStatements.Statement stmt = name.isEmpty() ? null : c.statements().get(name);
+    if (stmt == null) {
+      queue.push(MessageType.BIND, RequestQueue.FORWARD, null);
+      return true;
+    }
+    ensurePrepared(stmt);
+    backend.preparedStatements().binds.increment();
+    ByteBuf head = channel.alloc().buffer(32 + portal.length());
+    int at = Codec.beginMessage(head, MessageType.BIND);
+    Codec.writeCString(head, portal);
+    Codec.writeCString(head, stmt.serverName());
+    int rest = body.readableBytes();
+    head.setInt(at, head.writerIndex() - at + rest);
+    toServer.add(head);
+    toServer.add(body.retainedSlice());
+    queue.push(MessageType.BIND, RequestQueue.FORWARD, null);
+    return false;
+  }
+
+  private boolean onDescribe(ClientConnection c, ByteBuf message) {
+    ByteBuf body = Codec.body(message);
+    byte kind = body.readByte();
+    String name = Codec.readCString(body);
+    PreparedStatements.Statement stmt =
+        kind == 'S' && !name.isEmpty() ? c.statements().get(name) : null;
+    if (stmt == null) {
+      queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
+      return true;
+    }
+    ensurePrepared(stmt);
+    ByteBuf out = channel.alloc().buffer(16 + stmt.serverName().length());
+    int at = Codec.beginMessage(out, MessageType.DESCRIBE);
+    out.writeByte('S');
+    Codec.writeCString(out, stmt.serverName());
+    Codec.endMessage(out, at);
+    toServer.add(out);
+    queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
+    return false;
+  }
+
+  private boolean onClose(ClientConnection c, ByteBuf message) {
+    ByteBuf body = Codec.body(message);
+    byte kind = body.readByte();
+    String name = Codec.readCString(body);
+    if (kind == 'S' && !name.isEmpty()) {
+      // Answered here: the statement stays prepared on servers for other clients.
+      c.statements().remove(name);
+      queue.push(MessageType.CLOSE, RequestQueue.FAKE_CLOSE_COMPLETE, null);
+      return false;
+    }
+    queue.push(MessageType.CLOSE, RequestQueue.FORWARD, null);
+    return true;
+  }
+
+  /** Before a Bind or Describe: prepares the statement here if this server lacks it. */
+  private void ensurePrepared(PreparedStatements.Statement stmt) {
+    if (!statements.touch(stmt)) {
+      prepare(stmt, RequestQueue.HIDE);
+    }
+  }
+
+  private void prepare(PreparedStatements.Statement stmt, byte action) {
+    PreparedStatements registry = backend.preparedStatements();
+    PreparedStatements.Statement evicted = statements.add(stmt, backend.maxPreparedStatements());
+    if (evicted != null) {
+      ByteBuf close = channel.alloc().buffer(16 + evicted.serverName().length());
+      int at = Codec.beginMessage(close, MessageType.CLOSE);
+      close.writeByte('S');
+      Codec.writeCString(close, evicted.serverName());
+      Codec.endMessage(close, at);
+      toServer.add(close);
+      queue.push(MessageType.CLOSE, RequestQueue.HIDE, null);
+      registry.evictions.increment();
+    }
+    byte[] rest = stmt.parseBody();
+    ByteBuf parse = channel.alloc().buffer(16 + stmt.serverName().length() + rest.length);
+    int at = Codec.beginMessage(parse, MessageType.PARSE);
+    Codec.writeCString(parse, stmt.serverName());
+    parse.writeBytes(rest);
+    Codec.endMessage(parse, at);
+    toServer.add(parse);
+    queue.push(MessageType.PARSE, action, stmt);
+    registry.serverParses.increment();
+  }
+
+  /**
+   * DISCARD ALL and DEALLOCATE ALL drop a session's prepared statements: when a client's query
+   * text (simple Query or Parse) mentions either, CommandComplete tags are read to learn when the
+   * server has done it.
+   */
+  private void watchDeallocate(ByteBuf message) {
+    if (watchTags) {
+      return;
+    }
+    ByteBuf body = Codec.body(message);
+    if (containsWord(body, DISCARD) || containsWord(body, DEALLOCATE)) {
+      watchTags = true;
+      updateSplitting();
+    }
+  }
+
+  private static final byte[] DISCARD = "discard".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] DEALLOCATE =
+      "deallocate".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** Whether {@code buf} holds {@code lowerWord}, ignoring ASCII case; no allocation. */
+  static boolean containsWord(ByteBuf buf, byte[] lowerWord) {
+    int end = buf.writerIndex() - lowerWord.length;
+    outer:
+    for (int i = buf.readerIndex(); i <= end; i++) {
+      for (int k = 0; k < lowerWord.length; k++) {
+        if ((buf.getByte(i + k) | 0x20) != lowerWord[k]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private boolean watchTags;
+
+  private void updateSplitting() {
+    boolean want = queue.hasSpecial() || watchTags;
+    if (want != splitting) {
+      splitting = want;
+      for (byte t : SPLIT_TYPES) {
+        scanner.inspect(t, want);
+      }
+    }
+  }
+
+  private static boolean isFake(byte action) {
+    return action == RequestQueue.FAKE_PARSE_COMPLETE || action == RequestQueue.FAKE_CLOSE_COMPLETE;
+  }
+
+  /** Emits the replies Breakwater owes for requests it answered itself, now at the head. */
+  private void emitFakes(Outbox to) {
+    while (!queue.isEmpty() && isFake(queue.headAction())) {
+      ByteBuf b = channel.alloc().buffer(5);
+      b.writeByte(
+          queue.headAction() == RequestQueue.FAKE_PARSE_COMPLETE
+              ? MessageType.PARSE_COMPLETE
+              : MessageType.CLOSE_COMPLETE);
+      b.writeInt(4);
+      to.add(b);
+      queue.pop();
+    }
+  }
+
+  /**
+   * Matches a reply to the request at the head of the queue, and pops the request when this is
+   * its last reply. Returns what to do with the reply.
+   */
+  private byte advance(byte type) {
+    if (queue.isEmpty()) {
+      return RequestQueue.FORWARD;
+    }
+    byte head = queue.headType();
+    byte action = RequestQueue.FORWARD;
+    switch (type) {
+      case MessageType.ERROR_RESPONSE:
+        if (head != MessageType.QUERY && head != MessageType.FUNCTION_CALL && head != MessageType.SYNC) {
+          // Extended protocol: the request failed and the server skips all until Sync.
+          do {
+            forgetFailedParse();
+            queue.pop();
+          } while (!queue.isEmpty() && queue.headType() != MessageType.SYNC);
+        }
+        return RequestQueue.FORWARD;
+      case MessageType.READY_FOR_QUERY:
+        if (head == MessageType.SYNC || head == MessageType.QUERY || head == MessageType.FUNCTION_CALL) {
+          queue.pop();
+        }
+        return RequestQueue.FORWARD;
+      case MessageType.PARSE_COMPLETE:
+        return popIf(head, MessageType.PARSE);
+      case MessageType.BIND_COMPLETE:
+        return popIf(head, MessageType.BIND);
+      case MessageType.CLOSE_COMPLETE:
+        return popIf(head, MessageType.CLOSE);
+      case MessageType.ROW_DESCRIPTION:
+      case MessageType.NO_DATA:
+        return popIf(head, MessageType.DESCRIBE);
+      case MessageType.COMMAND_COMPLETE:
+      case MessageType.EMPTY_QUERY_RESPONSE:
+      case MessageType.PORTAL_SUSPENDED:
+        return popIf(head, MessageType.EXECUTE);
+      default:
+        return action;
+    }
+  }
+
+  private byte popIf(byte head, byte request) {
+    if (head != request) {
+      return RequestQueue.FORWARD;
+    }
+    byte action = queue.headAction();
+    queue.pop();
+    return action == RequestQueue.HIDE ? RequestQueue.HIDE : RequestQueue.FORWARD;
+  }
+
+  /** A Parse that failed, or was skipped after an error, left nothing on the server. */
+  private void forgetFailedParse() {
+    if (queue.headType() == MessageType.PARSE
+        && queue.headRef() instanceof PreparedStatements.Statement stmt) {
+      statements.remove(stmt);
+    }
   }
 
   /** The client closed. Called on this server's loop. */
@@ -344,6 +745,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       queries.add(cfg.resetQuery());
     }
     channel.config().setAutoRead(true);
+    queue.clear();
+    updateSplitting();
     if (queries.isEmpty()) {
       pool.release(this);
     } else {
@@ -383,8 +786,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           log.warn("S-{}: reset failed on {}: {}", id, where(), error);
           close(CloseReason.RESET_FAILED);
         } else {
-          if (kind == Internal.RESET && pool.settings().resetQuery() != null) {
+          if (pool.settings().resetQuery() != null) {
             extras.clear();
+            statements.clear();
           }
           pool.release(this);
         }
@@ -431,6 +835,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     afterRead = AfterRead.NOTHING;
     if (next != AfterRead.NOTHING && state != ServerState.CLOSED) {
       channel.config().setAutoRead(true);
+      queue.clear();
+      updateSplitting();
       if (next == AfterRead.ROLLBACK || pool.settings().resetQueryAlways()) {
         cleanUpAndRelease(false);
       } else {
@@ -459,6 +865,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   @Override
+  public void onForwardedHeader(byte type, int length) {
+    if (mapStatements && internal == Internal.NONE && !queue.isEmpty()) {
+      advance(type);
+    }
+  }
+
+  @Override
   public void onForward(ByteBuf bytes) {
     if (state == ServerState.LOGIN || internal != Internal.NONE || readTarget == null) {
       bytes.release();
@@ -473,6 +886,82 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       onLoginMessage(type, message);
       return false;
     }
+    if (internal != Internal.NONE) {
+      return onInternalMessage(type, message);
+    }
+    boolean forward;
+    if (mapStatements && splitting) {
+      emitFakes(outbox);
+    }
+    byte action = mapStatements ? advance(type) : RequestQueue.FORWARD;
+    switch (type) {
+      case MessageType.READY_FOR_QUERY:
+        if (mapStatements && splitting) {
+          // Replies queued up to here go first: the release decision below may end this read.
+          outbox.add(message.retainedSlice());
+          onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+          updateSplitting();
+          return false;
+        }
+        forward = onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+        break;
+      case MessageType.PARAMETER_STATUS:
+        forward = onParameterStatus(message);
+        break;
+      case MessageType.ERROR_RESPONSE:
+        forward = onError(ErrorFields.decode(message));
+        break;
+      case MessageType.COMMAND_COMPLETE:
+        if (watchTags) {
+          onCommandTag(message);
+        }
+        forward = action != RequestQueue.HIDE;
+        break;
+      case MessageType.NOTICE_RESPONSE:
+        forward = true;
+        break;
+      default:
+        if (isSplitType(type)) {
+          forward = action != RequestQueue.HIDE;
+          break;
+        }
+        throw new ProtocolException(
+            "unexpected message " + MessageType.describe(type) + " outside of login");
+    }
+    if (mapStatements && splitting) {
+      if (forward) {
+        outbox.add(message.retainedSlice());
+      }
+      emitFakes(outbox);
+      updateSplitting();
+      return false;
+    }
+    return forward;
+  }
+
+  private static boolean isSplitType(byte type) {
+    for (byte t : SPLIT_TYPES) {
+      if (t == type) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** DISCARD ALL and DEALLOCATE ALL done: the server has no prepared statements left. */
+  private void onCommandTag(ByteBuf message) {
+    String tag = Codec.readCString(Codec.body(message));
+    if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
+      statements.clear();
+      ClientConnection c = client;
+      if (c != null) {
+        c.statements().clear();
+      }
+      watchTags = false;
+    }
+  }
+
+  private boolean onInternalMessage(byte type, ByteBuf message) {
     switch (type) {
       case MessageType.READY_FOR_QUERY:
         return onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
@@ -480,11 +969,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         return onParameterStatus(message);
       case MessageType.ERROR_RESPONSE:
         return onError(ErrorFields.decode(message));
-      case MessageType.NOTICE_RESPONSE:
-        return internal == Internal.NONE;
       default:
-        throw new ProtocolException(
-            "unexpected message " + MessageType.describe(type) + " outside of login");
+        return false;
     }
   }
 
@@ -507,7 +993,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     synchronized (c) {
       outstanding--;
       stillExpected = outstanding;
-      if (refuse || (outstanding <= 0 && status == TransactionStatus.IDLE && mode != PoolMode.SESSION)) {
+      boolean done = outstanding <= 0 && inFlight == 0 && status == TransactionStatus.IDLE;
+      if (refuse || (done && mode != PoolMode.SESSION)) {
         outstanding = 0;
         client = null;
         c.unlink(this);

@@ -12,6 +12,7 @@ import dev.breakwater.protocol.auth.Secret;
 import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.Outbox;
 import dev.breakwater.server.backend.ParameterSync;
+import dev.breakwater.server.backend.PreparedStatements;
 import dev.breakwater.server.backend.ServerConnection;
 import dev.breakwater.server.config.AuthType;
 import dev.breakwater.server.config.DatabaseEntry;
@@ -77,6 +78,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private final Map<String, String> reported = new HashMap<>();
   /** Other settings the client asked for (startup parameters, options -c). */
   private final Map<String, String> extras = new HashMap<>();
+  /** The client's prepared statement names: touched only by the linked server's loop. */
+  private final Map<String, PreparedStatements.Statement> statements = new HashMap<>();
 
   // Guarded by this.
   private ServerConnection server;
@@ -154,6 +157,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   public Map<String, String> extraParameters() {
     return extras;
+  }
+
+  /** The client's prepared statements by its own names; for the linked server's loop only. */
+  public Map<String, PreparedStatements.Statement> statements() {
+    return statements;
   }
 
   /** The server this client is linked to now, or null. */
@@ -456,8 +464,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       if (s != null) {
         s.expectReplies(readReplies);
         if (batch != null) {
-          Channel sc = s.channel();
-          sc.writeAndFlush(batch, sc.voidPromise());
+          s.forwardFromClient(this, batch);
         }
       } else {
         if (batch != null) {
@@ -474,9 +481,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           acquire = true;
         }
       }
-    }
-    if (s != null && !s.channel().isWritable()) {
-      channel.config().setAutoRead(false);
     }
     if (tooMuch) {
       channel.config().setAutoRead(false);
@@ -525,6 +529,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** The link is made: read again if reading was paused while waiting. */
   public void onLinked(ServerConnection s) {
     resumeReading();
+  }
+
+  /** Stops reading from the client until its server has drained what it was sent. */
+  public void pauseReading() {
+    channel.config().setAutoRead(false);
   }
 
   /** Resumes reading from the client (backpressure released). */

@@ -165,8 +165,6 @@ public final class Pooler implements AutoCloseable {
     if (password != null) {
       p.setProperty("password", password);
     }
-    // Named server-side statements need issue 7 (prepared statements across servers).
-    p.putIfAbsent("prepareThreshold", "0");
     p.putIfAbsent("connectTimeout", "10");
     p.putIfAbsent("socketTimeout", "60");
     return DriverManager.getConnection(jdbcUrl(database), p);
