@@ -19,13 +19,20 @@ public final class SqlStates {
   public static final String CANNOT_CONNECT_NOW = "57P03";
   /** {@code query_canceled}: what {@code statement_timeout} raises. */
   public static final String QUERY_CANCELED = "57014";
-  /** The class of connection exceptions: 08000, 08001, 08003, 08004, 08006, 08P01... */
+  /** The class of connection exceptions: 08000, 08001, 08003, 08006, 08P01... */
   public static final String CONNECTION_EXCEPTION_CLASS = "08";
+  /**
+   * {@code sqlserver_rejected_establishment_of_sqlconnection}: pgjdbc's code for rejections that
+   * repeating cannot fix (the server has no TLS but sslmode requires it, a password is required
+   * but none was given, an unsupported authentication method). The one 08 code not retried.
+   */
+  public static final String CONNECTION_REJECTED = "08004";
 
   /**
    * True if a failed connection attempt may succeed when repeated: 53300, 57P01, 57P03 and class
-   * 08, or a network error with no SQLSTATE. Authentication failures (28xxx), a missing database
-   * (3D000) and everything else are not transient: repeating them only delays the real error.
+   * 08 except {@link #CONNECTION_REJECTED}, or a network error with no SQLSTATE. Authentication
+   * failures (28xxx), a missing database (3D000) and everything else are not transient: repeating
+   * them only delays the real error.
    */
   public static boolean isTransient(SQLException e) {
     String state = e.getSQLState();
@@ -33,7 +40,7 @@ public final class SqlStates {
       return state.equals(TOO_MANY_CONNECTIONS)
           || state.equals(ADMIN_SHUTDOWN)
           || state.equals(CANNOT_CONNECT_NOW)
-          || state.startsWith(CONNECTION_EXCEPTION_CLASS);
+          || (state.startsWith(CONNECTION_EXCEPTION_CLASS) && !state.equals(CONNECTION_REJECTED));
     }
     for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
       if (t instanceof UnknownHostException) {
