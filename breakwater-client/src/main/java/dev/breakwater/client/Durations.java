@@ -42,13 +42,16 @@ final class Durations {
     }
   }
 
-  /** Short human form for logs and messages: {@code 500 ms}, {@code 30 s}. */
+  /** Short human form for logs and messages: {@code 500 ms}, {@code 1.5 s}, {@code 31 s}. */
   static String format(Duration d) {
     long ms = d.toMillis();
-    if (ms != 0 && ms % 1000 == 0) {
-      return (ms / 1000) + " s";
+    if (ms < 1000) {
+      return ms + " ms";
     }
-    return ms + " ms";
+    if (ms % 1000 == 0 || ms >= 10_000) {
+      return Math.round(ms / 1000.0) + " s";
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
   }
 
   private Durations() {}
