@@ -1,0 +1,222 @@
+package dev.breakwater.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class FrameScannerTest {
+
+  private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+
+  /** Records what the scanner hands on, copying bytes so every buffer can be released at once. */
+  private static class Recorder implements FrameScanner.Handler {
+    final ByteArrayOutputStream forwarded = new ByteArrayOutputStream();
+    final List<String> inspected = new ArrayList<>();
+    final List<Character> headers = new ArrayList<>();
+    final List<byte[]> dropped = new ArrayList<>();
+    byte dropType = 0;
+    byte pauseType = 0;
+    FrameScanner scanner;
+
+    @Override
+    public boolean onMessage(byte type, ByteBuf message) {
+      inspected.add((char) type + ":" + message.readableBytes());
+      if (type == pauseType) {
+        scanner.pause();
+      }
+      if (type == dropType) {
+        dropped.add(ByteBufUtil.getBytes(message));
+        return false;
+      }
+      return true;
+    }
+
+    @Override
+    public void onForwardedHeader(byte type, int length) {
+      headers.add((char) type);
+    }
+
+    @Override
+    public void onForward(ByteBuf bytes) {
+      try {
+        forwarded.write(ByteBufUtil.getBytes(bytes), 0, bytes.readableBytes());
+      } finally {
+        bytes.release();
+      }
+    }
+  }
+
+  private static byte[] message(char type, int bodyLength, Random r) {
+    byte[] m = new byte[bodyLength + 5];
+    m[0] = (byte) type;
+    int len = bodyLength + 4;
+    m[1] = (byte) (len >>> 24);
+    m[2] = (byte) (len >>> 16);
+    m[3] = (byte) (len >>> 8);
+    m[4] = (byte) len;
+    for (int i = 5; i < m.length; i++) {
+      m[i] = (byte) r.nextInt();
+    }
+    return m;
+  }
+
+  /** Feeds {@code stream} in chunks of random size, releasing each chunk as a channel would. */
+  private static void feed(FrameScanner scanner, Recorder rec, byte[] stream, Random r, int maxChunk) {
+    int at = 0;
+    while (at < stream.length) {
+      int n = Math.min(stream.length - at, 1 + r.nextInt(maxChunk));
+      ByteBuf chunk = ALLOC.buffer(n);
+      chunk.writeBytes(stream, at, n);
+      try {
+        while (!scanner.scan(chunk, rec)) {
+          // paused: resume with the rest of the same chunk
+        }
+        assertThat(chunk.isReadable()).isFalse();
+      } finally {
+        chunk.release();
+      }
+      at += n;
+    }
+  }
+
+  @Test
+  void forwardsEverythingInOrderWhateverTheChunking() {
+    for (int seed = 0; seed < 200; seed++) {
+      Random r = new Random(seed);
+      ByteArrayOutputStream stream = new ByteArrayOutputStream();
+      List<String> expectedInspected = new ArrayList<>();
+      List<Character> expectedHeaders = new ArrayList<>();
+      char[] types = {'D', 'Z', 'C', 'S', 'E', 'd'};
+      for (int i = 0; i < 30; i++) {
+        char t = types[r.nextInt(types.length)];
+        int body = r.nextInt(10) == 0 ? r.nextInt(5000) : r.nextInt(40);
+        byte[] m = message(t, body, r);
+        stream.write(m, 0, m.length);
+        if ((t == 'Z' || t == 'E') && m.length <= 1024) {
+          expectedInspected.add(t + ":" + m.length);
+        } else {
+          expectedHeaders.add(t);
+        }
+      }
+      FrameScanner scanner = new FrameScanner(ALLOC, 1024, (byte) 'Z', (byte) 'E');
+      Recorder rec = new Recorder() {
+        @Override
+        public boolean onOversized(byte type, int length) {
+          return true;
+        }
+      };
+      rec.scanner = scanner;
+      rec.pauseType = 'Z';
+      feed(scanner, rec, stream.toByteArray(), r, 1 + r.nextInt(300));
+      assertThat(rec.forwarded.toByteArray()).as("seed %d", seed).isEqualTo(stream.toByteArray());
+      assertThat(rec.inspected).as("seed %d", seed).isEqualTo(expectedInspected);
+      assertThat(rec.headers).as("seed %d", seed).isEqualTo(expectedHeaders);
+      assertThat(scanner.atBoundary()).isTrue();
+      scanner.release();
+    }
+  }
+
+  @Test
+  void droppedMessagesLeaveTheStreamAndNothingElseDoes() {
+    Random r = new Random(7);
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    int drops = 0;
+    for (int i = 0; i < 50; i++) {
+      char t = i % 3 == 0 ? 'X' : 'Q';
+      byte[] m = message(t, r.nextInt(30), r);
+      stream.write(m, 0, m.length);
+      if (t == 'X') {
+        drops++;
+      } else {
+        kept.write(m, 0, m.length);
+      }
+    }
+    FrameScanner scanner = new FrameScanner(ALLOC, 100, (byte) 'X');
+    Recorder rec = new Recorder();
+    rec.scanner = scanner;
+    rec.dropType = 'X';
+    feed(scanner, rec, stream.toByteArray(), r, 17);
+    assertThat(rec.forwarded.toByteArray()).isEqualTo(kept.toByteArray());
+    assertThat(rec.dropped).hasSize(drops);
+    assertThat(rec.dropped.get(0)[0]).isEqualTo((byte) 'X');
+  }
+
+  @Test
+  void aLargeForwardedMessageStreamsThroughInPieces() {
+    Random r = new Random(3);
+    byte[] big = message('D', 1 << 20, r);
+    FrameScanner scanner = new FrameScanner(ALLOC, 1024, (byte) 'Z');
+    List<Integer> pieces = new ArrayList<>();
+    FrameScanner.Handler h =
+        new FrameScanner.Handler() {
+          @Override
+          public boolean onMessage(byte type, ByteBuf message) {
+            return true;
+          }
+
+          @Override
+          public void onForward(ByteBuf bytes) {
+            pieces.add(bytes.readableBytes());
+            bytes.release();
+          }
+        };
+    for (int at = 0; at < big.length; at += 65536) {
+      ByteBuf chunk = Unpooled.wrappedBuffer(big, at, Math.min(65536, big.length - at));
+      scanner.scan(chunk, h);
+      chunk.release();
+    }
+    assertThat(pieces).hasSizeGreaterThan(10);
+    assertThat(pieces.stream().mapToInt(Integer::intValue).sum()).isEqualTo(big.length);
+    assertThat(scanner.atBoundary()).isTrue();
+  }
+
+  @Test
+  void anInvalidLengthIsAProtocolViolation() {
+    FrameScanner scanner = new FrameScanner(ALLOC, 1024);
+    Recorder rec = new Recorder();
+    ByteBuf in = Unpooled.buffer().writeByte('Q').writeInt(3);
+    assertThatThrownBy(() -> scanner.scan(in, rec))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("invalid length 3");
+    in.release();
+    ByteBuf negative = Unpooled.buffer().writeByte('Q').writeInt(Integer.MIN_VALUE);
+    assertThatThrownBy(() -> scanner.scan(negative, rec)).isInstanceOf(ProtocolException.class);
+    negative.release();
+  }
+
+  @Test
+  void anOversizedInspectedMessageIsRefusedUnlessTheHandlerStreamsIt() {
+    FrameScanner scanner = new FrameScanner(ALLOC, 64, (byte) 'p');
+    Recorder rec = new Recorder();
+    ByteBuf in = Unpooled.wrappedBuffer(message('p', 100, new Random(1)));
+    assertThatThrownBy(() -> scanner.scan(in, rec))
+        .isInstanceOf(ProtocolException.class)
+        .satisfies(e -> assertThat(((ProtocolException) e).sqlState()).isEqualTo("54000"));
+    in.release();
+    // Split across reads: the header arrives first.
+    FrameScanner split = new FrameScanner(ALLOC, 64, (byte) 'p');
+    ByteBuf head = Unpooled.buffer().writeByte('p').writeInt(1_000_000);
+    assertThatThrownBy(() -> {
+          ByteBuf one = head.readRetainedSlice(3);
+          try {
+            split.scan(one, rec);
+          } finally {
+            one.release();
+          }
+          split.scan(head, rec);
+        })
+        .isInstanceOf(ProtocolException.class);
+    head.release();
+    split.release();
+  }
+}

@@ -1,0 +1,44 @@
+package dev.breakwater.server;
+
+/** Why a client or server connection was closed: logged, counted and shown. */
+public enum CloseReason {
+  // Clients
+  CLIENT_TERMINATE("client sent Terminate"),
+  CLIENT_CLOSED("client closed the connection"),
+  CLIENT_PROTOCOL_VIOLATION("client broke the protocol"),
+  CLIENT_LOGIN_FAILED("client login failed"),
+  CLIENT_LOGIN_TIMEOUT("client_login_timeout"),
+  MAX_CLIENT_CONN("max_client_conn reached"),
+  UNKNOWN_DATABASE("no such database"),
+  QUERY_WAIT_TIMEOUT("query_wait_timeout"),
+  SERVER_UNAVAILABLE("server could not be reached"),
+  LINKED_SERVER_LOST("the client's server closed"),
+  TRANSACTION_IN_STATEMENT_MODE("transaction blocks not allowed in statement pooling mode"),
+  CLIENT_IO_ERROR("client I/O error"),
+  // Servers
+  SERVER_CLOSED("server closed the connection"),
+  SERVER_FATAL("server sent a FATAL error"),
+  SERVER_PROTOCOL_VIOLATION("server broke the protocol"),
+  SERVER_IO_ERROR("server I/O error"),
+  CONNECT_FAILED("could not connect to server"),
+  CONNECT_TIMEOUT("server_connect_timeout"),
+  SERVER_LOGIN_FAILED("server login failed"),
+  CLIENT_GONE_MID_QUERY("client disconnected while its query was running"),
+  RESET_FAILED("reset query failed"),
+  SERVER_IDLE_TIMEOUT("server_idle_timeout"),
+  SERVER_LIFETIME("server_lifetime"),
+  EVICTED("closed to make room for another pool"),
+  // Both
+  SHUTDOWN("Breakwater is shutting down"),
+  INTERNAL_ERROR("internal error");
+
+  private final String description;
+
+  CloseReason(String description) {
+    this.description = description;
+  }
+
+  public String description() {
+    return description;
+  }
+}

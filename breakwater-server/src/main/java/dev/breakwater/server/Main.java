@@ -1,0 +1,99 @@
+package dev.breakwater.server;
+
+import dev.breakwater.server.config.ConfigException;
+import dev.breakwater.server.config.ConfigLoader;
+import dev.breakwater.server.config.ConfigWarning;
+import dev.breakwater.server.config.Settings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The command line: {@code breakwater [--quiet] [pgbouncer.ini]}. */
+@Command(
+    name = "breakwater",
+    mixinStandardHelpOptions = true,
+    version = "Breakwater 0.1.0",
+    description = {
+      "A PostgreSQL connection pooler that reads PgBouncer's configuration.",
+      "With no configuration file, starts an embedded PostgreSQL 17 and pools it on 127.0.0.1:6432."
+    })
+public final class Main implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  @Option(names = {"-q", "--quiet"}, description = "Log only warnings and errors.")
+  boolean quiet;
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "pgbouncer.ini",
+      description = "PgBouncer-format configuration file.")
+  Path config;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (quiet) {
+      Logging.quiet();
+    }
+    AutoCloseable running;
+    if (config == null) {
+      EmbeddedDemo demo = EmbeddedDemo.start(6432);
+      System.out.println(demo.banner());
+      running = demo;
+    } else {
+      Settings settings;
+      try {
+        settings = ConfigLoader.load(config);
+        if (settings.general().logfile() != null) {
+          Logging.toFile(settings.general().logfile());
+        }
+        for (ConfigWarning w : settings.warnings()) {
+          log.warn("{}", w);
+        }
+        Breakwater b = Breakwater.start(settings, Breakwater.loadSecrets(settings));
+        running = b;
+      } catch (ConfigException e) {
+        System.err.println("breakwater: " + e.getMessage());
+        return 2;
+      }
+      writePidFile(settings.general().pidfile());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("stopping");
+                  try {
+                    running.close();
+                  } catch (Exception e) {
+                    log.warn("error while stopping: {}", e.toString());
+                  }
+                  stopped.countDown();
+                },
+                "breakwater-stop"));
+    stopped.await();
+    return 0;
+  }
+
+  private static void writePidFile(Path pidfile) throws IOException {
+    if (pidfile == null) {
+      return;
+    }
+    Files.writeString(pidfile, ProcessHandle.current().pid() + "\n");
+    pidfile.toFile().deleteOnExit();
+  }
+}

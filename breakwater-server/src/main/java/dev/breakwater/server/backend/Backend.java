@@ -1,0 +1,125 @@
+package dev.breakwater.server.backend;
+
+import dev.breakwater.protocol.FrontendMessages;
+import dev.breakwater.protocol.auth.Secret;
+import dev.breakwater.server.ScramCache;
+import dev.breakwater.server.Transport;
+import dev.breakwater.server.pool.Pool;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What server connections share: the event loops, the transport, name resolution off the event
+ * loop, the auth file's secrets for server login, and the SCRAM key cache.
+ */
+public final class Backend implements Pool.ServerLauncher {
+
+  private static final Logger log = LoggerFactory.getLogger(Backend.class);
+
+  private final Transport transport;
+  private final EventLoopGroup workers;
+  private final AddressResolverGroup<InetSocketAddress> resolver;
+  private volatile Function<String, Secret> secrets;
+  private final ScramCache scramCache;
+
+  public Backend(
+      Transport transport,
+      EventLoopGroup workers,
+      AddressResolverGroup<InetSocketAddress> resolver,
+      Function<String, Secret> secrets,
+      ScramCache scramCache) {
+    this.transport = transport;
+    this.workers = workers;
+    this.resolver = resolver;
+    this.secrets = secrets;
+    this.scramCache = scramCache;
+  }
+
+  @Override
+  public ServerConnection create(Pool pool, EventLoop loop) {
+    return new ServerConnection(this, pool, loop != null ? loop : workers.next());
+  }
+
+  /** The auth file's secret for a user, or null. */
+  Secret secret(String user) {
+    return secrets.apply(user);
+  }
+
+  /** A reload swaps the auth file's secrets. */
+  public void secrets(Function<String, Secret> secrets) {
+    this.secrets = secrets;
+  }
+
+  ScramCache scramCache() {
+    return scramCache;
+  }
+
+  ChannelFuture connect(EventLoop loop, String host, int port, ChannelHandler handler) {
+    Bootstrap b =
+        new Bootstrap()
+            .group(loop)
+            .channel(transport.socketChannel())
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+            .resolver(resolver)
+            .handler(handler);
+    return b.connect(address(host, port));
+  }
+
+  /** An address Netty resolves off the event loop, unless it is already a literal. */
+  private static InetSocketAddress address(String host, int port) {
+    byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+    if (literal != null) {
+      try {
+        return new InetSocketAddress(InetAddress.getByAddress(host, literal), port);
+      } catch (UnknownHostException e) {
+        // cannot happen for a literal; fall through to resolution
+      }
+    }
+    return InetSocketAddress.createUnresolved(host, port);
+  }
+
+  /** Sends a CancelRequest over a connection of its own, then closes it. */
+  void cancel(EventLoop loop, String host, int port, int pid, int secret) {
+    connect(
+            loop,
+            host,
+            port,
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelActive(ChannelHandlerContext ctx) {
+                ByteBuf out = ctx.alloc().buffer(16);
+                FrontendMessages.cancelRequest(out, pid, secret);
+                ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+              }
+
+              @Override
+              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                log.warn("cancel request to {}:{} failed: {}", host, port, cause.toString());
+                ctx.close();
+              }
+            })
+        .addListener(
+            (ChannelFuture f) -> {
+              if (!f.isSuccess()) {
+                log.warn("cancel request to {}:{} failed: {}", host, port, f.cause().toString());
+              }
+            });
+  }
+}

@@ -1,0 +1,720 @@
+package dev.breakwater.server.backend;
+
+import dev.breakwater.protocol.Authentication;
+import dev.breakwater.protocol.Codec;
+import dev.breakwater.protocol.ErrorFields;
+import dev.breakwater.protocol.FrameScanner;
+import dev.breakwater.protocol.FrontendMessages;
+import dev.breakwater.protocol.MessageType;
+import dev.breakwater.protocol.ProtocolException;
+import dev.breakwater.protocol.SqlState;
+import dev.breakwater.protocol.TransactionStatus;
+import dev.breakwater.server.CloseReason;
+import dev.breakwater.server.Outbox;
+import dev.breakwater.server.config.PoolMode;
+import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.pool.Pool;
+import dev.breakwater.server.pool.PoolSettings;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection to PostgreSQL: it connects, logs in, then carries clients' work.
+ *
+ * <p>Everything here runs on the connection's own event loop, except {@link #assign}, which the pool
+ * calls under its lock and which hands the real work ({@link #attach}) to that loop. The state that
+ * a linked client shares with its server (the link itself and the count of replies outstanding) is
+ * guarded by the client's monitor, so that a client's writes and the release decision at
+ * ReadyForQuery never cross.
+ *
+ * <p>Pooling decisions are made in one place: {@link #onReadyForQuery}.
+ */
+public final class ServerConnection extends ChannelInboundHandlerAdapter
+    implements FrameScanner.Handler {
+
+  private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+  private static final AtomicLong IDS = new AtomicLong();
+  private static final int MAX_INSPECTED = 1 << 20;
+
+  /** What Breakwater's own queries on this server are for. */
+  private enum Internal {
+    NONE,
+    /** Setting the next client's parameters, ahead of its messages. */
+    SYNC,
+    /** ROLLBACK and the reset query, after a client; then back to the pool. */
+    RESET,
+    /** connect_query, after login; then ready. */
+    CONNECT_QUERY
+  }
+
+  private final long id = IDS.incrementAndGet();
+  private final Backend backend;
+  private final Pool pool;
+  private final EventLoop loop;
+  private final long createdNanos = System.nanoTime();
+
+  private Channel channel;
+  private FrameScanner scanner;
+  private Outbox outbox;
+  private ServerLogin login;
+  private ScheduledFuture<?> loginDeadline;
+
+  private volatile ServerState state = ServerState.LOGIN;
+  private volatile CloseReason closingReason;
+  private volatile long idleSinceNanos = System.nanoTime();
+  private volatile ClientConnection client;
+  /** Replies (ReadyForQuery) the linked client still expects; guarded by the client's monitor. */
+  private int outstanding;
+
+  private TransactionStatus transactionStatus = TransactionStatus.IDLE;
+  private final Map<String, String> reported = new HashMap<>();
+  private final Map<String, String> extras = new HashMap<>();
+  private int backendPid;
+  private int backendSecret;
+
+  private Internal internal = Internal.NONE;
+  private int internalReplies;
+  private ErrorFields internalError;
+
+  /** What to do once the current read is done. */
+  private enum AfterRead {
+    NOTHING,
+    /** The client's transaction ended: back to the pool. */
+    RELEASE,
+    /** The client was refused a transaction (statement mode): roll it back, then back to the pool. */
+    ROLLBACK,
+  }
+
+  /** The client the current read's forwarded bytes go to. */
+  private ClientConnection readTarget;
+  private AfterRead afterRead = AfterRead.NOTHING;
+
+  ServerConnection(Backend backend, Pool pool, EventLoop loop) {
+    this.backend = backend;
+    this.pool = pool;
+    this.loop = loop;
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public EventLoop eventLoop() {
+    return loop;
+  }
+
+  public ServerState state() {
+    return state;
+  }
+
+  public long createdNanos() {
+    return createdNanos;
+  }
+
+  public long idleSinceNanos() {
+    return idleSinceNanos;
+  }
+
+  public ClientConnection client() {
+    return client;
+  }
+
+  public int backendPid() {
+    return backendPid;
+  }
+
+  public CloseReason closingReason() {
+    return closingReason;
+  }
+
+  public Channel channel() {
+    return channel;
+  }
+
+  /** The replies a linked client still expects: call holding the client's monitor. */
+  public int outstanding() {
+    return outstanding;
+  }
+
+  /** The client sent messages that each end in a ReadyForQuery: call holding its monitor. */
+  public void expectReplies(int n) {
+    outstanding += n;
+  }
+
+  // ---- Connecting and logging in ----
+
+  /** Starts connecting; the login continues on this connection's loop. */
+  public void connect() {
+    PoolSettings cfg = pool.settings();
+    login = new ServerLogin(cfg, backend, pool);
+    ChannelFuture f = backend.connect(loop, cfg.serverHost(), cfg.serverPort(), this);
+    channel = f.channel();
+    long timeout = cfg.serverConnectTimeout().toMillis();
+    if (timeout > 0) {
+      loginDeadline =
+          loop.schedule(
+              () -> {
+                if (state == ServerState.LOGIN) {
+                  fail(
+                      CloseReason.CONNECT_TIMEOUT,
+                      ErrorFields.of(
+                          "FATAL",
+                          SqlState.CONNECTION_FAILURE,
+                          "server login timed out after "
+                              + timeout
+                              + " ms (server_connect_timeout) for "
+                              + where()));
+                }
+              },
+              timeout,
+              TimeUnit.MILLISECONDS);
+    }
+    f.addListener(
+        (ChannelFuture done) -> {
+          if (!done.isSuccess()) {
+            Throwable cause = done.cause();
+            fail(
+                CloseReason.CONNECT_FAILED,
+                ErrorFields.of(
+                    "FATAL",
+                    SqlState.CONNECTION_FAILURE,
+                    "could not connect to server "
+                        + where()
+                        + ": "
+                        + (cause == null ? "unknown error" : cause.getMessage())));
+          }
+        });
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    scanner =
+        new FrameScanner(
+            ctx.alloc(),
+            MAX_INSPECTED,
+            MessageType.AUTHENTICATION,
+            MessageType.BACKEND_KEY_DATA,
+            MessageType.PARAMETER_STATUS,
+            MessageType.READY_FOR_QUERY,
+            MessageType.ERROR_RESPONSE,
+            MessageType.NOTICE_RESPONSE,
+            MessageType.NEGOTIATE_PROTOCOL_VERSION);
+    outbox = new Outbox(ctx.alloc());
+    ByteBuf out = ctx.alloc().buffer();
+    FrontendMessages.startupMessage(out, login.startupParameters());
+    ctx.writeAndFlush(out);
+  }
+
+  private void loggedIn() {
+    if (loginDeadline != null) {
+      loginDeadline.cancel(false);
+    }
+    // Notices are forwarded unread once logged in.
+    scanner.inspect(MessageType.NOTICE_RESPONSE, false);
+    scanner.inspect(MessageType.AUTHENTICATION, false);
+    log.debug("S-{}: {} logged in, backend pid {}", id, where(), backendPid);
+    String connectQuery = pool.settings().connectQuery();
+    if (connectQuery != null && !connectQuery.isBlank()) {
+      state = ServerState.TESTED;
+      runInternal(Internal.CONNECT_QUERY, List.of(connectQuery));
+      return;
+    }
+    ready();
+  }
+
+  private void ready() {
+    pool.welcomeParameters(reported);
+    pool.onServerLoggedIn(this);
+    pool.release(this);
+  }
+
+  // ---- Linking clients ----
+
+  /**
+   * Called by the pool, under its lock, on any thread: this server is now {@code c}'s. The link is
+   * made on this server's loop.
+   */
+  public void assign(ClientConnection c) {
+    state = ServerState.ACTIVE;
+    loop.execute(() -> attach(c));
+  }
+
+  /** Called by the pool, under its lock: the server is back in the pool. */
+  public void markIdle() {
+    state = ServerState.IDLE;
+    idleSinceNanos = System.nanoTime();
+  }
+
+  /** Called by the pool, under its lock: the server is taken out of the pool to be closed. */
+  public void markClosing(CloseReason reason) {
+    closingReason = reason;
+  }
+
+  private void attach(ClientConnection c) {
+    if (state == ServerState.CLOSED || closingReason != null) {
+      pool.requeue(c);
+      return;
+    }
+    if (c.isLoggingIn()) {
+      // The client needs only the server's parameters to finish its login.
+      c.welcome(Map.copyOf(reported));
+      pool.release(this);
+      return;
+    }
+    boolean linked;
+    synchronized (c) {
+      linked = !c.isClosed();
+      if (linked) {
+        String sync =
+            ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
+        client = c;
+        c.link(this);
+        outstanding = c.takePendingReplies();
+        ByteBuf pending = c.takePending();
+        if (sync != null) {
+          internal = Internal.SYNC;
+          internalReplies = 1;
+          ByteBuf q = channel.alloc().buffer();
+          FrontendMessages.query(q, sync);
+          channel.write(q);
+        }
+        if (pending != null) {
+          channel.write(pending);
+        }
+        channel.flush();
+      }
+    }
+    if (!linked) {
+      pool.release(this);
+      return;
+    }
+    channel.config().setAutoRead(true);
+    c.onLinked(this);
+  }
+
+  /** The client closed. Called on this server's loop. */
+  public void onClientClosed(ClientConnection c) {
+    int expected;
+    synchronized (c) {
+      if (client != c) {
+        return;
+      }
+      client = null;
+      expected = outstanding;
+      outstanding = 0;
+    }
+    if (state == ServerState.CLOSED) {
+      return;
+    }
+    if (expected > 0 || internal == Internal.SYNC) {
+      // Stop the abandoned query rather than leave it running on a closed connection.
+      cancel();
+      close(CloseReason.CLIENT_GONE_MID_QUERY);
+      return;
+    }
+    cleanUpAndRelease(true);
+  }
+
+  /** Before going back to the pool: roll back what is open, run the reset query where due. */
+  private void cleanUpAndRelease(boolean clientLeft) {
+    PoolSettings cfg = pool.settings();
+    List<String> queries = new java.util.ArrayList<>(2);
+    if (transactionStatus != TransactionStatus.IDLE) {
+      queries.add("ROLLBACK");
+    }
+    boolean reset =
+        (clientLeft && cfg.mode() == PoolMode.SESSION) || cfg.resetQueryAlways();
+    if (reset && cfg.resetQuery() != null && !cfg.resetQuery().isBlank()) {
+      queries.add(cfg.resetQuery());
+    }
+    channel.config().setAutoRead(true);
+    if (queries.isEmpty()) {
+      pool.release(this);
+    } else {
+      state = ServerState.TESTED;
+      runInternal(Internal.RESET, queries);
+    }
+  }
+
+  private void runInternal(Internal kind, List<String> queries) {
+    internal = kind;
+    internalReplies = queries.size();
+    internalError = null;
+    ByteBuf q = channel.alloc().buffer();
+    for (String sql : queries) {
+      FrontendMessages.query(q, sql);
+    }
+    channel.writeAndFlush(q);
+  }
+
+  private void internalDone() {
+    Internal kind = internal;
+    internal = Internal.NONE;
+    ErrorFields error = internalError;
+    internalError = null;
+    switch (kind) {
+      case SYNC:
+        if (error != null) {
+          ClientConnection c = client;
+          log.warn("S-{}: setting the parameters of {} failed: {}", id, c, error);
+          if (c != null) {
+            c.serverLost(this, CloseReason.SERVER_PROTOCOL_VIOLATION, error);
+          }
+        }
+        break;
+      case RESET:
+        if (error != null) {
+          log.warn("S-{}: reset failed on {}: {}", id, where(), error);
+          close(CloseReason.RESET_FAILED);
+        } else {
+          if (kind == Internal.RESET && pool.settings().resetQuery() != null) {
+            extras.clear();
+          }
+          pool.release(this);
+        }
+        break;
+      case CONNECT_QUERY:
+        if (error != null) {
+          fail(CloseReason.SERVER_LOGIN_FAILED, error);
+        } else {
+          ready();
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---- Reading ----
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf in = (ByteBuf) msg;
+    try {
+      while (state != ServerState.CLOSED) {
+        readTarget = client;
+        boolean done = scanner.scan(in, this);
+        flushToClient();
+        if (done) {
+          break;
+        }
+      }
+    } catch (ProtocolException e) {
+      outbox.clear();
+      if (state == ServerState.LOGIN) {
+        log.warn("S-{}: login to {} failed: {}", id, where(), e.getMessage());
+        fail(CloseReason.SERVER_LOGIN_FAILED, ErrorFields.of("FATAL", e.sqlState(), e.getMessage()));
+      } else {
+        log.warn("S-{}: {} broke the protocol: {}", id, where(), e.getMessage());
+        fail(CloseReason.SERVER_PROTOCOL_VIOLATION, null);
+      }
+    } finally {
+      in.release();
+    }
+    AfterRead next = afterRead;
+    afterRead = AfterRead.NOTHING;
+    if (next != AfterRead.NOTHING && state != ServerState.CLOSED) {
+      channel.config().setAutoRead(true);
+      if (next == AfterRead.ROLLBACK || pool.settings().resetQueryAlways()) {
+        cleanUpAndRelease(false);
+      } else {
+        pool.release(this);
+      }
+    }
+  }
+
+  private void flushToClient() {
+    ClientConnection target = readTarget;
+    readTarget = null;
+    ByteBuf out = outbox.take();
+    if (out == null) {
+      return;
+    }
+    if (target == null) {
+      out.release();
+      return;
+    }
+    Channel cc = target.channel();
+    cc.writeAndFlush(out, cc.voidPromise());
+    if (!cc.isWritable()) {
+      // Backpressure: the client's writability event resumes reading (see resumeReading).
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void onForward(ByteBuf bytes) {
+    if (state == ServerState.LOGIN || internal != Internal.NONE || readTarget == null) {
+      bytes.release();
+      return;
+    }
+    outbox.add(bytes);
+  }
+
+  @Override
+  public boolean onMessage(byte type, ByteBuf message) {
+    if (state == ServerState.LOGIN) {
+      onLoginMessage(type, message);
+      return false;
+    }
+    switch (type) {
+      case MessageType.READY_FOR_QUERY:
+        return onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+      case MessageType.PARAMETER_STATUS:
+        return onParameterStatus(message);
+      case MessageType.ERROR_RESPONSE:
+        return onError(ErrorFields.decode(message));
+      case MessageType.NOTICE_RESPONSE:
+        return internal == Internal.NONE;
+      default:
+        throw new ProtocolException(
+            "unexpected message " + MessageType.describe(type) + " outside of login");
+    }
+  }
+
+  /** The one place where pooling decisions are made. */
+  private boolean onReadyForQuery(TransactionStatus status) {
+    transactionStatus = status;
+    if (internal != Internal.NONE) {
+      if (--internalReplies == 0) {
+        internalDone();
+      }
+      return false;
+    }
+    ClientConnection c = client;
+    if (c == null) {
+      throw new ProtocolException("ReadyForQuery with no query running");
+    }
+    PoolMode mode = pool.settings().mode();
+    boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;
+    int stillExpected;
+    synchronized (c) {
+      outstanding--;
+      stillExpected = outstanding;
+      if (refuse || (outstanding <= 0 && status == TransactionStatus.IDLE && mode != PoolMode.SESSION)) {
+        outstanding = 0;
+        client = null;
+        c.unlink(this);
+        afterRead = refuse ? AfterRead.ROLLBACK : AfterRead.RELEASE;
+        scanner.pause();
+      }
+    }
+    if (refuse) {
+      // The ReadyForQuery is withheld: the client is told why and closed, its transaction undone.
+      if (stillExpected > 0) {
+        afterRead = AfterRead.NOTHING;
+        close(CloseReason.TRANSACTION_IN_STATEMENT_MODE);
+      }
+      c.refuseTransaction();
+      return false;
+    }
+    return true;
+  }
+
+  private boolean onParameterStatus(ByteBuf message) {
+    ByteBuf body = Codec.body(message);
+    String name = Codec.readCString(body);
+    String value = Codec.readCString(body);
+    reported.put(name, value);
+    ClientConnection c = client;
+    if (c == null) {
+      return false;
+    }
+    if (internal == Internal.SYNC) {
+      // The client asked for this setting; the server's spelling of it is what it would have seen.
+      if (!value.equals(c.reportedParameters().put(name, value)) && readTarget != null) {
+        outbox.add(message.retainedSlice());
+      }
+      return false;
+    }
+    if (internal != Internal.NONE) {
+      return false;
+    }
+    c.reportedParameters().put(name, value);
+    return true;
+  }
+
+  private boolean onError(ErrorFields error) {
+    if (error.isFatal()) {
+      log.info("S-{}: {} sent {}", id, where(), error);
+      closingReason = CloseReason.SERVER_FATAL;
+    }
+    if (internal != Internal.NONE) {
+      if (internalError == null) {
+        internalError = error;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  private void onLoginMessage(byte type, ByteBuf message) {
+    switch (type) {
+      case MessageType.AUTHENTICATION:
+        {
+          Authentication auth = Authentication.decode(message);
+          ByteBuf reply = login.answer(auth, channel.alloc());
+          if (reply != null) {
+            channel.writeAndFlush(reply);
+          }
+          break;
+        }
+      case MessageType.BACKEND_KEY_DATA:
+        {
+          ByteBuf body = Codec.body(message);
+          backendPid = body.readInt();
+          backendSecret = body.readInt();
+          break;
+        }
+      case MessageType.PARAMETER_STATUS:
+        {
+          ByteBuf body = Codec.body(message);
+          reported.put(Codec.readCString(body), Codec.readCString(body));
+          break;
+        }
+      case MessageType.ERROR_RESPONSE:
+        {
+          ErrorFields error = ErrorFields.decode(message);
+          log.warn("S-{}: login to {} failed: {}", id, where(), error);
+          fail(CloseReason.SERVER_LOGIN_FAILED, error);
+          scanner.pause();
+          break;
+        }
+      case MessageType.NOTICE_RESPONSE:
+        log.info("S-{}: notice at login to {}: {}", id, where(), ErrorFields.decode(message));
+        break;
+      case MessageType.NEGOTIATE_PROTOCOL_VERSION:
+        break;
+      case MessageType.READY_FOR_QUERY:
+        login.checkComplete();
+        loggedIn();
+        break;
+      default:
+        throw new ProtocolException("unexpected message " + MessageType.describe(type) + " at login");
+    }
+  }
+
+  // ---- Closing ----
+
+  /** Closes this server, from any thread. */
+  public void close(CloseReason reason) {
+    if (loop.inEventLoop()) {
+      closeNow(reason, null);
+    } else {
+      loop.execute(() -> closeNow(reason, null));
+    }
+  }
+
+  /** Closes a server that could not log in, passing its error to the clients that wait. */
+  private void fail(CloseReason reason, ErrorFields error) {
+    closeNow(reason, error);
+  }
+
+  private void closeNow(CloseReason reason, ErrorFields error) {
+    if (state == ServerState.CLOSED) {
+      return;
+    }
+    boolean neverReady = state == ServerState.LOGIN;
+    state = ServerState.CLOSED;
+    if (loginDeadline != null) {
+      loginDeadline.cancel(false);
+    }
+    ClientConnection c = client;
+    if (c != null) {
+      synchronized (c) {
+        if (client == c) {
+          client = null;
+          c.unlink(this);
+        } else {
+          c = null;
+        }
+      }
+    }
+    if (channel != null) {
+      channel.close();
+    }
+    if (scanner != null) {
+      scanner.release();
+    }
+    if (outbox != null) {
+      outbox.clear();
+    }
+    if (reason == CloseReason.SERVER_IDLE_TIMEOUT || reason == CloseReason.SERVER_LIFETIME) {
+      log.debug("S-{}: closing {}: {}", id, where(), reason.description());
+    } else {
+      log.info("S-{}: closing {}: {}", id, where(), reason.description());
+    }
+    if (c != null) {
+      c.serverLost(this, reason, error);
+    }
+    pool.onServerClosed(this, reason, neverReady ? loginFailure(error) : null);
+  }
+
+  private ErrorFields loginFailure(ErrorFields error) {
+    if (error != null) {
+      return error;
+    }
+    return ErrorFields.of(
+        "FATAL", SqlState.CONNECTION_FAILURE, "server connection to " + where() + " closed during login");
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    CloseReason reason = closingReason != null ? closingReason : CloseReason.SERVER_CLOSED;
+    closeNow(reason, null);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.warn("S-{}: I/O error on {}: {}", id, where(), cause.toString());
+    closeNow(CloseReason.SERVER_IO_ERROR, null);
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    ClientConnection c = client;
+    if (c != null && ctx.channel().isWritable()) {
+      c.resumeReading();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /** Resumes reading from PostgreSQL once the client has drained what it was sent. */
+  public void resumeReading() {
+    if (channel != null) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  /** Cancels what runs on this server, over a connection of its own. */
+  public void cancel() {
+    PoolSettings cfg = pool.settings();
+    backend.cancel(loop, cfg.serverHost(), cfg.serverPort(), backendPid, backendSecret);
+  }
+
+  private String where() {
+    PoolSettings cfg = pool.settings();
+    return cfg.serverUser() + "@" + cfg.serverHost() + ":" + cfg.serverPort() + "/" + cfg.serverDatabase();
+  }
+
+  @Override
+  public String toString() {
+    return "S-" + id + " " + where();
+  }
+}

@@ -1,0 +1,430 @@
+package dev.breakwater.server.config;
+
+import dev.breakwater.server.config.SettingDefinition.Type;
+import dev.breakwater.server.config.ValueParsers.BadValue;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The {@code [pgbouncer]} settings as one table, in the order PgBouncer's SHOW CONFIG prints them
+ * (alphabetical), followed by Breakwater's own. Names, defaults and the "changeable" flag follow
+ * PgBouncer 1.25 ({@code src/main.c}); descriptions are ours.
+ */
+final class SettingTable {
+  private SettingTable() {}
+
+  private static final boolean RELOAD = true;
+  private static final boolean NO_RELOAD = false;
+  private static final int MAX = Integer.MAX_VALUE;
+
+  /** PgBouncer 1.24's default, which skips roles whose password has expired. */
+  static final String DEFAULT_AUTH_QUERY =
+      "SELECT rolname, CASE WHEN rolvaliduntil < now() THEN NULL ELSE rolpassword END"
+          + " FROM pg_authid WHERE rolname=$1 AND rolcanlogin";
+
+  /**
+   * Settings Breakwater acts on today; every other setting is parsed and validated but has no
+   * effect yet. Keep in step with the server; docs/configuration.md is generated from this.
+   */
+  static final Set<String> ACTED_ON =
+      Set.of(
+          "listen_addr",
+          "listen_port",
+          "auth_type",
+          "auth_file",
+          "admin_users",
+          "stats_users",
+          "pool_mode",
+          "max_client_conn",
+          "default_pool_size",
+          "min_pool_size",
+          "reserve_pool_size",
+          "reserve_pool_timeout",
+          "max_db_connections",
+          "max_user_connections",
+          "server_reset_query",
+          "server_reset_query_always",
+          "query_wait_timeout",
+          "server_connect_timeout",
+          "server_login_retry",
+          "ignore_startup_parameters",
+          "logfile",
+          "pidfile");
+
+  static final List<SettingDefinition> ALL =
+      List.of(
+          set("admin_users", "", RELOAD, false,
+              "Users allowed to run every admin console command.", General::adminUsers),
+          bool("application_name_add_host", "0", RELOAD,
+              "Append the client's address and port to application_name at login.",
+              General::applicationNameAddHost),
+          str("auth_dbname", "", RELOAD,
+              "Database whose connection runs auth_query, unless the database sets its own.",
+              General::authDbname),
+          path("auth_file", "", RELOAD,
+              "File with user names and secrets, in userlist.txt format.", General::authFile),
+          path("auth_hba_file", "", RELOAD,
+              "pg_hba.conf-style rules, used when auth_type is hba.", General::authHbaFile),
+          path("auth_ident_file", "", RELOAD,
+              "pg_ident.conf-style user name maps for the hba rules.", General::authIdentFile),
+          str("auth_ldap_options", "", RELOAD,
+              "Default LDAP options for ldap rules in auth_hba_file.", General::authLdapOptions),
+          str("auth_query", DEFAULT_AUTH_QUERY, RELOAD,
+              "Query run as auth_user to fetch the secret of a user not in auth_file.",
+              General::authQuery),
+          enumOf("auth_type", "md5", RELOAD, AuthType.allowedNames(), AuthType::parse,
+              "How clients authenticate.", General::authType),
+          str("auth_user", "", RELOAD,
+              "User that runs auth_query; its own secret comes from auth_file.",
+              General::authUser),
+          secs("autodb_idle_timeout", "3600", RELOAD,
+              "Free pools made from the * entry after they are unused this long.",
+              General::autodbIdleTimeout),
+          secs("cancel_wait_timeout", "10", RELOAD,
+              "Drop a cancel request that waits longer than this for a server. 0 waits forever.",
+              General::cancelWaitTimeout),
+          secs("client_idle_timeout", "0", RELOAD,
+              "Close client connections idle longer than this. 0 disables.",
+              General::clientIdleTimeout),
+          secs("client_login_timeout", "60", RELOAD,
+              "Close clients that have not logged in within this time. 0 disables.",
+              General::clientLoginTimeout),
+          str("client_tls13_ciphers", "", RELOAD,
+              "TLS 1.3 cipher suites offered to clients.", General::clientTls13Ciphers),
+          path("client_tls_ca_file", "", RELOAD,
+              "CA certificates that client certificates are checked against.",
+              General::clientTlsCaFile),
+          path("client_tls_cert_file", "", RELOAD,
+              "Certificate presented to clients.", General::clientTlsCertFile),
+          str("client_tls_ciphers", "default", RELOAD,
+              "Ciphers allowed for client TLS 1.2 and older, in OpenSSL syntax.",
+              General::clientTlsCiphers),
+          str("client_tls_dheparams", "auto", RELOAD,
+              "DHE key exchange for client TLS: none, auto or legacy.",
+              General::clientTlsDheparams),
+          str("client_tls_ecdhcurve", "auto", RELOAD,
+              "Elliptic curve for ECDH key exchange with clients: none, auto or a curve name.",
+              General::clientTlsEcdhcurve),
+          path("client_tls_key_file", "", RELOAD,
+              "Private key of client_tls_cert_file.", General::clientTlsKeyFile),
+          str("client_tls_protocols", "secure", RELOAD,
+              "TLS versions accepted from clients (tlsv1.2, tlsv1.3, secure, all...).",
+              General::clientTlsProtocols),
+          enumOf("client_tls_sslmode", "disable", RELOAD, SslMode.allowedNames(), SslMode::parse,
+              "Whether clients may, or must, use TLS.", General::clientTlsSslmode),
+          path("conffile", "", RELOAD,
+              "The config file in use; RELOAD reads it again.", General::conffile),
+          integer("default_pool_size", "20", 0, MAX, RELOAD,
+              "Server connections per (database, user) pool. 0 means no limit.",
+              General::defaultPoolSize),
+          bool("disable_pqexec", "0", NO_RELOAD,
+              "Refuse the simple query protocol (only extended protocol clients work).",
+              General::disablePqexec),
+          secs("dns_max_ttl", "15", RELOAD,
+              "How long DNS answers are cached.", General::dnsMaxTtl),
+          secs("dns_nxdomain_ttl", "15", RELOAD,
+              "How long failed DNS lookups are cached.", General::dnsNxdomainTtl),
+          secs("dns_zone_check_period", "0", RELOAD,
+              "How often DNS zone serials are checked for changes. 0 disables.",
+              General::dnsZoneCheckPeriod),
+          secs("idle_transaction_timeout", "0", RELOAD,
+              "Close clients idle inside a transaction longer than this. 0 disables.",
+              General::idleTransactionTimeout),
+          lowerSet("ignore_startup_parameters", "", RELOAD,
+              "Startup parameters that are ignored instead of refused (lower-cased).",
+              General::ignoreStartupParameters),
+          str("job_name", "pgbouncer", NO_RELOAD,
+              "Service name, also used for syslog.", General::jobName),
+          list("listen_addr", "", NO_RELOAD,
+              "TCP addresses to listen on, comma separated; * means all. Empty: no TCP listener.",
+              General::listenAddr),
+          integer("listen_backlog", "128", 0, MAX, NO_RELOAD,
+              "Backlog of the listening sockets.", General::listenBacklog),
+          integer("listen_port", "6432", 1, 65535, NO_RELOAD,
+              "Port for the TCP and Unix socket listeners.", General::listenPort),
+          bool("log_connections", "1", RELOAD,
+              "Log each successful login.", General::logConnections),
+          bool("log_disconnections", "1", RELOAD,
+              "Log each disconnection with its reason.", General::logDisconnections),
+          bool("log_pooler_errors", "1", RELOAD,
+              "Log the errors the pooler sends to clients.", General::logPoolerErrors),
+          bool("log_stats", "1", RELOAD,
+              "Log aggregated statistics every stats_period.", General::logStats),
+          path("logfile", "", RELOAD,
+              "File to log to, besides standard error.", General::logfile),
+          integer("max_client_conn", "100", 0, MAX, RELOAD,
+              "Maximum number of client connections.", General::maxClientConn),
+          integer("max_db_client_connections", "0", 0, MAX, RELOAD,
+              "Maximum client connections per database. 0 means no limit.",
+              General::maxDbClientConnections),
+          integer("max_db_connections", "0", 0, MAX, RELOAD,
+              "Maximum server connections per database, over all users. 0 means no limit.",
+              General::maxDbConnections),
+          integer("max_packet_size", "2147483647", 0, MAX, RELOAD,
+              "Largest protocol message accepted, in bytes.", General::maxPacketSize),
+          integer("max_prepared_statements", "200", 0, MAX, RELOAD,
+              "Prepared statements tracked per server in transaction/statement mode. 0 disables.",
+              General::maxPreparedStatements),
+          integer("max_user_client_connections", "0", 0, MAX, RELOAD,
+              "Maximum client connections per user. 0 means no limit.",
+              General::maxUserClientConnections),
+          integer("max_user_connections", "0", 0, MAX, RELOAD,
+              "Maximum server connections per user, over all databases. 0 means no limit.",
+              General::maxUserConnections),
+          integer("min_pool_size", "0", 0, MAX, RELOAD,
+              "Keep at least this many server connections open per pool.", General::minPoolSize),
+          integer("peer_id", "0", 0, 16383, RELOAD,
+              "This process's id among peers that forward cancel requests. 0 disables peering.",
+              General::peerId),
+          path("pidfile", "", NO_RELOAD,
+              "File to write the process id to.", General::pidfile),
+          integer("pkt_buf", "4096", 0, MAX, NO_RELOAD,
+              "Size of internal packet buffers, in bytes.", General::pktBuf),
+          enumOf("pool_mode", "session", RELOAD, PoolMode.allowedNames(), PoolMode::parse,
+              "When a server goes back to the pool: after the session, transaction or statement.",
+              General::poolMode),
+          secs("query_timeout", "0", RELOAD,
+              "Cancel queries running longer than this. 0 disables.", General::queryTimeout),
+          wholeSecs("query_wait_notify", "5", RELOAD,
+              "Send a NOTICE to a client that has waited this long for a server. 0 disables.",
+              General::queryWaitNotify),
+          secs("query_wait_timeout", "120", RELOAD,
+              "Close clients that wait longer than this for a server. 0 waits forever.",
+              General::queryWaitTimeout),
+          integer("reserve_pool_size", "0", 0, MAX, RELOAD,
+              "Extra servers a pool may open once a client has waited reserve_pool_timeout.",
+              General::reservePoolSize),
+          secs("reserve_pool_timeout", "5", RELOAD,
+              "How long a client waits before the reserve pool is used. 0 disables.",
+              General::reservePoolTimeout),
+          path("resolv_conf", "", NO_RELOAD,
+              "Alternative resolv.conf for DNS lookups.", General::resolvConf),
+          integer("sbuf_loopcnt", "5", 0, MAX, RELOAD,
+              "Rounds of work on one connection before moving on. 0 means no limit.",
+              General::sbufLoopcnt),
+          integer("scram_iterations", "4096", 1, MAX, RELOAD,
+              "Iterations when computing SCRAM secrets from plain-text passwords.",
+              General::scramIterations),
+          secs("server_check_delay", "30", RELOAD,
+              "Servers idle longer than this are checked with server_check_query before reuse.",
+              General::serverCheckDelay),
+          str("server_check_query", "<empty>", RELOAD,
+              "Liveness check for idle servers; <empty> sends an empty query, empty disables.",
+              General::serverCheckQuery),
+          secs("server_connect_timeout", "15", RELOAD,
+              "Give up connecting and logging in to a server after this long.",
+              General::serverConnectTimeout),
+          bool("server_fast_close", "0", RELOAD,
+              "In session mode, close servers marked for closing at transaction end.",
+              General::serverFastClose),
+          secs("server_idle_timeout", "600", RELOAD,
+              "Close servers idle longer than this. 0 disables.", General::serverIdleTimeout),
+          secs("server_lifetime", "3600", RELOAD,
+              "Close released servers connected longer than this. 0 means use each only once.",
+              General::serverLifetime),
+          secs("server_login_retry", "15", RELOAD,
+              "After a failed server login, wait this long before trying again.",
+              General::serverLoginRetry),
+          str("server_reset_query", "DISCARD ALL", RELOAD,
+              "Query that cleans a server before another client gets it (session mode).",
+              General::serverResetQuery),
+          bool("server_reset_query_always", "0", RELOAD,
+              "Run server_reset_query in every pool mode, not only session.",
+              General::serverResetQueryAlways),
+          bool("server_round_robin", "0", RELOAD,
+              "Reuse servers round-robin instead of last-in first-out.",
+              General::serverRoundRobin),
+          str("server_tls13_ciphers", "", RELOAD,
+              "TLS 1.3 cipher suites for server connections.", General::serverTls13Ciphers),
+          path("server_tls_ca_file", "", RELOAD,
+              "CA certificates that server certificates are checked against.",
+              General::serverTlsCaFile),
+          path("server_tls_cert_file", "", RELOAD,
+              "Client certificate presented to servers.", General::serverTlsCertFile),
+          str("server_tls_ciphers", "default", RELOAD,
+              "Ciphers allowed for server TLS 1.2 and older, in OpenSSL syntax.",
+              General::serverTlsCiphers),
+          path("server_tls_key_file", "", RELOAD,
+              "Private key of server_tls_cert_file.", General::serverTlsKeyFile),
+          str("server_tls_protocols", "secure", RELOAD,
+              "TLS versions used towards servers.", General::serverTlsProtocols),
+          enumOf("server_tls_sslmode", "prefer", RELOAD, SslMode.allowedNames(), SslMode::parse,
+              "TLS towards servers, with libpq's sslmode meanings.", General::serverTlsSslmode),
+          bool("so_reuseport", "0", NO_RELOAD,
+              "Set SO_REUSEPORT so several processes can listen on one port.",
+              General::soReuseport),
+          wholeSecs("stats_period", "60", RELOAD,
+              "How often SHOW STATS averages are updated and statistics logged.",
+              General::statsPeriod),
+          set("stats_users", "", RELOAD, false,
+              "Users allowed to run read-only (SHOW) admin console commands.",
+              General::statsUsers),
+          secs("suspend_timeout", "10", RELOAD,
+              "How long SUSPEND waits for buffers to flush before dropping a connection.",
+              General::suspendTimeout),
+          bool("syslog", "0", RELOAD, "Also log to syslog.", General::syslog),
+          str("syslog_facility", "daemon", RELOAD, "Syslog facility.", General::syslogFacility),
+          str("syslog_ident", "pgbouncer", RELOAD, "Name used in syslog messages.",
+              General::syslogIdent),
+          integer("tcp_defer_accept", "1", 0, MAX, RELOAD,
+              "Set TCP_DEFER_ACCEPT on the listening socket (Linux).", General::tcpDeferAccept),
+          bool("tcp_keepalive", "1", RELOAD,
+              "Turn on TCP keepalive, with OS defaults unless tcp_keep* are set.",
+              General::tcpKeepalive),
+          integer("tcp_keepcnt", "0", 0, MAX, RELOAD,
+              "Keepalive probes before the connection is dropped. 0: OS default.",
+              General::tcpKeepcnt),
+          integer("tcp_keepidle", "0", 0, MAX, RELOAD,
+              "Seconds idle before keepalive probes start. 0: OS default.", General::tcpKeepidle),
+          integer("tcp_keepintvl", "0", 0, MAX, RELOAD,
+              "Seconds between keepalive probes. 0: OS default.", General::tcpKeepintvl),
+          integer("tcp_socket_buffer", "0", 0, MAX, RELOAD,
+              "Socket buffer size in bytes. 0: OS default.", General::tcpSocketBuffer),
+          integer("tcp_user_timeout", "0", 0, MAX, RELOAD,
+              "TCP_USER_TIMEOUT in milliseconds. 0: OS default.", General::tcpUserTimeout),
+          list("track_extra_parameters", "IntervalStyle", NO_RELOAD,
+              "Parameters, besides the built-in ones, tracked per client and set on servers.",
+              General::trackExtraParameters),
+          secs("transaction_timeout", "0", RELOAD,
+              "Close clients whose transaction lasts longer than this. 0 disables.",
+              General::transactionTimeout),
+          str("unix_socket_dir", "/tmp", NO_RELOAD,
+              "Directory of the Unix socket; empty disables it, @name is an abstract socket.",
+              General::unixSocketDir),
+          str("unix_socket_group", "", NO_RELOAD,
+              "Group that owns the Unix socket.", General::unixSocketGroup),
+          integer("unix_socket_mode", "0777", 0, 0777, NO_RELOAD,
+              "File mode of the Unix socket (octal with a leading 0).", General::unixSocketMode),
+          str("user", "", NO_RELOAD,
+              "Unix user to switch to after start.", General::user),
+          integer("verbose", "0", 0, MAX, RELOAD,
+              "Log verbosity, as -v on the command line.", General::verbose),
+          // Breakwater's own settings; PgBouncer does not know them.
+          str("http_listen_addr", "", NO_RELOAD,
+              "Breakwater: address of the HTTP endpoint (health, metrics). Empty: off.",
+              General::httpListenAddr),
+          integer("http_listen_port", "0", 0, 65535, NO_RELOAD,
+              "Breakwater: port of the HTTP endpoint. 0: off.", General::httpListenPort));
+
+  static final Map<String, SettingDefinition> BY_NAME = index();
+
+  private static Map<String, SettingDefinition> index() {
+    Map<String, SettingDefinition> byName = new LinkedHashMap<>();
+    for (SettingDefinition def : ALL) {
+      if (byName.put(def.name(), def) != null) {
+        throw new IllegalStateException("setting defined twice: " + def.name());
+      }
+    }
+    return java.util.Collections.unmodifiableMap(byName);
+  }
+
+  // ---- factories, one per type ----
+
+  private static SettingDefinition def(
+      String name,
+      Type type,
+      String defaultText,
+      boolean reloadable,
+      String allowed,
+      String description,
+      SettingDefinition.Parser parser,
+      Function<General, Object> getter) {
+    return new SettingDefinition(
+        name, type, defaultText, reloadable, ACTED_ON.contains(name), allowed, description,
+        parser, getter);
+  }
+
+  private static SettingDefinition str(
+      String name, String def, boolean reload, String desc, Function<General, Object> getter) {
+    return def(name, Type.STRING, def, reload, "any text; empty means not set", desc,
+        (text, dir) -> emptyToNull(text), getter);
+  }
+
+  private static SettingDefinition path(
+      String name, String def, boolean reload, String desc, Function<General, Object> getter) {
+    return def(name, Type.PATH, def, reload, "a file name; empty means not set", desc,
+        SettingTable::parsePath, getter);
+  }
+
+  private static SettingDefinition integer(
+      String name, String def, int min, int max, boolean reload, String desc,
+      Function<General, Object> getter) {
+    return def(name, Type.INT, def, reload, ValueParsers.intAllowed(min, max), desc,
+        (text, dir) -> ValueParsers.integer(text, min, max), getter);
+  }
+
+  private static SettingDefinition bool(
+      String name, String def, boolean reload, String desc, Function<General, Object> getter) {
+    return def(name, Type.BOOL, def, reload, "0 or 1", desc,
+        (text, dir) -> ValueParsers.bool(text), getter);
+  }
+
+  private static SettingDefinition secs(
+      String name, String def, boolean reload, String desc, Function<General, Object> getter) {
+    return def(name, Type.SECONDS, def, reload, ValueParsers.SECONDS_ALLOWED, desc,
+        (text, dir) -> ValueParsers.seconds(text), getter);
+  }
+
+  private static SettingDefinition wholeSecs(
+      String name, String def, boolean reload, String desc, Function<General, Object> getter) {
+    return def(name, Type.WHOLE_SECONDS, def, reload, ValueParsers.WHOLE_SECONDS_ALLOWED, desc,
+        (text, dir) -> ValueParsers.wholeSeconds(text), getter);
+  }
+
+  private static SettingDefinition list(
+      String name, String def, boolean reload, String desc, Function<General, Object> getter) {
+    return def(name, Type.LIST, def, reload, "comma-separated names", desc,
+        (text, dir) -> ValueParsers.list(text), getter);
+  }
+
+  private static SettingDefinition set(
+      String name, String def, boolean reload, boolean lowerCase, String desc,
+      Function<General, Object> getter) {
+    return def(name, Type.LIST, def, reload, "comma-separated names", desc,
+        (text, dir) -> ValueParsers.set(text, lowerCase), getter);
+  }
+
+  private static SettingDefinition lowerSet(
+      String name, String def, boolean reload, String desc, Function<General, Object> getter) {
+    return set(name, def, reload, true, desc, getter);
+  }
+
+  private static SettingDefinition enumOf(
+      String name, String def, boolean reload, String allowedNames,
+      Function<String, Object> parse, String desc, Function<General, Object> getter) {
+    return def(name, Type.ENUM, def, reload, allowedNames, desc,
+        (text, dir) -> {
+          try {
+            return parse.apply(text);
+          } catch (IllegalArgumentException e) {
+            throw new BadValue(allowedNames);
+          }
+        },
+        getter);
+  }
+
+  static String emptyToNull(String text) {
+    return text.isEmpty() ? null : text;
+  }
+
+  /** Empty is "not set"; a relative name is taken relative to {@code baseDir}. */
+  static Path parsePath(String text, Path baseDir) {
+    if (text.isEmpty()) {
+      return null;
+    }
+    try {
+      Path path = Path.of(text);
+      if (!path.isAbsolute() && baseDir != null) {
+        path = baseDir.resolve(path);
+      }
+      return path.normalize();
+    } catch (InvalidPathException e) {
+      throw new BadValue("a file name");
+    }
+  }
+}

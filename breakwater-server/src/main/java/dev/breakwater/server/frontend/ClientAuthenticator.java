@@ -1,0 +1,199 @@
+package dev.breakwater.server.frontend;
+
+import dev.breakwater.protocol.BackendMessages;
+import dev.breakwater.protocol.Codec;
+import dev.breakwater.protocol.ProtocolException;
+import dev.breakwater.protocol.auth.Md5Password;
+import dev.breakwater.protocol.auth.ScramClient;
+import dev.breakwater.protocol.auth.ScramKeys;
+import dev.breakwater.protocol.auth.ScramSecret;
+import dev.breakwater.protocol.auth.ScramServer;
+import dev.breakwater.protocol.auth.Secret;
+import dev.breakwater.server.config.AuthType;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.List;
+
+/**
+ * Authenticates one client against the auth file: trust, plain (cleartext), md5 and
+ * scram-sha-256, as PgBouncer does. With md5, a user whose secret is a SCRAM verifier is asked for
+ * SCRAM instead. A user that does not exist goes through the same exchange as one with a wrong
+ * password, and gets the same answer.
+ */
+final class ClientAuthenticator {
+
+  /** Where the exchange stands after a message from the client. */
+  enum Step {
+    CONTINUE,
+    OK,
+    FAILED
+  }
+
+  private enum Method {
+    NONE,
+    CLEARTEXT,
+    MD5,
+    SCRAM
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final String user;
+  private final Secret secret;
+  private final Frontend frontend;
+  private final Method method;
+  private byte[] md5Salt;
+  private ScramServer scram;
+  private boolean scramStarted;
+  private ScramKeys recoveredKeys;
+
+  ClientAuthenticator(AuthType type, String user, Secret secret, Frontend frontend) {
+    this.user = user;
+    this.secret = secret;
+    this.frontend = frontend;
+    this.method = methodFor(type, secret);
+  }
+
+  private static Method methodFor(AuthType type, Secret secret) {
+    switch (type) {
+      case TRUST:
+      case ANY:
+        return Method.NONE;
+      case PLAIN:
+        return Method.CLEARTEXT;
+      case MD5:
+        return secret instanceof Secret.Scram ? Method.SCRAM : Method.MD5;
+      case SCRAM_SHA_256:
+        return Method.SCRAM;
+      default:
+        throw new IllegalArgumentException("auth_type " + type.configName() + " is not supported yet");
+    }
+  }
+
+  /** True when the client must prove nothing. */
+  boolean trusted() {
+    return method == Method.NONE;
+  }
+
+  /** Writes the first authentication request. */
+  void start(ByteBuf out) {
+    switch (method) {
+      case CLEARTEXT:
+        BackendMessages.authenticationCleartextPassword(out);
+        break;
+      case MD5:
+        md5Salt = new byte[4];
+        RANDOM.nextBytes(md5Salt);
+        BackendMessages.authenticationMd5Password(out, md5Salt);
+        break;
+      case SCRAM:
+        BackendMessages.authenticationSasl(out, List.of(ScramClient.MECHANISM));
+        break;
+      default:
+        throw new IllegalStateException("no authentication to start");
+    }
+  }
+
+  /**
+   * Reads a PasswordMessage, SASLInitialResponse or SASLResponse (whole message, reader index at
+   * the type byte), writing any reply to {@code out}.
+   */
+  Step onMessage(ByteBuf message, ByteBuf out) {
+    ByteBuf body = Codec.body(message);
+    switch (method) {
+      case CLEARTEXT:
+        return checkCleartext(Codec.readCString(body)) ? Step.OK : Step.FAILED;
+      case MD5:
+        return checkMd5(Codec.readCString(body)) ? Step.OK : Step.FAILED;
+      case SCRAM:
+        return onScram(body, out);
+      default:
+        throw new ProtocolException("unexpected password message");
+    }
+  }
+
+  /** Keys recovered from a successful SCRAM proof: they let Breakwater log in as this user. */
+  ScramKeys recoveredKeys() {
+    return recoveredKeys;
+  }
+
+  private boolean checkCleartext(String password) {
+    if (secret instanceof Secret.Plain p) {
+      return constantTimeEquals(p.password(), password);
+    }
+    if (secret instanceof Secret.Md5 m) {
+      return constantTimeEquals(m.hash(), Md5Password.encrypt(password, user));
+    }
+    if (secret instanceof Secret.Scram s) {
+      ScramSecret v = s.verifier();
+      ScramKeys keys = frontend.scramCache().keys(password, v.salt(), v.iterations());
+      if (MessageDigest.isEqual(keys.storedKey(), v.storedKey())
+          && MessageDigest.isEqual(keys.serverKey(), v.serverKey())) {
+        recoveredKeys = keys;
+        return true;
+      }
+      return false;
+    }
+    return false;
+  }
+
+  private boolean checkMd5(String response) {
+    String stored;
+    if (secret instanceof Secret.Plain p) {
+      stored = Md5Password.encrypt(p.password(), user);
+    } else if (secret instanceof Secret.Md5 m) {
+      stored = m.hash();
+    } else {
+      // Unknown user: the same work against a secret nobody knows.
+      stored = Md5Password.encrypt(ByteBufUtil.hexDump(frontend.serverSecret()), user);
+    }
+    return constantTimeEquals(Md5Password.saltedResponse(stored, md5Salt), response);
+  }
+
+  private Step onScram(ByteBuf body, ByteBuf out) {
+    if (!scramStarted) {
+      scramStarted = true;
+      String mechanism = Codec.readCString(body);
+      if (!ScramClient.MECHANISM.equals(mechanism)) {
+        throw new ProtocolException(
+            "28000", "SASL authentication mechanism " + mechanism + " is not supported");
+      }
+      int length = body.readInt();
+      if (length < 0 || length != body.readableBytes()) {
+        throw new ProtocolException("malformed SASLInitialResponse");
+      }
+      byte[] data = ByteBufUtil.getBytes(body);
+      scram = new ScramServer(verifier());
+      BackendMessages.authenticationSaslContinue(out, scram.onClientFirst(data));
+      return Step.CONTINUE;
+    }
+    ScramServer.Outcome outcome = scram.onClientFinal(ByteBufUtil.getBytes(body));
+    if (!outcome.authenticated() || !(secret instanceof Secret.Plain || secret instanceof Secret.Scram)) {
+      return Step.FAILED;
+    }
+    if (secret instanceof Secret.Scram s) {
+      recoveredKeys = ScramKeys.of(outcome.clientKey(), s.verifier().serverKey());
+    }
+    BackendMessages.authenticationSaslFinal(out, outcome.serverFinal());
+    return Step.OK;
+  }
+
+  /** The verifier to check SCRAM proofs against; one nobody can match when there is none. */
+  private ScramSecret verifier() {
+    if (secret instanceof Secret.Scram s) {
+      return s.verifier();
+    }
+    if (secret instanceof Secret.Plain p) {
+      return frontend.scramCache().verifier(user, p.password());
+    }
+    return ScramServer.impossibleSecret(user, frontend.serverSecret());
+  }
+
+  private static boolean constantTimeEquals(String a, String b) {
+    return MessageDigest.isEqual(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  }
+}

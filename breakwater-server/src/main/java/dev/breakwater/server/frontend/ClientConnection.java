@@ -1,0 +1,671 @@
+package dev.breakwater.server.frontend;
+
+import dev.breakwater.protocol.BackendMessages;
+import dev.breakwater.protocol.ErrorFields;
+import dev.breakwater.protocol.FrameScanner;
+import dev.breakwater.protocol.MessageType;
+import dev.breakwater.protocol.ProtocolException;
+import dev.breakwater.protocol.SqlState;
+import dev.breakwater.protocol.StartupPacket.StartupMessage;
+import dev.breakwater.protocol.TransactionStatus;
+import dev.breakwater.protocol.auth.Secret;
+import dev.breakwater.server.CloseReason;
+import dev.breakwater.server.Outbox;
+import dev.breakwater.server.backend.ParameterSync;
+import dev.breakwater.server.backend.ServerConnection;
+import dev.breakwater.server.config.AuthType;
+import dev.breakwater.server.config.DatabaseEntry;
+import dev.breakwater.server.config.Settings;
+import dev.breakwater.server.pool.Pool;
+import dev.breakwater.server.pool.PoolKey;
+import dev.breakwater.server.pool.PoolSettings;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection after its startup packet: login, then the forwarding of its messages to
+ * whichever server the pool lends it.
+ *
+ * <p>Runs on the client's event loop. The link to a server (the server itself, and the bytes and
+ * replies pending while there is none) is guarded by this object's monitor, shared with the linked
+ * server's loop; nothing that blocks or does I/O on another connection is done while holding it,
+ * except queueing a write.
+ */
+public final class ClientConnection extends ChannelInboundHandlerAdapter
+    implements FrameScanner.Handler {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+  private static final AtomicLong IDS = new AtomicLong();
+  /** The longest message read whole: a password or SASL message. Others stream through. */
+  private static final int MAX_INSPECTED = 64 * 1024;
+  /** Stop reading a client that has this much pending while it waits for a server. */
+  private static final int MAX_PENDING = 1 << 20;
+
+  private final long id = IDS.incrementAndGet();
+  private final Frontend frontend;
+  private final StartupMessage startup;
+  private final long connectedNanos;
+
+  private ChannelHandlerContext ctx;
+  private Channel channel;
+  private FrameScanner scanner;
+  private Outbox outbox;
+
+  private volatile ClientState state = ClientState.LOGIN;
+  private String database;
+  private String user;
+  private Pool pool;
+  private ClientAuthenticator authenticator;
+  private boolean authenticated;
+  private long cancelKey;
+
+  /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
+  private final Map<String, String> reported = new HashMap<>();
+  /** Other settings the client asked for (startup parameters, options -c). */
+  private final Map<String, String> extras = new HashMap<>();
+
+  // Guarded by this.
+  private ServerConnection server;
+  private Outbox pending;
+  private int pendingBytes;
+  private int pendingReplies;
+  private volatile boolean closed;
+
+  private volatile long waitStartedNanos;
+
+  // Per read.
+  private int readReplies;
+  private boolean terminated;
+
+  ClientConnection(Frontend frontend, StartupMessage startup, long connectedNanos) {
+    this.frontend = frontend;
+    this.startup = startup;
+    this.connectedNanos = connectedNanos;
+  }
+
+  // ---- Accessors used by pools, servers and views ----
+
+  public long id() {
+    return id;
+  }
+
+  public Channel channel() {
+    return channel;
+  }
+
+  public EventLoop eventLoop() {
+    return channel.eventLoop();
+  }
+
+  public ClientState state() {
+    return state;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public boolean isLoggingIn() {
+    return state == ClientState.LOGIN;
+  }
+
+  public String database() {
+    return database;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public SocketAddress remoteAddress() {
+    return channel.remoteAddress();
+  }
+
+  public long connectedNanos() {
+    return connectedNanos;
+  }
+
+  public long waitStartedNanos() {
+    return waitStartedNanos;
+  }
+
+  public void waitStartedNanos(long now) {
+    waitStartedNanos = now;
+  }
+
+  /** The parameters the client was told of; the linked server's loop updates them. */
+  public Map<String, String> reportedParameters() {
+    return reported;
+  }
+
+  public Map<String, String> extraParameters() {
+    return extras;
+  }
+
+  /** The server this client is linked to now, or null. */
+  public ServerConnection server() {
+    return server;
+  }
+
+  // ---- Login ----
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.channel = ctx.channel();
+    this.scanner =
+        new FrameScanner(ctx.alloc(), MAX_INSPECTED, MessageType.TERMINATE, MessageType.PASSWORD);
+    this.outbox = new Outbox(ctx.alloc());
+    frontend.clientOpened();
+    try {
+      startLogin();
+    } catch (RuntimeException e) {
+      log.error("{}: login failed unexpectedly", this, e);
+      fatal(SqlState.INTERNAL_ERROR, "internal error", CloseReason.INTERNAL_ERROR);
+    }
+  }
+
+  private void startLogin() {
+    Settings settings = frontend.settings();
+    user = startup.user();
+    database = startup.database();
+    if (user.isEmpty()) {
+      fatal(
+          SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+          "no PostgreSQL user name specified in startup packet",
+          CloseReason.CLIENT_LOGIN_FAILED);
+      return;
+    }
+    if (!readStartupParameters(settings)) {
+      return;
+    }
+    if (!frontend.acceptingClients()) {
+      fatal(SqlState.CANNOT_CONNECT_NOW, "pooler is shutting down", CloseReason.SHUTDOWN);
+      return;
+    }
+    if (frontend.clientCount() > settings.general().maxClientConn()) {
+      fatal(
+          SqlState.TOO_MANY_CONNECTIONS,
+          "no more connections allowed (max_client_conn)",
+          CloseReason.MAX_CLIENT_CONN);
+      return;
+    }
+    Optional<DatabaseEntry> db = settings.database(database);
+    if (db.isEmpty()) {
+      fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + database, CloseReason.UNKNOWN_DATABASE);
+      return;
+    }
+    AuthType type = settings.general().authType();
+    Secret secret = frontend.secret(user);
+    if (secret == null && (type == AuthType.TRUST)) {
+      fatal(
+          SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+          "no such user: " + user,
+          CloseReason.CLIENT_LOGIN_FAILED);
+      return;
+    }
+    try {
+      authenticator = new ClientAuthenticator(type, user, secret, frontend);
+    } catch (IllegalArgumentException e) {
+      fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage(), CloseReason.CLIENT_LOGIN_FAILED);
+      return;
+    }
+    if (authenticator.trusted()) {
+      authenticated();
+    } else {
+      ByteBuf out = ctx.alloc().buffer();
+      authenticator.start(out);
+      ctx.writeAndFlush(out);
+    }
+  }
+
+  /**
+   * Sorts the startup parameters: tracked ones are kept to be set on servers, ignored ones
+   * dropped, protocol options negotiated. False when the client was refused.
+   */
+  private boolean readStartupParameters(Settings settings) {
+    List<String> unrecognized = new ArrayList<>();
+    for (Map.Entry<String, String> e : startup.parameters().entrySet()) {
+      String name = e.getKey();
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (lower.equals("user") || lower.equals("database")) {
+        continue;
+      }
+      if (lower.startsWith("_pq_.")) {
+        unrecognized.add(name);
+        continue;
+      }
+      if (settings.general().ignoreStartupParameters().contains(lower)) {
+        continue;
+      }
+      if (lower.equals("replication")) {
+        fatal(
+            SqlState.FEATURE_NOT_SUPPORTED,
+            "replication connections are not supported",
+            CloseReason.CLIENT_LOGIN_FAILED);
+        return false;
+      }
+      if (lower.equals("options")) {
+        try {
+          extras.putAll(StartupOptions.parse(e.getValue()));
+        } catch (IllegalArgumentException ex) {
+          fatal(SqlState.PROTOCOL_VIOLATION, ex.getMessage(), CloseReason.CLIENT_LOGIN_FAILED);
+          return false;
+        }
+        continue;
+      }
+      String tracked = ParameterSync.tracked(name);
+      if (tracked != null) {
+        reported.put(tracked, e.getValue());
+      } else {
+        extras.put(lower, e.getValue());
+      }
+    }
+    // Settings given both ways: the tracked spelling wins.
+    for (String t : ParameterSync.TRACKED) {
+      String v = extras.remove(t.toLowerCase(Locale.ROOT));
+      if (v != null) {
+        reported.putIfAbsent(t, v);
+      }
+    }
+    if (startup.minorVersion() > 0 || !unrecognized.isEmpty()) {
+      ByteBuf out = ctx.alloc().buffer();
+      BackendMessages.negotiateProtocolVersion(out, 0, unrecognized);
+      ctx.write(out);
+    }
+    return true;
+  }
+
+  private void onPasswordMessage(ByteBuf message) {
+    if (authenticator == null || authenticated) {
+      throw new ProtocolException("unexpected password message");
+    }
+    ByteBuf out = ctx.alloc().buffer();
+    ClientAuthenticator.Step step;
+    try {
+      step = authenticator.onMessage(message, out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+    switch (step) {
+      case CONTINUE:
+        ctx.writeAndFlush(out);
+        break;
+      case OK:
+        ctx.write(out);
+        authenticated();
+        break;
+      default:
+        out.release();
+        log.info("{}: password authentication failed", this);
+        fatal(
+            SqlState.INVALID_PASSWORD,
+            "password authentication failed for user \"" + user + "\"",
+            CloseReason.CLIENT_LOGIN_FAILED);
+    }
+  }
+
+  private void authenticated() {
+    authenticated = true;
+    Settings settings = frontend.settings();
+    DatabaseEntry db = settings.database(database).orElseThrow();
+    PoolSettings resolved = PoolSettings.resolve(settings, db, user);
+    PoolKey key = new PoolKey(db.name(), resolved.serverUser());
+    pool = frontend.pools().get(key, () -> resolved);
+    if (authenticator.recoveredKeys() != null) {
+      pool.passThroughKeys(authenticator.recoveredKeys());
+    }
+    pool.addClient(this);
+    Map<String, String> welcome = pool.welcomeParameters();
+    if (welcome != null) {
+      finishLogin(welcome);
+    } else {
+      // No server has logged in yet: borrow one to learn the server's parameters.
+      pool.acquire(this);
+    }
+  }
+
+  /** Called by a server lent for the login: the parameters to tell the client. */
+  public void welcome(Map<String, String> serverParameters) {
+    eventLoop().execute(() -> {
+      if (!closed && state == ClientState.LOGIN) {
+        finishLogin(serverParameters);
+      }
+    });
+  }
+
+  private void finishLogin(Map<String, String> serverParameters) {
+    for (Map.Entry<String, String> e : serverParameters.entrySet()) {
+      reported.putIfAbsent(e.getKey(), e.getValue());
+    }
+    cancelKey = frontend.cancelKeys().register(this);
+    ByteBuf out = ctx.alloc().buffer();
+    BackendMessages.authenticationOk(out);
+    for (Map.Entry<String, String> e : reported.entrySet()) {
+      BackendMessages.parameterStatus(out, e.getKey(), e.getValue());
+    }
+    BackendMessages.backendKeyData(out, (int) (cancelKey >>> 32), (int) cancelKey);
+    BackendMessages.readyForQuery(out, TransactionStatus.IDLE);
+    ctx.writeAndFlush(out);
+    boolean work;
+    synchronized (this) {
+      state = ClientState.IDLE;
+      work = pending != null || pendingReplies > 0;
+      if (work) {
+        state = ClientState.WAITING;
+      }
+    }
+    log.debug("{}: login ok", this);
+    if (work) {
+      pool.acquire(this);
+    }
+  }
+
+  // ---- Reading from the client ----
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf in = (ByteBuf) msg;
+    readReplies = 0;
+    try {
+      scanner.scan(in, this);
+    } catch (ProtocolException e) {
+      outbox.clear();
+      log.warn("{}: protocol violation: {}", this, e.getMessage());
+      fatal(e.sqlState(), e.getMessage(), CloseReason.CLIENT_PROTOCOL_VIOLATION);
+      return;
+    } finally {
+      in.release();
+    }
+    if (closed) {
+      outbox.clear();
+      return;
+    }
+    deliver();
+    if (terminated) {
+      close(CloseReason.CLIENT_TERMINATE);
+    }
+  }
+
+  @Override
+  public boolean onMessage(byte type, ByteBuf message) {
+    if (type == MessageType.TERMINATE) {
+      terminated = true;
+      return false;
+    }
+    if (type == MessageType.PASSWORD && !authenticated) {
+      onPasswordMessage(message);
+      return false;
+    }
+    onForwardedHeader(type, message.readableBytes() - 1);
+    return true;
+  }
+
+  @Override
+  public void onForwardedHeader(byte type, int length) {
+    if (!authenticated) {
+      throw new ProtocolException(
+          "expected password response, got message type " + MessageType.describe(type));
+    }
+    if (type == MessageType.QUERY || type == MessageType.SYNC || type == MessageType.FUNCTION_CALL) {
+      readReplies++;
+    }
+  }
+
+  @Override
+  public void onForward(ByteBuf bytes) {
+    if (closed || terminated) {
+      bytes.release();
+      return;
+    }
+    outbox.add(bytes);
+  }
+
+  /** Hands what was read to the linked server, or keeps it and asks the pool for a server. */
+  private void deliver() {
+    ByteBuf batch = outbox.take();
+    if (batch == null && readReplies == 0) {
+      return;
+    }
+    ServerConnection s;
+    boolean acquire = false;
+    boolean tooMuch = false;
+    synchronized (this) {
+      if (closed) {
+        if (batch != null) {
+          batch.release();
+        }
+        return;
+      }
+      s = server;
+      if (s != null) {
+        s.expectReplies(readReplies);
+        if (batch != null) {
+          Channel sc = s.channel();
+          sc.writeAndFlush(batch, sc.voidPromise());
+        }
+      } else {
+        if (batch != null) {
+          if (pending == null) {
+            pending = new Outbox(ctx.alloc());
+          }
+          pendingBytes += batch.readableBytes();
+          pending.add(batch);
+        }
+        pendingReplies += readReplies;
+        tooMuch = pendingBytes > MAX_PENDING;
+        if (state == ClientState.IDLE) {
+          state = ClientState.WAITING;
+          acquire = true;
+        }
+      }
+    }
+    if (s != null && !s.channel().isWritable()) {
+      channel.config().setAutoRead(false);
+    }
+    if (tooMuch) {
+      channel.config().setAutoRead(false);
+    }
+    if (acquire) {
+      pool.acquire(this);
+    }
+  }
+
+  // ---- The link, called by servers holding this monitor ----
+
+  /** Hold this monitor: the server is now this client's. */
+  public void link(ServerConnection s) {
+    server = s;
+    state = ClientState.ACTIVE;
+  }
+
+  /** Hold this monitor: the server is no longer this client's. */
+  public void unlink(ServerConnection s) {
+    if (server == s) {
+      server = null;
+      if (!closed) {
+        state = ClientState.IDLE;
+      }
+    }
+  }
+
+  /** Hold this monitor: the bytes kept while there was no server, now the caller's. */
+  public ByteBuf takePending() {
+    if (pending == null) {
+      return null;
+    }
+    ByteBuf b = pending.take();
+    pending = null;
+    pendingBytes = 0;
+    return b;
+  }
+
+  /** Hold this monitor: the replies expected for the bytes kept. */
+  public int takePendingReplies() {
+    int n = pendingReplies;
+    pendingReplies = 0;
+    return n;
+  }
+
+  /** The link is made: read again if reading was paused while waiting. */
+  public void onLinked(ServerConnection s) {
+    resumeReading();
+  }
+
+  /** Resumes reading from the client (backpressure released). */
+  public void resumeReading() {
+    if (!closed) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    ServerConnection s = server;
+    if (s != null && ctx.channel().isWritable()) {
+      s.resumeReading();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /** Cancels what this client's server runs now, if anything. */
+  public void cancelRunningQuery() {
+    ServerConnection s = server;
+    if (s != null) {
+      log.debug("{}: forwarding cancel request to {}", this, s);
+      s.cancel();
+    }
+  }
+
+  // ---- Errors and closing ----
+
+  /** The client waited in vain: the pool could not give it a server. From any thread. */
+  public void failWaiting(ErrorFields error, CloseReason reason) {
+    eventLoop().execute(() -> {
+      if (closed) {
+        return;
+      }
+      log.warn("{}: closing because: {} ({})", this, error.message(), reason.description());
+      sendAndClose(error, reason);
+    });
+  }
+
+  /** The linked server went away. From any thread. */
+  public void serverLost(ServerConnection s, CloseReason reason, ErrorFields error) {
+    eventLoop().execute(() -> {
+      if (closed) {
+        return;
+      }
+      if (reason == CloseReason.SERVER_FATAL) {
+        log.info("{}: server {} ended the session", this, s);
+        close(CloseReason.LINKED_SERVER_LOST);
+        return;
+      }
+      ErrorFields e =
+          error != null
+              ? error
+              : ErrorFields.of("FATAL", SqlState.CONNECTION_FAILURE, "server conn crashed?");
+      log.warn("{}: closing because its server {} closed: {}", this, s, reason.description());
+      sendAndClose(e, CloseReason.LINKED_SERVER_LOST);
+    });
+  }
+
+  /** Statement mode: the client opened a transaction. From the server's loop. */
+  public void refuseTransaction() {
+    eventLoop().execute(() -> {
+      if (closed) {
+        return;
+      }
+      log.warn("{}: closing because: transaction blocks not allowed in statement pooling mode", this);
+      sendAndClose(
+          ErrorFields.of(
+              "FATAL",
+              SqlState.FEATURE_NOT_SUPPORTED,
+              "transaction blocks not allowed in statement pooling mode"),
+          CloseReason.TRANSACTION_IN_STATEMENT_MODE);
+    });
+  }
+
+  private void fatal(String sqlState, String message, CloseReason reason) {
+    log.warn("{}: closing because: {} ({})", this, message, reason.description());
+    sendAndClose(ErrorFields.of("FATAL", sqlState, message), reason);
+  }
+
+  private void sendAndClose(ErrorFields error, CloseReason reason) {
+    ByteBuf out = ctx.alloc().buffer();
+    error.encode(out, MessageType.ERROR_RESPONSE);
+    ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+    closeNow(reason, false);
+  }
+
+  /** Closes this client, from its own loop. */
+  public void close(CloseReason reason) {
+    closeNow(reason, true);
+  }
+
+  private void closeNow(CloseReason reason, boolean closeChannel) {
+    ServerConnection s;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      s = server;
+      if (pending != null) {
+        pending.clear();
+        pending = null;
+      }
+    }
+    state = ClientState.CLOSED;
+    frontend.clientClosed();
+    if (cancelKey != 0) {
+      frontend.cancelKeys().unregister(cancelKey);
+    }
+    if (pool != null) {
+      pool.removeClient(this);
+    }
+    if (s != null) {
+      s.eventLoop().execute(() -> s.onClientClosed(this));
+    }
+    if (reason != CloseReason.CLIENT_TERMINATE && reason != CloseReason.CLIENT_CLOSED) {
+      log.debug("{}: closed: {}", this, reason.description());
+    }
+    scanner.release();
+    outbox.clear();
+    if (closeChannel) {
+      channel.close();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    close(CloseReason.CLIENT_CLOSED);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.info("{}: I/O error: {}", this, cause.toString());
+    close(CloseReason.CLIENT_IO_ERROR);
+    ctx.close();
+  }
+
+  @Override
+  public String toString() {
+    return "C-" + id + " " + database + "/" + user + "@" + (channel == null ? "?" : channel.remoteAddress());
+  }
+}

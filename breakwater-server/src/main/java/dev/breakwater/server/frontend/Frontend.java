@@ -1,0 +1,84 @@
+package dev.breakwater.server.frontend;
+
+import dev.breakwater.protocol.auth.Secret;
+import dev.breakwater.server.ScramCache;
+import dev.breakwater.server.config.Settings;
+import dev.breakwater.server.pool.Pools;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What client connections share: the current settings and auth file (swapped whole on reload),
+ * the pools, the cancel keys, and the count of connected clients.
+ */
+public final class Frontend {
+
+  private volatile Settings settings;
+  private volatile Map<String, Secret> secrets;
+  private final Pools pools;
+  private final CancelKeys cancelKeys = new CancelKeys();
+  private final ScramCache scramCache;
+  private final AtomicInteger clients = new AtomicInteger();
+  private final byte[] serverSecret = new byte[32];
+  private volatile boolean acceptingClients = true;
+
+  public Frontend(Settings settings, Map<String, Secret> secrets, Pools pools, ScramCache scramCache) {
+    this.settings = settings;
+    this.secrets = Map.copyOf(secrets);
+    this.pools = pools;
+    this.scramCache = scramCache;
+    new SecureRandom().nextBytes(serverSecret);
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** A reload: new logins see the new settings and auth file. */
+  public void update(Settings settings, Map<String, Secret> secrets) {
+    this.settings = settings;
+    this.secrets = Map.copyOf(secrets);
+  }
+
+  public Secret secret(String user) {
+    return secrets.get(user);
+  }
+
+  public Pools pools() {
+    return pools;
+  }
+
+  public CancelKeys cancelKeys() {
+    return cancelKeys;
+  }
+
+  ScramCache scramCache() {
+    return scramCache;
+  }
+
+  byte[] serverSecret() {
+    return serverSecret;
+  }
+
+  /** Connected clients, logged in or not. */
+  public int clientCount() {
+    return clients.get();
+  }
+
+  int clientOpened() {
+    return clients.incrementAndGet();
+  }
+
+  void clientClosed() {
+    clients.decrementAndGet();
+  }
+
+  public boolean acceptingClients() {
+    return acceptingClients;
+  }
+
+  public void acceptingClients(boolean accept) {
+    this.acceptingClients = accept;
+  }
+}

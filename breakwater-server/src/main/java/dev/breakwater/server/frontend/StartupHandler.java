@@ -1,0 +1,117 @@
+package dev.breakwater.server.frontend;
+
+import dev.breakwater.protocol.ErrorFields;
+import dev.breakwater.protocol.MessageType;
+import dev.breakwater.protocol.ProtocolException;
+import dev.breakwater.protocol.SqlState;
+import dev.breakwater.protocol.StartupPacket;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the untyped first packet of a client connection: answers SSLRequest and GSSENCRequest
+ * with 'N' (no TLS yet), forwards a CancelRequest, and on a StartupMessage hands the connection to
+ * a {@link ClientConnection} and removes itself. Any bytes after the startup packet go on to it.
+ */
+public final class StartupHandler extends ByteToMessageDecoder {
+
+  private static final Logger log = LoggerFactory.getLogger(StartupHandler.class);
+
+  private final Frontend frontend;
+  private final long connectedNanos = System.nanoTime();
+  private ScheduledFuture<?> loginTimeout;
+  private boolean negotiated;
+
+  public StartupHandler(Frontend frontend) {
+    this.frontend = frontend;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    long timeout = frontend.settings().general().clientLoginTimeout().toMillis();
+    if (timeout > 0) {
+      loginTimeout =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    if (ctx.channel().isActive() && ctx.pipeline().get(StartupHandler.class) != null) {
+                      log.info("{}: closing because: client_login_timeout", ctx.channel().remoteAddress());
+                      ctx.close();
+                    }
+                  },
+                  timeout,
+                  TimeUnit.MILLISECONDS);
+    }
+    super.channelActive(ctx);
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (!ctx.channel().isActive() || in.readableBytes() < 4) {
+      return;
+    }
+    int length = in.getInt(in.readerIndex());
+    if (length < 8 || length > StartupPacket.MAX_LENGTH) {
+      reject(ctx, in, SqlState.PROTOCOL_VIOLATION, "invalid startup packet length " + length);
+      return;
+    }
+    if (in.readableBytes() < length) {
+      return;
+    }
+    StartupPacket packet;
+    try {
+      packet = StartupPacket.decode(in.readSlice(length));
+    } catch (ProtocolException e) {
+      reject(ctx, in, e.sqlState(), e.getMessage());
+      return;
+    }
+    if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
+      if (negotiated) {
+        reject(ctx, in, SqlState.PROTOCOL_VIOLATION, "encryption was already negotiated");
+        return;
+      }
+      if (in.isReadable()) {
+        // A client must wait for the answer before sending more: refuse what could be injected.
+        reject(ctx, in, SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
+        return;
+      }
+      negotiated = true;
+      ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+    } else if (packet instanceof StartupPacket.CancelRequest cancel) {
+      ClientConnection target = frontend.cancelKeys().find(cancel.processId(), cancel.secretKey());
+      if (target != null) {
+        target.cancelRunningQuery();
+      } else {
+        log.debug("cancel request with an unknown key from {}", ctx.channel().remoteAddress());
+      }
+      in.skipBytes(in.readableBytes());
+      ctx.close();
+    } else if (packet instanceof StartupPacket.StartupMessage startup) {
+      if (loginTimeout != null) {
+        loginTimeout.cancel(false);
+      }
+      ctx.pipeline().replace(this, "client", new ClientConnection(frontend, startup, connectedNanos));
+    }
+  }
+
+  private void reject(ChannelHandlerContext ctx, ByteBuf in, String sqlState, String message) {
+    log.warn("{}: closing because: {}", ctx.channel().remoteAddress(), message);
+    in.skipBytes(in.readableBytes());
+    ByteBuf err = ctx.alloc().buffer();
+    ErrorFields.of("FATAL", sqlState, message).encode(err, MessageType.ERROR_RESPONSE);
+    ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.info("{}: I/O error before login: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

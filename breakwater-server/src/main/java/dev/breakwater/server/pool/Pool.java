@@ -1,0 +1,503 @@
+package dev.breakwater.server.pool;
+
+import dev.breakwater.protocol.ErrorFields;
+import dev.breakwater.protocol.SqlState;
+import dev.breakwater.protocol.auth.ScramKeys;
+import dev.breakwater.server.CloseReason;
+import dev.breakwater.server.backend.ServerConnection;
+import dev.breakwater.server.backend.ServerState;
+import dev.breakwater.server.frontend.ClientConnection;
+import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pool per (database, user): its servers, idle and in use, and the clients waiting for one.
+ *
+ * <p>Herding happens here. A client that needs a server calls {@link #acquire}; it gets an idle
+ * server (the most recently used, preferring one on its own event loop), or waits first come,
+ * first served while new servers are opened within the limits. A server that becomes free calls
+ * {@link #release}: it goes to the longest-waiting client or back to the idle stack. Every state
+ * change of a server or a waiting client happens under this pool's lock, which is never held
+ * while doing I/O and never taken while holding a client's lock... the reverse order (client lock,
+ * then pool lock) is the only one allowed.
+ */
+public final class Pool {
+
+  private static final Logger log = LoggerFactory.getLogger(Pool.class);
+
+  /** How a pool makes servers: the running Breakwater supplies it. */
+  public interface ServerLauncher {
+    /**
+     * Makes a server connection for {@code pool} on {@code loop} (any loop when null), without
+     * any I/O: {@link ServerConnection#connect} starts it.
+     */
+    ServerConnection create(Pool pool, EventLoop loop);
+  }
+
+  private final PoolKey key;
+  private final Pools pools;
+  private final ServerLauncher launcher;
+  private volatile PoolSettings settings;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Idle servers, most recently used first. */
+  private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
+  /** Every open server of this pool, whatever its state. */
+  private final Set<ServerConnection> servers = new LinkedHashSet<>();
+  /** Clients waiting for a server, first come first served. */
+  private final ArrayDeque<ClientConnection> waiting = new ArrayDeque<>();
+
+  private final Set<ClientConnection> clients = ConcurrentHashMap.newKeySet();
+
+  private volatile Map<String, String> welcomeParameters;
+  private volatile ScramKeys passThroughKeys;
+  private volatile ErrorFields lastServerError;
+  private volatile long lastServerErrorNanos;
+  /** When the reserve pool was last opened up for a client that waited too long. */
+  private long reserveActiveUntilNanos;
+
+  public Pool(PoolKey key, PoolSettings settings, Pools pools, ServerLauncher launcher) {
+    this.key = key;
+    this.settings = settings;
+    this.pools = pools;
+    this.launcher = launcher;
+  }
+
+  public PoolKey key() {
+    return key;
+  }
+
+  public PoolSettings settings() {
+    return settings;
+  }
+
+  /** A reload: new sizes, modes and timeouts apply from the next assignment. */
+  public void updateSettings(PoolSettings next) {
+    this.settings = next;
+  }
+
+  /** Server parameters reported at login, sent to clients that log in: null until one logged in. */
+  public Map<String, String> welcomeParameters() {
+    return welcomeParameters;
+  }
+
+  public void welcomeParameters(Map<String, String> parameters) {
+    if (welcomeParameters == null) {
+      welcomeParameters = Map.copyOf(parameters);
+    }
+  }
+
+  /** Keys recovered from a client's SCRAM proof, for logging in to servers without a password. */
+  public ScramKeys passThroughKeys() {
+    return passThroughKeys;
+  }
+
+  public void passThroughKeys(ScramKeys keys) {
+    this.passThroughKeys = keys;
+  }
+
+  public ErrorFields lastServerError() {
+    return lastServerError;
+  }
+
+  // ---- Clients ----
+
+  public void addClient(ClientConnection c) {
+    clients.add(c);
+  }
+
+  public void removeClient(ClientConnection c) {
+    clients.remove(c);
+    lock.lock();
+    try {
+      waiting.remove(c);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public Set<ClientConnection> clients() {
+    return clients;
+  }
+
+  /**
+   * The client needs a server. It gets one through {@link ServerConnection#attach}, or an error
+   * through {@link ClientConnection#failWaiting}; either comes later, on another task.
+   */
+  public void acquire(ClientConnection c) {
+    List<ServerConnection> toLaunch = null;
+    ErrorFields failFast = null;
+    lock.lock();
+    try {
+      ServerConnection s = takeIdle(c.eventLoop());
+      if (s != null) {
+        s.assign(c);
+        return;
+      }
+      long now = System.nanoTime();
+      ErrorFields recent = recentServerError(now);
+      if (recent != null && servers.isEmpty()) {
+        failFast = recent;
+      } else {
+        c.waitStartedNanos(now);
+        waiting.add(c);
+        toLaunch = launchPlan(now);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (failFast != null) {
+      c.failWaiting(failFast, CloseReason.SERVER_UNAVAILABLE);
+      return;
+    }
+    launch(toLaunch);
+  }
+
+  /** A server that was taken for a client that has gone: back to the front of the line. */
+  public void requeue(ClientConnection c) {
+    if (c.isClosed()) {
+      return;
+    }
+    List<ServerConnection> toLaunch;
+    lock.lock();
+    try {
+      ServerConnection s = takeIdle(c.eventLoop());
+      if (s != null) {
+        s.assign(c);
+        return;
+      }
+      waiting.addFirst(c);
+      toLaunch = launchPlan(System.nanoTime());
+    } finally {
+      lock.unlock();
+    }
+    launch(toLaunch);
+  }
+
+  /**
+   * The server is clean, idle and ready for any client: it goes to the longest-waiting client, or
+   * to the top of the idle stack. Called on the server's event loop.
+   */
+  public void release(ServerConnection s) {
+    lock.lock();
+    try {
+      if (!servers.contains(s)) {
+        return;
+      }
+      ClientConnection c;
+      while ((c = waiting.poll()) != null) {
+        if (!c.isClosed()) {
+          s.assign(c);
+          return;
+        }
+      }
+      s.markIdle();
+      idle.addFirst(s);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The server has closed, for whatever reason: forget it, and open another if clients wait. */
+  public void onServerClosed(ServerConnection s, CloseReason reason, ErrorFields error) {
+    List<ClientConnection> toFail = null;
+    List<ServerConnection> toLaunch = null;
+    lock.lock();
+    try {
+      if (!servers.remove(s)) {
+        return;
+      }
+      idle.remove(s);
+      pools.releaseServerSlot(this);
+      long now = System.nanoTime();
+      if (error != null) {
+        lastServerError = error;
+        lastServerErrorNanos = now;
+        if (servers.isEmpty() && !waiting.isEmpty()) {
+          toFail = new ArrayList<>(waiting);
+          waiting.clear();
+        }
+      } else if (!waiting.isEmpty()) {
+        toLaunch = launchPlan(now);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (toFail != null) {
+      for (ClientConnection c : toFail) {
+        c.failWaiting(error, CloseReason.SERVER_UNAVAILABLE);
+      }
+    }
+    launch(toLaunch);
+    pools.onServerSlotFreed(this);
+  }
+
+  /** A server logged in: its error history is cleared. */
+  public void onServerLoggedIn(ServerConnection s) {
+    lastServerError = null;
+  }
+
+  // ---- Time-driven work, called by the janitor ----
+
+  /**
+   * Expires clients that waited longer than query_wait_timeout, opens the reserve pool for clients
+   * that waited longer than reserve_pool_timeout, keeps min_pool_size, and closes servers idle
+   * longer than server_idle_timeout or older than server_lifetime.
+   */
+  public void maintain(long now) {
+    PoolSettings cfg = settings;
+    List<ClientConnection> expired = null;
+    List<ServerConnection> toClose = null;
+    List<ServerConnection> toLaunch = null;
+    lock.lock();
+    try {
+      long waitLimit = cfg.queryWaitTimeout().toNanos();
+      if (waitLimit > 0) {
+        for (Iterator<ClientConnection> it = waiting.iterator(); it.hasNext(); ) {
+          ClientConnection c = it.next();
+          if (c.isClosed()) {
+            it.remove();
+          } else if (now - c.waitStartedNanos() > waitLimit) {
+            it.remove();
+            if (expired == null) {
+              expired = new ArrayList<>();
+            }
+            expired.add(c);
+          }
+        }
+      }
+      ClientConnection oldest = waiting.peek();
+      long reserveTimeout = cfg.reservePoolTimeout().toNanos();
+      if (oldest != null
+          && cfg.reservePoolSize() > 0
+          && now - oldest.waitStartedNanos() > reserveTimeout) {
+        if (reserveActiveUntilNanos < now) {
+          log.info("pool {}: opening the reserve pool ({} more servers): a client waited {} ms",
+              key, cfg.reservePoolSize(), (now - oldest.waitStartedNanos()) / 1_000_000);
+        }
+        reserveActiveUntilNanos = now + Math.max(reserveTimeout, 1_000_000_000L);
+      }
+      if (!waiting.isEmpty() || servers.size() < cfg.minPoolSize()) {
+        toLaunch = launchPlan(now);
+      }
+      long idleLimit = cfg.serverIdleTimeout().toNanos();
+      long lifetime = cfg.serverLifetime().toNanos();
+      int remaining = servers.size();
+      for (Iterator<ServerConnection> it = idle.descendingIterator(); it.hasNext(); ) {
+        ServerConnection s = it.next();
+        boolean tooOld = lifetime > 0 && now - s.createdNanos() > lifetime;
+        boolean idleTooLong = idleLimit > 0 && now - s.idleSinceNanos() > idleLimit;
+        if (tooOld || (idleTooLong && remaining > cfg.minPoolSize())) {
+          it.remove();
+          remaining--;
+          if (toClose == null) {
+            toClose = new ArrayList<>();
+          }
+          toClose.add(s);
+          s.markClosing(tooOld ? CloseReason.SERVER_LIFETIME : CloseReason.SERVER_IDLE_TIMEOUT);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (expired != null) {
+      for (ClientConnection c : expired) {
+        c.failWaiting(
+            ErrorFields.of("ERROR", SqlState.TOO_MANY_CONNECTIONS, "query_wait_timeout"),
+            CloseReason.QUERY_WAIT_TIMEOUT);
+      }
+    }
+    if (toClose != null) {
+      for (ServerConnection s : toClose) {
+        s.close(s.closingReason());
+      }
+    }
+    launch(toLaunch);
+  }
+
+  /** Closes one idle server to make room for another pool; true when one was closed. */
+  public boolean evictIdle() {
+    ServerConnection victim;
+    lock.lock();
+    try {
+      victim = idle.pollLast();
+      if (victim == null) {
+        return false;
+      }
+      victim.markClosing(CloseReason.EVICTED);
+    } finally {
+      lock.unlock();
+    }
+    victim.close(CloseReason.EVICTED);
+    return true;
+  }
+
+  /** Closes every idle server, for RECONNECT or shutdown; busy ones close when released. */
+  public void closeIdle(CloseReason reason) {
+    List<ServerConnection> victims;
+    lock.lock();
+    try {
+      victims = new ArrayList<>(idle);
+      idle.clear();
+      for (ServerConnection s : victims) {
+        s.markClosing(reason);
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (ServerConnection s : victims) {
+      s.close(reason);
+    }
+  }
+
+  public boolean hasWaiters() {
+    lock.lock();
+    try {
+      return !waiting.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- Views ----
+
+  /** A consistent snapshot of the counts, for stats, health and SHOW POOLS. */
+  public record Snapshot(
+      int clients, int waiting, long maxWaitNanos, int servers, int idle, int active, int login, int tested) {}
+
+  public Snapshot snapshot() {
+    lock.lock();
+    try {
+      long now = System.nanoTime();
+      ClientConnection oldest = waiting.peek();
+      int active = 0;
+      int login = 0;
+      int tested = 0;
+      for (ServerConnection s : servers) {
+        ServerState st = s.state();
+        if (st == ServerState.ACTIVE) {
+          active++;
+        } else if (st == ServerState.LOGIN) {
+          login++;
+        } else if (st == ServerState.TESTED) {
+          tested++;
+        }
+      }
+      return new Snapshot(
+          clients.size(),
+          waiting.size(),
+          oldest == null ? 0 : now - oldest.waitStartedNanos(),
+          servers.size(),
+          idle.size(),
+          active,
+          login,
+          tested);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public List<ServerConnection> servers() {
+    lock.lock();
+    try {
+      return new ArrayList<>(servers);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- Internals (lock held) ----
+
+  private ServerConnection takeIdle(EventLoop preferred) {
+    ServerConnection chosen = null;
+    int looked = 0;
+    for (ServerConnection s : idle) {
+      if (s.eventLoop() == preferred) {
+        chosen = s;
+        break;
+      }
+      if (++looked >= 4) {
+        break;
+      }
+    }
+    if (chosen == null) {
+      chosen = idle.peekFirst();
+    }
+    if (chosen != null) {
+      idle.remove(chosen);
+    }
+    return chosen;
+  }
+
+  private ErrorFields recentServerError(long now) {
+    ErrorFields e = lastServerError;
+    if (e == null) {
+      return null;
+    }
+    long retry = settings.serverLoginRetry().toNanos();
+    return now - lastServerErrorNanos < retry ? e : null;
+  }
+
+  private int reserveAllowance(long now, PoolSettings cfg) {
+    return reserveActiveUntilNanos > now ? cfg.reservePoolSize() : 0;
+  }
+
+  /**
+   * Decides how many servers to open now and creates them, registered and counted, so that
+   * concurrent decisions see them; the caller connects them after letting go of the lock.
+   */
+  private List<ServerConnection> launchPlan(long now) {
+    PoolSettings cfg = settings;
+    if (recentServerError(now) != null) {
+      return null;
+    }
+    int loggingIn = 0;
+    for (ServerConnection s : servers) {
+      if (s.state() == ServerState.LOGIN) {
+        loggingIn++;
+      }
+    }
+    int wanted = Math.max(waiting.size() - loggingIn, cfg.minPoolSize() - servers.size());
+    List<ServerConnection> plan = null;
+    Iterator<ClientConnection> waiters = waiting.iterator();
+    for (int i = 0; i < wanted; i++) {
+      if (servers.size() >= cfg.poolSize() + reserveAllowance(now, cfg)) {
+        break;
+      }
+      if (!pools.tryTakeServerSlot(this)) {
+        break;
+      }
+      ClientConnection w = waiters.hasNext() ? waiters.next() : null;
+      ServerConnection s = launcher.create(this, w != null ? w.eventLoop() : null);
+      servers.add(s);
+      if (plan == null) {
+        plan = new ArrayList<>();
+      }
+      plan.add(s);
+    }
+    return plan;
+  }
+
+  private static void launch(List<ServerConnection> plan) {
+    if (plan != null) {
+      for (ServerConnection s : plan) {
+        s.connect();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "pool " + key;
+  }
+}

@@ -1,0 +1,89 @@
+package dev.breakwater.server.pool;
+
+import dev.breakwater.server.config.DatabaseEntry;
+import dev.breakwater.server.config.General;
+import dev.breakwater.server.config.PoolMode;
+import dev.breakwater.server.config.Settings;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything one pool needs, resolved once from the global settings, its database entry and its
+ * user entry (user over database over global, as PgBouncer). A reload builds new ones.
+ */
+public record PoolSettings(
+    String database,
+    String serverHost,
+    int serverPort,
+    String serverDatabase,
+    String serverUser,
+    String serverPassword,
+    boolean forcedUser,
+    PoolMode mode,
+    int poolSize,
+    int minPoolSize,
+    int reservePoolSize,
+    Duration reservePoolTimeout,
+    int maxDbConnections,
+    int maxUserConnections,
+    String resetQuery,
+    boolean resetQueryAlways,
+    Duration queryWaitTimeout,
+    Duration serverConnectTimeout,
+    Duration serverLoginRetry,
+    Duration serverIdleTimeout,
+    Duration serverLifetime,
+    String connectQuery,
+    Map<String, String> serverStartupParameters) {
+
+  public PoolSettings {
+    serverStartupParameters =
+        Collections.unmodifiableMap(new LinkedHashMap<>(serverStartupParameters));
+  }
+
+  /**
+   * @param clientUser the user the client logged in as; the entry's {@code user=} replaces it on
+   *     the server side when set
+   */
+  public static PoolSettings resolve(Settings settings, DatabaseEntry db, String clientUser) {
+    General g = settings.general();
+    dev.breakwater.server.config.PoolSettings p = settings.poolSettings(db, clientUser);
+    Map<String, String> startup = new LinkedHashMap<>();
+    putIfSet(startup, "client_encoding", db.clientEncoding());
+    putIfSet(startup, "DateStyle", db.datestyle());
+    putIfSet(startup, "TimeZone", db.timezone());
+    putIfSet(startup, "application_name", db.applicationName());
+    return new PoolSettings(
+        db.name(),
+        db.host() == null || db.host().isEmpty() ? DatabaseEntry.DEFAULT_HOST : db.host(),
+        db.port(),
+        db.targetDbname(),
+        p.user(),
+        db.password(),
+        db.forcesUser(),
+        p.poolMode(),
+        p.poolSize() > 0 ? p.poolSize() : Integer.MAX_VALUE,
+        p.minPoolSize(),
+        p.reservePoolSize(),
+        g.reservePoolTimeout(),
+        p.maxDbConnections(),
+        p.maxUserConnections(),
+        g.serverResetQuery(),
+        g.serverResetQueryAlways(),
+        g.queryWaitTimeout(),
+        g.serverConnectTimeout(),
+        g.serverLoginRetry(),
+        g.serverIdleTimeout(),
+        p.serverLifetime(),
+        db.connectQuery(),
+        startup);
+  }
+
+  private static void putIfSet(Map<String, String> m, String key, String value) {
+    if (value != null) {
+      m.put(key, value);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dev.breakwater.server.pool;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Every pool, found or made by (database, user), and the limits that span pools:
+ * max_db_connections per database and max_user_connections per user.
+ */
+public final class Pools {
+
+  private final ConcurrentHashMap<PoolKey, Pool> pools = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> perDatabase = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+  private final Pool.ServerLauncher launcher;
+
+  public Pools(Pool.ServerLauncher launcher) {
+    this.launcher = launcher;
+  }
+
+  /** The pool for this key, made with the given settings if it does not exist yet. */
+  public Pool get(PoolKey key, Supplier<PoolSettings> settings) {
+    Pool p = pools.get(key);
+    if (p != null) {
+      return p;
+    }
+    return pools.computeIfAbsent(key, k -> new Pool(k, settings.get(), this, launcher));
+  }
+
+  public Pool find(PoolKey key) {
+    return pools.get(key);
+  }
+
+  public Collection<Pool> all() {
+    return pools.values();
+  }
+
+  /** Counts a new server against the database and user limits; false when either is reached. */
+  boolean tryTakeServerSlot(Pool pool) {
+    PoolSettings cfg = pool.settings();
+    AtomicInteger db = perDatabase.computeIfAbsent(pool.key().database(), k -> new AtomicInteger());
+    if (!tryIncrement(db, cfg.maxDbConnections())) {
+      return false;
+    }
+    AtomicInteger user = perUser.computeIfAbsent(pool.key().user(), k -> new AtomicInteger());
+    if (!tryIncrement(user, cfg.maxUserConnections())) {
+      db.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void releaseServerSlot(Pool pool) {
+    perDatabase.get(pool.key().database()).decrementAndGet();
+    perUser.get(pool.key().user()).decrementAndGet();
+  }
+
+  /** A server slot was freed: nothing to do at once; the janitor retries waiting pools. */
+  void onServerSlotFreed(Pool pool) {}
+
+  public int serversOfDatabase(String database) {
+    AtomicInteger n = perDatabase.get(database);
+    return n == null ? 0 : n.get();
+  }
+
+  public int serversOfUser(String user) {
+    AtomicInteger n = perUser.get(user);
+    return n == null ? 0 : n.get();
+  }
+
+  /**
+   * Periodic work: each pool's own, then, for pools whose clients wait because a database or user
+   * limit is reached, closes an idle server of another pool sharing that limit.
+   */
+  public void maintain(long now) {
+    List<Pool> blocked = null;
+    for (Pool p : pools.values()) {
+      p.maintain(now);
+      if (p.hasWaiters() && limitReached(p)) {
+        if (blocked == null) {
+          blocked = new ArrayList<>();
+        }
+        blocked.add(p);
+      }
+    }
+    if (blocked == null) {
+      return;
+    }
+    for (Pool p : blocked) {
+      PoolSettings cfg = p.settings();
+      for (Pool other : pools.values()) {
+        if (other == p) {
+          continue;
+        }
+        PoolSettings o = other.settings();
+        boolean sharesLimit =
+            o.database().equals(cfg.database()) || o.serverUser().equals(cfg.serverUser());
+        if (sharesLimit && other.evictIdle()) {
+          break;
+        }
+      }
+    }
+  }
+
+  private boolean limitReached(Pool p) {
+    PoolSettings cfg = p.settings();
+    return (cfg.maxDbConnections() > 0 && serversOfDatabase(cfg.database()) >= cfg.maxDbConnections())
+        || (cfg.maxUserConnections() > 0
+            && serversOfUser(cfg.serverUser()) >= cfg.maxUserConnections());
+  }
+
+  private static boolean tryIncrement(AtomicInteger n, int limit) {
+    while (true) {
+      int v = n.get();
+      if (limit > 0 && v >= limit) {
+        return false;
+      }
+      if (n.compareAndSet(v, v + 1)) {
+        return true;
+      }
+    }
+  }
+}
