@@ -102,18 +102,7 @@ public final class BreakwaterPool implements DataSource, AutoCloseable, MeterBin
             connectionProperties(b, settings),
             settings.connectionTimeout().toMillis(),
             new Backoff(25, 1000),
-            new Connector.Listener() {
-              @Override
-              public void connected() {}
-
-              @Override
-              public void failed(SQLException error, boolean willRetry) {}
-
-              @Override
-              public void fatal(SQLException error) {
-                waiters.wakeAll(error);
-              }
-            });
+            waiters::wakeAll);
 
     HikariConfig hc = new HikariConfig();
     hc.setPoolName(settings.name());

@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,22 +18,12 @@ import org.slf4j.LoggerFactory;
  * Opens physical connections for HikariCP, which calls it from its own threads.
  *
  * <p>A transient failure ({@link SqlStates#isTransient}) is retried with jittered backoff until
- * the connection timeout has passed since the first attempt; any other failure is thrown at once
- * and reported to the {@link Listener}, which wakes the callers waiting for a connection so they
- * see the real error instead of a timeout. Every failed attempt is counted for the
- * connection-error alert.
+ * the connection timeout has passed since the first attempt; any other failure (wrong password,
+ * no such database...) is thrown at once and handed to {@code onFatal}, which wakes the callers
+ * waiting for a connection so they see the real error instead of a timeout. Every attempt and
+ * failure is counted for the connection-error alert.
  */
 final class Connector implements DataSource {
-
-  /** Told about every attempt's outcome. */
-  interface Listener {
-    void connected();
-
-    void failed(SQLException error, boolean willRetry);
-
-    /** A failure that retrying cannot fix: wrong password, no such database... */
-    void fatal(SQLException error);
-  }
 
   private static final Logger log = LoggerFactory.getLogger(Connector.class);
 
@@ -41,7 +32,7 @@ final class Connector implements DataSource {
   private final Properties properties;
   private final long budgetMillis;
   private final Backoff backoff;
-  private final Listener listener;
+  private final Consumer<SQLException> onFatal;
   private final CountDownLatch closed = new CountDownLatch(1);
 
   private final AtomicLong attempts = new AtomicLong();
@@ -53,12 +44,17 @@ final class Connector implements DataSource {
   private volatile int loginTimeoutSeconds;
   private volatile PrintWriter logWriter;
 
-  Connector(String jdbcUrl, Properties properties, long budgetMillis, Backoff backoff, Listener listener) {
+  Connector(
+      String jdbcUrl,
+      Properties properties,
+      long budgetMillis,
+      Backoff backoff,
+      Consumer<SQLException> onFatal) {
     this.jdbcUrl = jdbcUrl;
     this.properties = properties;
     this.budgetMillis = budgetMillis;
     this.backoff = backoff;
-    this.listener = listener;
+    this.onFatal = onFatal;
   }
 
   @Override
@@ -73,7 +69,6 @@ final class Connector implements DataSource {
           throw new SQLException("pgjdbc did not accept the URL " + jdbcUrl, "08001");
         }
         successes.incrementAndGet();
-        listener.connected();
         return c;
       } catch (SQLException e) {
         error = e;
@@ -83,8 +78,7 @@ final class Connector implements DataSource {
       lastFailureNanos = System.nanoTime();
       if (!SqlStates.isTransient(error)) {
         log.debug("connect failed, not retrying: {} ({})", error.getMessage(), error.getSQLState());
-        listener.failed(error, false);
-        listener.fatal(error);
+        onFatal.accept(error);
         throw error;
       }
       long delay = backoff.delayMillis(attempt);
@@ -96,7 +90,6 @@ final class Connector implements DataSource {
           error.getSQLState(),
           error.getMessage(),
           willRetry ? ", retrying in " + delay + " ms" : "");
-      listener.failed(error, willRetry);
       if (!willRetry) {
         throw error;
       }
