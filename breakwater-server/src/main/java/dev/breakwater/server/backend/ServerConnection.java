@@ -128,6 +128,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private boolean splitting;
   /** Batches of client bytes queued to this loop and not yet written: guarded by the client. */
   private int inFlight;
+
+  /** When the running query and transaction began (0: none), for the pool's stats. */
+  private long queryStartNanos;
+  private long transactionStartNanos;
   private AfterRead afterRead = AfterRead.NOTHING;
 
   ServerConnection(Backend backend, Pool pool, EventLoop loop) {
@@ -346,6 +350,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return;
     }
     channel.config().setAutoRead(true);
+    long waitStarted = c.waitStartedNanos();
+    pool.stats().assigned(waitStarted == 0 ? 0 : System.nanoTime() - waitStarted);
     c.onLinked(this);
   }
 
@@ -380,6 +386,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
   private void writeFromClient(ClientConnection c, ByteBuf batch) {
     clientSide.client = c;
+    pool.stats().received(batch.readableBytes());
+    if (queryStartNanos == 0) {
+      queryStartNanos = System.nanoTime();
+      if (transactionStartNanos == 0) {
+        transactionStartNanos = queryStartNanos;
+      }
+    }
     try {
       fromClient.scan(batch, clientSide);
     } catch (ProtocolException e) {
@@ -486,6 +499,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     PreparedStatements registry = backend.preparedStatements();
     PreparedStatements.Statement stmt = registry.intern(body);
     registry.clientParses.increment();
+    pool.stats().clientParse();
     c.statements().put(name, stmt);
     if (statements.touch(stmt)) {
       queue.push(MessageType.PARSE, RequestQueue.FAKE_PARSE_COMPLETE, null);
@@ -506,6 +520,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     ensurePrepared(stmt);
     backend.preparedStatements().binds.increment();
+    pool.stats().bind();
     ByteBuf head = channel.alloc().buffer(32 + portal.length());
     int at = Codec.beginMessage(head, MessageType.BIND);
     Codec.writeCString(head, portal);
@@ -572,6 +587,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       toServer.add(close);
       queue.push(MessageType.CLOSE, RequestQueue.HIDE, null);
       registry.evictions.increment();
+      pool.stats().eviction();
     }
     byte[] rest = stmt.parseBody();
     ByteBuf parse = channel.alloc().buffer(16 + stmt.serverName().length() + rest.length);
@@ -582,6 +598,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     toServer.add(parse);
     queue.push(MessageType.PARSE, action, stmt);
     registry.serverParses.increment();
+    pool.stats().serverParse();
   }
 
   /**
@@ -857,6 +874,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return;
     }
     Channel cc = target.channel();
+    pool.stats().sent(out.readableBytes());
     cc.writeAndFlush(out, cc.voidPromise());
     if (!cc.isWritable()) {
       // Backpressure: the client's writability event resumes reading (see resumeReading).
@@ -986,6 +1004,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     ClientConnection c = client;
     if (c == null) {
       throw new ProtocolException("ReadyForQuery with no query running");
+    }
+    long now = System.nanoTime();
+    if (queryStartNanos != 0) {
+      pool.stats().query(now - queryStartNanos);
+      queryStartNanos = 0;
+    }
+    if (status == TransactionStatus.IDLE && transactionStartNanos != 0) {
+      pool.stats().transaction(now - transactionStartNanos);
+      transactionStartNanos = 0;
     }
     PoolMode mode = pool.settings().mode();
     boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;

@@ -498,6 +498,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     state = ClientState.ACTIVE;
   }
 
+  /** The link is made: the wait, if any, is over. */
+  private void waitOver() {
+    waitStartedNanos = 0;
+  }
+
   /** Hold this monitor: the server is no longer this client's. */
   public void unlink(ServerConnection s) {
     if (server == s) {
@@ -528,6 +533,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** The link is made: read again if reading was paused while waiting. */
   public void onLinked(ServerConnection s) {
+    waitOver();
     resumeReading();
   }
 

@@ -58,6 +58,7 @@ public final class Pool {
   private final ArrayDeque<ClientConnection> waiting = new ArrayDeque<>();
 
   private final Set<ClientConnection> clients = ConcurrentHashMap.newKeySet();
+  private final dev.breakwater.server.stats.PoolStats stats = new dev.breakwater.server.stats.PoolStats();
 
   private volatile Map<String, String> welcomeParameters;
   private volatile ScramKeys passThroughKeys;
@@ -75,6 +76,10 @@ public final class Pool {
 
   public PoolKey key() {
     return key;
+  }
+
+  public dev.breakwater.server.stats.PoolStats stats() {
+    return stats;
   }
 
   public PoolSettings settings() {

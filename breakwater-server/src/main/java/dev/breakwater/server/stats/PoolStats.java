@@ -1,0 +1,142 @@
+package dev.breakwater.server.stats;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The counters of one pool, as PgBouncer's SHOW STATS reports them: transactions, queries, bytes
+ * each way, time spent in transactions, in queries and waiting for a server, server assignments
+ * and prepared statement work. Updated on the hot path without locks; read by the views.
+ *
+ * <p>An optional {@link Listener} sees each duration as it is recorded, for histograms.
+ */
+public final class PoolStats {
+
+  /** Sees each duration as it is recorded; set once by the metrics layer. */
+  public interface Listener {
+    void transaction(long nanos);
+
+    void query(long nanos);
+
+    void waited(long nanos);
+  }
+
+  private final LongAdder transactions = new LongAdder();
+  private final LongAdder queries = new LongAdder();
+  private final LongAdder received = new LongAdder();
+  private final LongAdder sent = new LongAdder();
+  private final LongAdder transactionNanos = new LongAdder();
+  private final LongAdder queryNanos = new LongAdder();
+  private final LongAdder waitNanos = new LongAdder();
+  private final LongAdder assignments = new LongAdder();
+  private final LongAdder clientParses = new LongAdder();
+  private final LongAdder serverParses = new LongAdder();
+  private final LongAdder binds = new LongAdder();
+  private final LongAdder evictions = new LongAdder();
+  private volatile Listener listener;
+
+  public void listener(Listener l) {
+    this.listener = l;
+  }
+
+  public void transaction(long nanos) {
+    transactions.increment();
+    transactionNanos.add(nanos);
+    Listener l = listener;
+    if (l != null) {
+      l.transaction(nanos);
+    }
+  }
+
+  public void query(long nanos) {
+    queries.increment();
+    queryNanos.add(nanos);
+    Listener l = listener;
+    if (l != null) {
+      l.query(nanos);
+    }
+  }
+
+  /** A client got a server after waiting this long (0 when one was idle). */
+  public void assigned(long waitedNanos) {
+    assignments.increment();
+    waitNanos.add(waitedNanos);
+    Listener l = listener;
+    if (l != null) {
+      l.waited(waitedNanos);
+    }
+  }
+
+  public void received(long bytes) {
+    received.add(bytes);
+  }
+
+  public void sent(long bytes) {
+    sent.add(bytes);
+  }
+
+  public void clientParse() {
+    clientParses.increment();
+  }
+
+  public void serverParse() {
+    serverParses.increment();
+  }
+
+  public void bind() {
+    binds.increment();
+  }
+
+  public void eviction() {
+    evictions.increment();
+  }
+
+  /** A point-in-time copy of the counters; times in microseconds, as PgBouncer prints them. */
+  public record Totals(
+      long transactions,
+      long queries,
+      long received,
+      long sent,
+      long transactionMicros,
+      long queryMicros,
+      long waitMicros,
+      long assignments,
+      long clientParses,
+      long serverParses,
+      long binds,
+      long evictions) {
+
+    public Totals plus(Totals o) {
+      return new Totals(
+          transactions + o.transactions,
+          queries + o.queries,
+          received + o.received,
+          sent + o.sent,
+          transactionMicros + o.transactionMicros,
+          queryMicros + o.queryMicros,
+          waitMicros + o.waitMicros,
+          assignments + o.assignments,
+          clientParses + o.clientParses,
+          serverParses + o.serverParses,
+          binds + o.binds,
+          evictions + o.evictions);
+    }
+
+    public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+
+  public Totals totals() {
+    return new Totals(
+        transactions.sum(),
+        queries.sum(),
+        received.sum(),
+        sent.sum(),
+        transactionNanos.sum() / 1000,
+        queryNanos.sum() / 1000,
+        waitNanos.sum() / 1000,
+        assignments.sum(),
+        clientParses.sum(),
+        serverParses.sum(),
+        binds.sum(),
+        evictions.sum());
+  }
+}
