@@ -53,6 +53,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private static final AtomicLong IDS = new AtomicLong();
   /** The longest message read whole: a password or SASL message. Others stream through. */
   private static final int MAX_INSPECTED = 64 * 1024;
+  /** In the admin console every message is read whole and answered by the session. */
+  private static final byte[] ADMIN_TYPES = {
+    MessageType.QUERY, MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE,
+    MessageType.EXECUTE, MessageType.SYNC, MessageType.CLOSE, MessageType.FLUSH,
+    MessageType.FUNCTION_CALL, MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL
+  };
   /** Stop reading a client that has this much pending while it waits for a server. */
   private static final int MAX_PENDING = 1 << 20;
 
@@ -72,6 +78,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private Pool pool;
   private ClientAuthenticator authenticator;
   private boolean authenticated;
+  /** Set when the client logged in to the admin console instead of a pool. */
+  private AdminConsole.Session adminSession;
+  private boolean adminLogin;
   private long cancelKey;
 
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
@@ -132,6 +141,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   public String user() {
     return user;
+  }
+
+  /** True for a client of the admin console rather than of a pool. */
+  public boolean isAdmin() {
+    return adminLogin;
+  }
+
+  /** The pool this client uses, or null (admin console, or not logged in yet). */
+  public Pool pool() {
+    return pool;
   }
 
   public SocketAddress remoteAddress() {
@@ -212,8 +231,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           CloseReason.MAX_CLIENT_CONN);
       return;
     }
-    Optional<DatabaseEntry> db = settings.database(database);
-    if (db.isEmpty()) {
+    if (AdminConsole.isAdminDatabase(database) && frontend.adminConsole() != null) {
+      boolean admin = settings.general().adminUsers().contains(user);
+      if (!admin && !settings.general().statsUsers().contains(user)) {
+        fatal(
+            SqlState.INSUFFICIENT_PRIVILEGE,
+            "not allowed: " + user + " is in neither admin_users nor stats_users",
+            CloseReason.CLIENT_LOGIN_FAILED);
+        return;
+      }
+      adminLogin = true;
+    }
+    Optional<DatabaseEntry> db = adminLogin ? Optional.empty() : settings.database(database);
+    if (db.isEmpty() && !adminLogin) {
       fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + database, CloseReason.UNKNOWN_DATABASE);
       return;
     }
@@ -330,6 +360,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   private void authenticated() {
     authenticated = true;
+    if (adminLogin) {
+      AdminConsole console = frontend.adminConsole();
+      boolean admin = frontend.settings().general().adminUsers().contains(user);
+      finishLogin(console.parameters());
+      adminSession = console.open(this, admin);
+      for (byte t : ADMIN_TYPES) {
+        scanner.inspect(t, true);
+      }
+      return;
+    }
     Settings settings = frontend.settings();
     DatabaseEntry db = settings.database(database).orElseThrow();
     PoolSettings resolved = PoolSettings.resolve(settings, db, user);
@@ -379,7 +419,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
     }
     log.debug("{}: login ok", this);
-    if (work) {
+    if (work && pool != null) {
       pool.acquire(this);
     }
   }
@@ -420,12 +460,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       onPasswordMessage(message);
       return false;
     }
+    if (adminSession != null) {
+      adminSession.onMessage(type, message);
+      return false;
+    }
     onForwardedHeader(type, message.readableBytes() - 1);
     return true;
   }
 
   @Override
   public void onForwardedHeader(byte type, int length) {
+    if (adminSession != null) {
+      throw new ProtocolException(
+          "unexpected message type " + MessageType.describe(type) + " in the admin console");
+    }
     if (!authenticated) {
       throw new ProtocolException(
           "expected password response, got message type " + MessageType.describe(type));

@@ -22,6 +22,7 @@ public final class Frontend {
   private final AtomicInteger clients = new AtomicInteger();
   private final byte[] serverSecret = new byte[32];
   private volatile boolean acceptingClients = true;
+  private volatile AdminConsole adminConsole;
 
   public Frontend(Settings settings, Map<String, Secret> secrets, Pools pools, ScramCache scramCache) {
     this.settings = settings;
@@ -72,6 +73,15 @@ public final class Frontend {
 
   void clientClosed() {
     clients.decrementAndGet();
+  }
+
+  /** The admin console, or null when there is none. */
+  public AdminConsole adminConsole() {
+    return adminConsole;
+  }
+
+  public void adminConsole(AdminConsole console) {
+    this.adminConsole = console;
   }
 
   public boolean acceptingClients() {

@@ -1,0 +1,57 @@
+package dev.breakwater.server;
+
+import dev.breakwater.server.config.ConfigException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What an operator can do to a running Breakwater: the verbs of PgBouncer's admin console, also
+ * reached by signals and the HTTP API. A null database means every database.
+ */
+public interface Control {
+
+  /** How SHUTDOWN waits. */
+  enum ShutdownMode {
+    /** Close everything now. */
+    IMMEDIATE,
+    /** Stop accepting clients; exit once no server is in use (SIGINT). */
+    WAIT_FOR_SERVERS,
+    /** Stop accepting clients; exit once every client has left (SIGTERM). */
+    WAIT_FOR_CLIENTS
+  }
+
+  /**
+   * PAUSE: stop lending servers; transactions in flight finish, then servers are closed. The
+   * future completes when no server of these databases is in use.
+   */
+  CompletableFuture<Void> pause(String database);
+
+  /** RESUME after PAUSE. */
+  void resume(String database);
+
+  /** RECONNECT: close each server of these databases once it is released, and open fresh ones. */
+  void reconnect(String database);
+
+  /** KILL: close every client and server of these databases at once. */
+  void kill(String database);
+
+  /** KILL_CLIENT: close one client; false when there is none with that id. */
+  boolean killClient(long clientId);
+
+  /** DISABLE: refuse new clients of this database; those connected carry on. */
+  void disable(String database);
+
+  /** ENABLE after DISABLE. */
+  void enable(String database);
+
+  /** WAIT_CLOSE: completes when every server of these databases marked for closing is gone. */
+  CompletableFuture<Void> waitClose(String database);
+
+  /** RELOAD: re-read the configuration and auth file; an invalid one is rejected whole. */
+  void reload() throws ConfigException;
+
+  /** SHUTDOWN; the future completes when Breakwater has stopped. */
+  CompletableFuture<Void> shutdown(ShutdownMode mode);
+
+  /** SET key = value, for settings that can change at run time. */
+  void set(String key, String value) throws ConfigException;
+}
