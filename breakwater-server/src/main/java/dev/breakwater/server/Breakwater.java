@@ -30,7 +30,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import dev.breakwater.protocol.ErrorFields;
+import dev.breakwater.protocol.SqlState;
+import dev.breakwater.server.config.DatabaseEntry;
+import dev.breakwater.server.config.SettingDefinition;
+import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.pool.PoolSettings;
+import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +49,12 @@ import org.slf4j.LoggerFactory;
  * {@link #start(Path)} from a pgbouncer.ini, or {@link #start(Settings, Map)} from settings
  * already loaded; {@link #close()} stops it.
  */
-public final class Breakwater implements AutoCloseable {
+public final class Breakwater implements AutoCloseable, Control {
 
   private static final Logger log = LoggerFactory.getLogger(Breakwater.class);
 
-  private final Settings settings;
+  private volatile Settings settings;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Transport transport;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
@@ -138,7 +149,7 @@ public final class Breakwater implements AutoCloseable {
   }
 
   public Settings settings() {
-    return frontend.settings();
+    return settings;
   }
 
   public Pools pools() {
@@ -157,20 +168,244 @@ public final class Breakwater implements AutoCloseable {
     return transport;
   }
 
-  /** Stops listening, closes every connection and the event loops. */
+  /** This instance's operator verbs. */
+  public Control control() {
+    return this;
+  }
+
+  /** Completes when Breakwater has stopped. */
+  public CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  // ---- Control ----
+
+  private Iterable<Pool> poolsOf(String database) {
+    List<Pool> out = new ArrayList<>();
+    for (Pool p : pools.all()) {
+      if (database == null || p.key().database().equals(database)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Completes {@code future} once {@code done} holds, checking every janitor tick. */
+  private CompletableFuture<Void> when(BooleanSupplier done) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    io.netty.channel.EventLoop loop = workers.next();
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () -> {
+          if (done.getAsBoolean()) {
+            f.complete(null);
+          } else if (!workers.isShuttingDown()) {
+            loop.schedule(check[0], Janitor.TICK_MILLIS, TimeUnit.MILLISECONDS);
+          }
+        };
+    loop.execute(check[0]);
+    return f;
+  }
+
   @Override
-  public void close() {
+  public CompletableFuture<Void> pause(String database) {
+    for (Pool p : poolsOf(database)) {
+      p.pause();
+    }
+    log.info("PAUSE {}", database == null ? "(all)" : database);
+    return when(
+        () -> {
+          for (Pool p : poolsOf(database)) {
+            if (!p.hasNoServers()) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  @Override
+  public void resume(String database) {
+    for (Pool p : poolsOf(database)) {
+      p.resume();
+    }
+    log.info("RESUME {}", database == null ? "(all)" : database);
+  }
+
+  @Override
+  public void reconnect(String database) {
+    for (Pool p : poolsOf(database)) {
+      p.reconnect();
+    }
+    log.info("RECONNECT {}", database == null ? "(all)" : database);
+  }
+
+  @Override
+  public void kill(String database) {
+    ErrorFields reason =
+        ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL)");
+    for (Pool p : poolsOf(database)) {
+      p.kill(reason);
+    }
+    log.info("KILL {}", database == null ? "(all)" : database);
+  }
+
+  @Override
+  public boolean killClient(long clientId) {
+    for (Pool p : pools.all()) {
+      for (ClientConnection c : p.clients()) {
+        if (c.id() == clientId) {
+          c.failWaiting(
+              ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL_CLIENT)"),
+              CloseReason.KILLED);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void disable(String database) {
+    frontend.disable(database, true);
+    log.info("DISABLE {}", database);
+  }
+
+  @Override
+  public void enable(String database) {
+    frontend.disable(database, false);
+    log.info("ENABLE {}", database);
+  }
+
+  @Override
+  public CompletableFuture<Void> waitClose(String database) {
+    return when(
+        () -> {
+          for (Pool p : poolsOf(database)) {
+            if (!p.hasNoOldServers()) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  @Override
+  public synchronized void reload() throws ConfigException {
+    Path file = settings.file();
+    if (file == null) {
+      throw new ConfigException(null, 0, null, null, "no configuration file to reload");
+    }
+    Settings next;
+    Map<String, Secret> secrets;
+    try {
+      next = ConfigLoader.load(file);
+      secrets = loadSecrets(next);
+    } catch (ConfigException e) {
+      log.error("RELOAD rejected, keeping the running configuration: {}", e.getMessage());
+      throw e;
+    }
+    for (ConfigWarning w : next.warnings()) {
+      log.warn("{}", w);
+    }
+    for (SettingDefinition d : ConfigLoader.definitions()) {
+      if (!d.reloadable() && !Objects.equals(d.valueText(settings.general()), d.valueText(next.general()))) {
+        log.warn("RELOAD: {} changed, which takes effect only after a restart", d.name());
+      }
+    }
+    apply(next, secrets);
+    log.info("configuration reloaded from {}", file);
+  }
+
+  @Override
+  public synchronized void set(String key, String value) throws ConfigException {
+    Settings s = settings;
+    General g = s.general().withSetting(key, value);
+    Settings next =
+        new Settings(g, s.databases(), s.fallbackDatabase(), s.users(), s.warnings(), s.file(), s.peers());
+    apply(next, null);
+    log.info("SET {} = {}", key, value);
+  }
+
+  /** Swaps in new settings: new logins see them, pools take them from their next assignment. */
+  private void apply(Settings next, Map<String, Secret> secrets) {
+    this.settings = next;
+    Map<String, Secret> current = secrets != null ? Map.copyOf(secrets) : null;
+    if (current != null) {
+      backend.secrets(current::get);
+      frontend.update(next, current);
+    } else {
+      frontend.update(next, null);
+    }
+    backend.maxPreparedStatements(next.general().maxPreparedStatements());
+    for (Pool p : pools.all()) {
+      Optional<DatabaseEntry> db = next.database(p.key().database());
+      if (db.isEmpty()) {
+        continue;
+      }
+      PoolSettings before = p.settings();
+      PoolSettings after = PoolSettings.resolve(next, db.get(), p.key().user());
+      p.updateSettings(after);
+      boolean moved =
+          !before.serverHost().equals(after.serverHost())
+              || before.serverPort() != after.serverPort()
+              || !before.serverDatabase().equals(after.serverDatabase())
+              || !Objects.equals(before.serverPassword(), after.serverPassword());
+      if (moved) {
+        log.info("pool {}: the database moved; servers are replaced as they are released", p.key());
+        p.reconnect();
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> shutdown(ShutdownMode mode) {
+    log.info("SHUTDOWN {}", mode);
+    if (mode == ShutdownMode.IMMEDIATE) {
+      close();
+      return stopped;
+    }
+    stopListening();
+    CompletableFuture<Void> drained;
+    if (mode == ShutdownMode.WAIT_FOR_SERVERS) {
+      drained = pause(null);
+    } else {
+      frontend.startDraining();
+      for (Pool p : pools.all()) {
+        for (ClientConnection c : p.clients()) {
+          c.drain();
+        }
+      }
+      drained = when(() -> frontend.clientCount() == 0);
+    }
+    drained.thenRun(this::close);
+    return stopped;
+  }
+
+  private void stopListening() {
     frontend.acceptingClients(false);
     for (Channel ch : listeners) {
       ch.close().awaitUninterruptibly();
     }
+  }
+
+  /** Stops listening, closes every connection and the event loops. */
+  @Override
+  public void close() {
+    if (stopped.isDone()) {
+      return;
+    }
+    stopListening();
     janitor.close();
+    ErrorFields reason =
+        ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: pooler is shutting down");
     for (Pool p : pools.all()) {
-      p.closeIdle(CloseReason.SHUTDOWN);
+      p.kill(reason);
     }
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     resolver.close();
     log.info("stopped");
+    stopped.complete(null);
   }
 }

@@ -28,6 +28,10 @@ public enum CloseReason {
   SERVER_IDLE_TIMEOUT("server_idle_timeout"),
   SERVER_LIFETIME("server_lifetime"),
   EVICTED("closed to make room for another pool"),
+  RECONNECT("RECONNECT or a reload moved the database"),
+  PAUSED("PAUSE"),
+  KILLED("KILL from the admin console"),
+  DATABASE_DISABLED("database is disabled"),
   // Both
   SHUTDOWN("Breakwater is shutting down"),
   INTERNAL_ERROR("internal error");

@@ -80,6 +80,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private final Pool pool;
   private final EventLoop loop;
   private final long createdNanos = System.nanoTime();
+  private final int generation;
+  /** Whether a client has used this server: server_lifetime 0 closes it after one use. */
+  private volatile boolean used;
 
   private Channel channel;
   private FrameScanner scanner;
@@ -138,6 +141,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     this.backend = backend;
     this.pool = pool;
     this.loop = loop;
+    this.generation = pool.generation();
+  }
+
+  /** The pool's generation when this server was made: older ones are replaced (RECONNECT). */
+  public int generation() {
+    return generation;
+  }
+
+  public boolean wasUsed() {
+    return used;
   }
 
   public long id() {
@@ -327,6 +340,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         String sync =
             ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
         client = c;
+        used = true;
         c.link(this);
         PoolSettings cfg = pool.settings();
         mapStatements = cfg.mode() != PoolMode.SESSION && backend.maxPreparedStatements() > 0;

@@ -98,6 +98,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
+  private java.util.concurrent.ScheduledFuture<?> loginTimeout;
 
   // Per read.
   private int readReplies;
@@ -198,6 +199,24 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         new FrameScanner(ctx.alloc(), MAX_INSPECTED, MessageType.TERMINATE, MessageType.PASSWORD);
     this.outbox = new Outbox(ctx.alloc());
     frontend.clientOpened();
+    long timeout = frontend.settings().general().clientLoginTimeout().toNanos();
+    if (timeout > 0) {
+      // client_login_timeout covers the whole login, password exchange included.
+      long left = Math.max(0, timeout - (System.nanoTime() - connectedNanos));
+      loginTimeout =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    if (state == ClientState.LOGIN && !closed) {
+                      fatal(
+                          SqlState.PROTOCOL_VIOLATION,
+                          "client_login_timeout (server down or wrong password?)",
+                          CloseReason.CLIENT_LOGIN_TIMEOUT);
+                    }
+                  },
+                  left,
+                  java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
     try {
       startLogin();
     } catch (RuntimeException e) {
@@ -241,6 +260,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return;
       }
       adminLogin = true;
+    }
+    if (!adminLogin && frontend.isDisabled(database)) {
+      fatal(
+          SqlState.CANNOT_CONNECT_NOW,
+          "database \"" + database + "\" does not allow connections (DISABLE)",
+          CloseReason.DATABASE_DISABLED);
+      return;
     }
     Optional<DatabaseEntry> db = adminLogin ? Optional.empty() : settings.database(database);
     if (db.isEmpty() && !adminLogin) {
@@ -398,6 +424,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   private void finishLogin(Map<String, String> serverParameters) {
+    if (loginTimeout != null) {
+      loginTimeout.cancel(false);
+    }
     for (Map.Entry<String, String> e : serverParameters.entrySet()) {
       reported.putIfAbsent(e.getKey(), e.getValue());
     }
@@ -557,8 +586,34 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       server = null;
       if (!closed) {
         state = ClientState.IDLE;
+        if (frontend.isDraining()) {
+          eventLoop().execute(this::closeForShutdown);
+        }
       }
     }
+  }
+
+  /**
+   * Shutting down: a client between transactions is closed now, with 57P01 as PostgreSQL says it
+   * when it shuts down; one in a transaction is closed when the transaction ends. From any thread.
+   */
+  public void drain() {
+    eventLoop().execute(this::closeForShutdown);
+  }
+
+  private void closeForShutdown() {
+    if (closed) {
+      return;
+    }
+    synchronized (this) {
+      if (server != null) {
+        return;
+      }
+    }
+    log.info("{}: closing because: pooler is shutting down", this);
+    sendAndClose(
+        ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: pooler is shutting down"),
+        CloseReason.SHUTDOWN);
   }
 
   /** Hold this monitor: the bytes kept while there was no server, now the caller's. */
@@ -695,6 +750,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
     }
     state = ClientState.CLOSED;
+    if (loginTimeout != null) {
+      loginTimeout.cancel(false);
+    }
     frontend.clientClosed();
     if (cancelKey != 0) {
       frontend.cancelKeys().unregister(cancelKey);

@@ -23,6 +23,8 @@ public final class Frontend {
   private final byte[] serverSecret = new byte[32];
   private volatile boolean acceptingClients = true;
   private volatile AdminConsole adminConsole;
+  private volatile boolean draining;
+  private final java.util.Set<String> disabled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Frontend(Settings settings, Map<String, Secret> secrets, Pools pools, ScramCache scramCache) {
     this.settings = settings;
@@ -39,7 +41,9 @@ public final class Frontend {
   /** A reload: new logins see the new settings and auth file. */
   public void update(Settings settings, Map<String, Secret> secrets) {
     this.settings = settings;
-    this.secrets = Map.copyOf(secrets);
+    if (secrets != null) {
+      this.secrets = Map.copyOf(secrets);
+    }
   }
 
   public Secret secret(String user) {
@@ -82,6 +86,29 @@ public final class Frontend {
 
   public void adminConsole(AdminConsole console) {
     this.adminConsole = console;
+  }
+
+  /** Shutting down: clients are closed as their transactions end. */
+  public boolean isDraining() {
+    return draining;
+  }
+
+  public void startDraining() {
+    acceptingClients = false;
+    draining = true;
+  }
+
+  /** DISABLE and ENABLE: a disabled database refuses new clients. */
+  public boolean isDisabled(String database) {
+    return disabled.contains(database);
+  }
+
+  public void disable(String database, boolean disable) {
+    if (disable) {
+      disabled.add(database);
+    } else {
+      disabled.remove(database);
+    }
   }
 
   public boolean acceptingClients() {

@@ -27,7 +27,8 @@ public final class StartupHandler extends ByteToMessageDecoder {
   private final Frontend frontend;
   private final long connectedNanos = System.nanoTime();
   private ScheduledFuture<?> loginTimeout;
-  private boolean negotiated;
+  private boolean sslAnswered;
+  private boolean gssAnswered;
 
   public StartupHandler(Frontend frontend) {
     this.frontend = frontend;
@@ -73,8 +74,10 @@ public final class StartupHandler extends ByteToMessageDecoder {
       return;
     }
     if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
-      if (negotiated) {
-        reject(ctx, in, SqlState.PROTOCOL_VIOLATION, "encryption was already negotiated");
+      // Each may be asked once, in either order, as libpq does with gssencmode and sslmode prefer.
+      boolean ssl = packet instanceof StartupPacket.SslRequest;
+      if (ssl ? sslAnswered : gssAnswered) {
+        reject(ctx, in, SqlState.PROTOCOL_VIOLATION, (ssl ? "SSL" : "GSSAPI") + " encryption was already negotiated");
         return;
       }
       if (in.isReadable()) {
@@ -82,7 +85,11 @@ public final class StartupHandler extends ByteToMessageDecoder {
         reject(ctx, in, SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
         return;
       }
-      negotiated = true;
+      if (ssl) {
+        sslAnswered = true;
+      } else {
+        gssAnswered = true;
+      }
       ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
     } else if (packet instanceof StartupPacket.CancelRequest cancel) {
       ClientConnection target = frontend.cancelKeys().find(cancel.processId(), cancel.secretKey());

@@ -144,7 +144,7 @@ public final class Pool {
     ErrorFields failFast = null;
     lock.lock();
     try {
-      ServerConnection s = takeIdle(c.eventLoop());
+      ServerConnection s = paused ? null : takeIdle(c.eventLoop());
       if (s != null) {
         s.assign(c);
         return;
@@ -176,7 +176,7 @@ public final class Pool {
     List<ServerConnection> toLaunch;
     lock.lock();
     try {
-      ServerConnection s = takeIdle(c.eventLoop());
+      ServerConnection s = paused ? null : takeIdle(c.eventLoop());
       if (s != null) {
         s.assign(c);
         return;
@@ -194,22 +194,124 @@ public final class Pool {
    * to the top of the idle stack. Called on the server's event loop.
    */
   public void release(ServerConnection s) {
+    CloseReason retire;
+    List<ServerConnection> toLaunch = null;
     lock.lock();
     try {
       if (!servers.contains(s)) {
         return;
       }
-      ClientConnection c;
-      while ((c = waiting.poll()) != null) {
-        if (!c.isClosed()) {
-          s.assign(c);
-          return;
+      retire = retireReason(s, System.nanoTime());
+      if (retire == null) {
+        ClientConnection c;
+        while ((c = waiting.poll()) != null) {
+          if (!c.isClosed()) {
+            s.assign(c);
+            return;
+          }
         }
+        s.markIdle();
+        idle.addFirst(s);
+        return;
       }
-      s.markIdle();
-      idle.addFirst(s);
+      s.markClosing(retire);
     } finally {
       lock.unlock();
+    }
+    s.close(retire);
+  }
+
+  /** Why a released server must not be used again, or null when it may. */
+  private CloseReason retireReason(ServerConnection s, long now) {
+    if (s.generation() != generation) {
+      return CloseReason.RECONNECT;
+    }
+    if (paused) {
+      return CloseReason.PAUSED;
+    }
+    long lifetime = settings.serverLifetime().toNanos();
+    if ((lifetime == 0 && s.wasUsed()) || (lifetime > 0 && now - s.createdNanos() > lifetime)) {
+      return CloseReason.SERVER_LIFETIME;
+    }
+    return null;
+  }
+
+  // ---- Operator verbs (see dev.breakwater.server.Control) ----
+
+  private volatile int generation;
+  private volatile boolean paused;
+
+  /** Servers made before the last {@link #reconnect} are closed once released. */
+  public int generation() {
+    return generation;
+  }
+
+  /** RECONNECT, or a reload that moved the database: every server is replaced as it is released. */
+  public void reconnect() {
+    lock.lock();
+    try {
+      generation++;
+    } finally {
+      lock.unlock();
+    }
+    closeIdle(CloseReason.RECONNECT);
+  }
+
+  /** PAUSE: no server is lent; each one closes once released. */
+  public void pause() {
+    paused = true;
+    closeIdle(CloseReason.PAUSED);
+  }
+
+  /** RESUME: clients that waited get servers again. */
+  public void resume() {
+    List<ServerConnection> toLaunch;
+    lock.lock();
+    try {
+      paused = false;
+      toLaunch = waiting.isEmpty() ? null : launchPlan(System.nanoTime());
+    } finally {
+      lock.unlock();
+    }
+    launch(toLaunch);
+  }
+
+  public boolean isPaused() {
+    return paused;
+  }
+
+  /** True when no server of this pool is open. */
+  public boolean hasNoServers() {
+    lock.lock();
+    try {
+      return servers.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** True when no server of this pool is older than the last reconnect. */
+  public boolean hasNoOldServers() {
+    lock.lock();
+    try {
+      for (ServerConnection s : servers) {
+        if (s.generation() != generation) {
+          return false;
+        }
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** KILL: every client and server of this pool, now. */
+  public void kill(ErrorFields reason) {
+    for (ClientConnection c : clients) {
+      c.failWaiting(reason, CloseReason.KILLED);
+    }
+    for (ServerConnection s : servers()) {
+      s.close(CloseReason.KILLED);
     }
   }
 
@@ -463,7 +565,7 @@ public final class Pool {
    */
   private List<ServerConnection> launchPlan(long now) {
     PoolSettings cfg = settings;
-    if (recentServerError(now) != null) {
+    if (paused || recentServerError(now) != null) {
       return null;
     }
     int loggingIn = 0;
