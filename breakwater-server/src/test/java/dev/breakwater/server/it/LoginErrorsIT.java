@@ -150,4 +150,69 @@ class LoginErrorsIT {
         () -> pooler.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), bad).close());
     assertServes(pooler);
   }
+
+  @Test
+  void refusedClientsGiveBackTheirSlots() throws Exception {
+    try (Pooler p = Pooler.builder().set("max_client_conn", "3").start()) {
+      for (int i = 0; i < 5; i++) {
+        serverError(() -> p.connect(Roles.DATABASE, Roles.PLAIN, "wrong", new Properties()).close());
+        serverError(() -> p.connect("nosuchdb", Roles.PLAIN, Roles.password(Roles.PLAIN), new Properties()).close());
+        serverError(() -> p.connect(Roles.DATABASE, "bw_nobody", "x", new Properties()).close());
+      }
+      List<Connection> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          Connection c = connectSoon(p);
+          assertThat(Sql.one(c, "SELECT 1")).isEqualTo("1");
+          held.add(c);
+        }
+      } finally {
+        for (Connection c : held) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  /** Connects, retrying for a moment while closed clients are still being counted down. */
+  private static Connection connectSoon(Pooler p) throws Exception {
+    long deadline = System.nanoTime() + 3_000_000_000L;
+    for (; ; ) {
+      try {
+        return p.connect(Roles.PLAIN);
+      } catch (SQLException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  @Test
+  void clientThatSendsNothingIsClosedAfterClientLoginTimeout() throws Exception {
+    try (Pooler p = Pooler.builder().set("client_login_timeout", "1").start();
+        PgWire w = new PgWire(p.port())) {
+      long t0 = System.nanoTime();
+      w.errorThenClose(); // socket timeout 5 s: fails the test if the pooler never closes
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(ms).isBetween(800L, 3000L);
+    }
+  }
+
+  @Test
+  void clientLoginTimeoutCoversThePasswordExchange() throws Exception {
+    // A client that sends its startup packet and never answers the password request has not
+    // logged in: client_login_timeout must close it too, or such clients pile up against
+    // max_client_conn (PgBouncer counts the whole login against client_login_timeout).
+    try (Pooler p = Pooler.builder().set("client_login_timeout", "1").start();
+        PgWire w = new PgWire(p.port())) {
+      w.send(PgWire.startup("user", Roles.PLAIN, "database", Roles.DATABASE));
+      assertThat(w.read().type()).isEqualTo('R');
+      long t0 = System.nanoTime();
+      w.errorThenClose(); // socket timeout 5 s: fails the test if the pooler never closes
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(ms).isBetween(500L, 3000L);
+    }
+  }
 }

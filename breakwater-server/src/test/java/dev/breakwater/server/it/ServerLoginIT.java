@@ -3,7 +3,11 @@ package dev.breakwater.server.it;
 import static dev.breakwater.server.it.SqlErrors.serverError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.testkit.TestPostgres;
 import dev.breakwater.testkit.TestPostgres.Roles;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.sql.Connection;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
@@ -29,6 +33,7 @@ class ServerLoginIT {
             .database("forcedscram = dbname=bwtest user=bw_admin password=bw_admin_pw")
             .database("badpw = dbname=bwtest user=bw_plain password=wrong_pw")
             .database("badscram = dbname=bwtest user=bw_admin password=wrong_pw")
+            .database("deadport = dbname=bwtest port=" + TestPostgres.freePort())
             .start();
   }
 
@@ -167,6 +172,72 @@ class ServerLoginIT {
       // Other pools keep working meanwhile.
       try (Connection c = pooler.connect(Roles.PLAIN)) {
         assertServerUser(c, Roles.PLAIN);
+      }
+    }
+  }
+
+  @Test
+  void serverDownIsReportedQuicklyAs08006() throws Exception {
+    long t0 = System.nanoTime();
+    ServerErrorMessage m =
+        serverError(
+            () ->
+                Sql.one(
+                    pooler.connect("deadport", Roles.PLAIN, Roles.password(Roles.PLAIN), new Properties()),
+                    "SELECT 1"));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(m.getSQLState()).as("%s", m).isEqualTo("08006");
+    assertThat(m.getMessage()).startsWith("could not connect to server");
+    assertThat(ms).isLessThan(3000);
+    try (Connection c = pooler.connect(Roles.PLAIN)) {
+      assertServerUser(c, Roles.PLAIN);
+    }
+  }
+
+  @Test
+  void serverThatNeverAnswersTimesOutAfterServerConnectTimeout() throws Exception {
+    // A "server" that accepts TCP connections and never says a word.
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor =
+          new Thread(
+              () -> {
+                java.util.List<Socket> keep = new java.util.ArrayList<>();
+                try {
+                  for (; ; ) {
+                    keep.add(silent.accept());
+                  }
+                } catch (java.io.IOException e) {
+                  keep.forEach(
+                      k -> {
+                        try {
+                          k.close();
+                        } catch (java.io.IOException ignored) {
+                          // closing anyway
+                        }
+                      });
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      try (Pooler p =
+          Pooler.builder()
+              .set("server_connect_timeout", "1")
+              .database("silent = dbname=bwtest port=" + silent.getLocalPort())
+              .start()) {
+        long t0 = System.nanoTime();
+        ServerErrorMessage m =
+            serverError(
+                () ->
+                    Sql.one(
+                        p.connect("silent", Roles.PLAIN, Roles.password(Roles.PLAIN), new Properties()),
+                        "SELECT 1"));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(m.getSQLState()).as("%s", m).isEqualTo("08006");
+        assertThat(m.getMessage()).contains("server_connect_timeout");
+        assertThat(ms).isBetween(900L, 3500L);
+        try (Connection c = p.connect(Roles.PLAIN)) {
+          assertServerUser(c, Roles.PLAIN);
+        }
       }
     }
   }
