@@ -150,4 +150,171 @@ class ClientAuthIT {
       }
     }
   }
+
+  // ---- SCRAM exchange, byte by byte (auth_type scram-sha-256) ----
+
+  private static byte[] saslInitial(String mechanism, String data) {
+    byte[] d = data.getBytes(StandardCharsets.UTF_8);
+    return PgWire.typed('p', PgWire.concat(PgWire.cstrings(mechanism), PgWire.int32(d.length), d));
+  }
+
+  private static byte[] saslResponse(String data) {
+    return PgWire.typed('p', data.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Starts a SCRAM login as {@code user}: returns the wire after the SASL request. */
+  private static PgWire scramStart(String user) throws Exception {
+    PgWire w = new PgWire(pooler("scram-sha-256").port());
+    w.send(PgWire.startup("user", user, "database", Roles.DATABASE));
+    PgWire.Message r = w.read();
+    assertThat(r.type()).isEqualTo('R');
+    assertThat(r.int32(0)).isEqualTo(10);
+    return w;
+  }
+
+  /** The server-first-message for a client-first with this nonce. */
+  private static String serverFirst(PgWire w, String clientNonce) throws Exception {
+    w.send(saslInitial("SCRAM-SHA-256", "n,,n=,r=" + clientNonce));
+    PgWire.Message m = w.read();
+    assertThat(m.type()).as("%s", m).isEqualTo('R');
+    assertThat(m.int32(0)).as("SASLContinue").isEqualTo(11);
+    return new String(m.body(), 4, m.body().length - 4, StandardCharsets.UTF_8);
+  }
+
+  private static String attribute(String scramMessage, String name) {
+    for (String a : scramMessage.split(",")) {
+      if (a.startsWith(name + "=")) {
+        return a.substring(name.length() + 1);
+      }
+    }
+    throw new AssertionError("no " + name + " in " + scramMessage);
+  }
+
+  @Test
+  void saltAndIterationsDoNotRevealWhetherAUserExists() throws Exception {
+    for (String user : new String[] {"bw_nobody", Roles.PLAIN, Roles.SCRAM}) {
+      String first;
+      String second;
+      try (PgWire w = scramStart(user)) {
+        first = serverFirst(w, "nonceA");
+      }
+      try (PgWire w = scramStart(user)) {
+        second = serverFirst(w, "nonceB");
+      }
+      assertThat(attribute(second, "s")).as("salt for %s, twice", user).isEqualTo(attribute(first, "s"));
+      assertThat(attribute(first, "i")).as("iterations for %s", user).isEqualTo("4096");
+      assertThat(attribute(first, "r")).startsWith("nonceA");
+    }
+  }
+
+  @Test
+  void wrongScramProofIs28P01ForKnownAndUnknownUsers() throws Exception {
+    for (String user : new String[] {Roles.PLAIN, Roles.SCRAM, "bw_nobody"}) {
+      try (PgWire w = scramStart(user)) {
+        String nonce = attribute(serverFirst(w, "abc"), "r");
+        String zeros = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        w.send(saslResponse("c=biws,r=" + nonce + ",p=" + zeros));
+        PgWire.Message e = w.errorThenClose();
+        assertThat(e).isNotNull();
+        assertThat(e.sqlState()).isEqualTo("28P01");
+        assertThat(e.text()).isEqualTo("password authentication failed for user \"" + user + "\"");
+      }
+    }
+    assertLogsIn(pooler("scram-sha-256"), Roles.SCRAM, Roles.password(Roles.SCRAM));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "unknown mechanism | SCRAM-SHA-1 | n,,n=,r=abc | ",
+        "channel binding demanded | SCRAM-SHA-256 | p=tls-server-end-point,,n=,r=abc | ",
+        "garbage client-first | SCRAM-SHA-256 | hello | 08P01",
+        "empty client-first | SCRAM-SHA-256 | '' | 08P01",
+        "no nonce | SCRAM-SHA-256 | n,,n= | 08P01",
+        "mandatory extension | SCRAM-SHA-256 | n,,m=ext,n=,r=abc | ",
+      })
+  void badClientFirstIsRefused(String what, String mechanism, String data, String sqlState) throws Exception {
+    try (PgWire w = scramStart(Roles.PLAIN)) {
+      w.send(saslInitial(mechanism, data));
+      PgWire.Message e = w.errorThenClose();
+      assertThat(e).as("an error for %s", what).isNotNull();
+      if (sqlState != null) {
+        assertThat(e.sqlState()).isEqualTo(sqlState);
+      }
+    }
+    assertLogsIn(pooler("scram-sha-256"), Roles.PLAIN, Roles.password(Roles.PLAIN));
+  }
+
+  @Test
+  void saslInitialResponseWithAWrongLengthIsRefused() throws Exception {
+    try (PgWire w = scramStart(Roles.PLAIN)) {
+      byte[] d = "n,,n=,r=abc".getBytes(StandardCharsets.UTF_8);
+      w.send(PgWire.typed('p', PgWire.concat(PgWire.cstrings("SCRAM-SHA-256"), PgWire.int32(d.length + 100), d)));
+      PgWire.Message e = w.errorThenClose();
+      assertThat(e).isNotNull();
+      assertThat(e.sqlState()).isEqualTo("08P01");
+    }
+    try (PgWire w = scramStart(Roles.PLAIN)) {
+      // Length -1 means "no data" in the protocol, which SCRAM cannot use.
+      w.send(PgWire.typed('p', PgWire.concat(PgWire.cstrings("SCRAM-SHA-256"), PgWire.int32(-1))));
+      PgWire.Message e = w.errorThenClose();
+      assertThat(e).isNotNull();
+      assertThat(e.sqlState()).isEqualTo("08P01");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "no proof | c=biws,r=NONCE",
+        "wrong nonce | c=biws,r=someoneelse,p=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "wrong channel binding | c=eSws,r=NONCE,p=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "proof not base64 | c=biws,r=NONCE,p=!!!",
+        "short proof | c=biws,r=NONCE,p=AAAA",
+        "garbage | xyz",
+      })
+  void badClientFinalIsRefused(String what, String template) throws Exception {
+    try (PgWire w = scramStart(Roles.PLAIN)) {
+      String nonce = attribute(serverFirst(w, "abc"), "r");
+      w.send(saslResponse(template.replace("NONCE", nonce)));
+      PgWire.Message e = w.errorThenClose();
+      assertThat(e).as("an error for %s", what).isNotNull();
+      assertThat(e.sqlState()).as("%s: %s", what, e).isIn("08P01", "28P01");
+    }
+    assertLogsIn(pooler("scram-sha-256"), Roles.PLAIN, Roles.password(Roles.PLAIN));
+  }
+
+  // ---- md5 and cleartext answers, byte by byte ----
+
+  @ParameterizedTest(name = "auth_type={0}")
+  @CsvSource({"md5", "plain"})
+  void emptyPasswordIs28P01(String authType) throws Exception {
+    Pooler p = pooler(authType);
+    try (PgWire w = new PgWire(p.port())) {
+      w.send(PgWire.startup("user", Roles.PLAIN, "database", Roles.DATABASE));
+      assertThat(w.read().type()).isEqualTo('R');
+      w.send(PgWire.password(""));
+      PgWire.Message e = w.errorThenClose();
+      assertThat(e).isNotNull();
+      assertThat(e.sqlState()).isEqualTo("28P01");
+      assertThat(e.text()).isEqualTo("password authentication failed for user \"bw_plain\"");
+    }
+  }
+
+  @ParameterizedTest(name = "auth_type={0}")
+  @CsvSource({"md5", "plain"})
+  void unterminatedPasswordIs08P01(String authType) throws Exception {
+    Pooler p = pooler(authType);
+    try (PgWire w = new PgWire(p.port())) {
+      w.send(PgWire.startup("user", Roles.PLAIN, "database", Roles.DATABASE));
+      assertThat(w.read().type()).isEqualTo('R');
+      w.send(PgWire.typed('p', "bw_plain_pw".getBytes(StandardCharsets.UTF_8)));
+      PgWire.Message e = w.errorThenClose();
+      assertThat(e).isNotNull();
+      assertThat(e.sqlState()).isEqualTo("08P01");
+    }
+    assertLogsIn(p, Roles.PLAIN, Roles.password(Roles.PLAIN));
+  }
 }
