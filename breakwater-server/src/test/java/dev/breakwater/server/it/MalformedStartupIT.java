@@ -350,4 +350,50 @@ class MalformedStartupIT {
       assertErrorOrClose(w, "08P01");
     }
   }
+
+  @Test
+  void noDatabaseMeansTheUserName() throws Exception {
+    assertRejected(startup("user", Roles.PLAIN), "3D000", "no such database: bw_plain");
+  }
+
+  @Test
+  void wrongCleartextPassword() throws Exception {
+    try (PgWire w = wire()) {
+      w.send(login());
+      assertThat(w.read().type()).isEqualTo('R');
+      w.send(PgWire.password("nope"));
+      Message e = w.errorThenClose();
+      assertThat(e).isNotNull();
+      assertThat(e.sqlState()).isEqualTo("28P01");
+      assertThat(e.text()).isEqualTo("password authentication failed for user \"bw_plain\"");
+    }
+  }
+
+  @Test
+  void terminateDuringLogin() throws Exception {
+    try (PgWire w = wire()) {
+      w.send(login());
+      assertThat(w.read().type()).isEqualTo('R');
+      w.send(new byte[] {'X'}, int32(4));
+      assertThat(w.read()).as("closed").isNull();
+    }
+  }
+
+  @Test
+  void queryPipelinedRightBehindThePassword() throws Exception {
+    // Not waiting for ReadyForQuery is impolite but harmless: the query must run after login.
+    // bw_md5 (its pool is new here) and bw_plain (its pool is known).
+    for (String user : new String[] {Roles.MD5, Roles.PLAIN}) {
+      try (PgWire w = wire()) {
+        w.send(startup("user", user, "database", Roles.DATABASE));
+        assertThat(w.read().type()).isEqualTo('R');
+        w.send(PgWire.password(Roles.password(user)), PgWire.query("SELECT 'pipelined'"));
+        assertThat(w.readUntil('Z').type()).as("login of %s", user).isEqualTo('Z');
+        Message row = w.readUntil('D');
+        assertThat(row.type()).as("%s", row).isEqualTo('D');
+        assertThat(new String(row.body(), 6, row.body().length - 6)).isEqualTo("pipelined");
+        assertThat(w.readUntil('Z').type()).isEqualTo('Z');
+      }
+    }
+  }
 }
