@@ -245,7 +245,7 @@ public final class Breakwater implements AutoCloseable, Control {
     ErrorFields reason =
         ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL)");
     for (Pool p : poolsOf(database)) {
-      p.kill(reason);
+      p.kill(reason, CloseReason.KILLED);
     }
     log.info("KILL {}", database == null ? "(all)" : database);
   }
@@ -378,7 +378,8 @@ public final class Breakwater implements AutoCloseable, Control {
       }
       drained = when(() -> frontend.clientCount() == 0);
     }
-    drained.thenRun(this::close);
+    // Not on an event loop: close() waits for the loops to end.
+    drained.thenRunAsync(this::close, r -> new Thread(r, "breakwater-stop").start());
     return stopped;
   }
 
@@ -400,7 +401,7 @@ public final class Breakwater implements AutoCloseable, Control {
     ErrorFields reason =
         ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: pooler is shutting down");
     for (Pool p : pools.all()) {
-      p.kill(reason);
+      p.kill(reason, CloseReason.SHUTDOWN);
     }
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

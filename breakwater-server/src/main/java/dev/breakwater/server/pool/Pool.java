@@ -305,13 +305,13 @@ public final class Pool {
     }
   }
 
-  /** KILL: every client and server of this pool, now. */
-  public void kill(ErrorFields reason) {
+  /** KILL or shutdown: every client and server of this pool, now. */
+  public void kill(ErrorFields error, CloseReason reason) {
     for (ClientConnection c : clients) {
-      c.failWaiting(reason, CloseReason.KILLED);
+      c.failWaiting(error, reason);
     }
     for (ServerConnection s : servers()) {
-      s.close(CloseReason.KILLED);
+      s.close(reason);
     }
   }
 
