@@ -72,7 +72,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     /** ROLLBACK and the reset query, after a client; then back to the pool. */
     RESET,
     /** connect_query, after login; then ready. */
-    CONNECT_QUERY
+    CONNECT_QUERY,
+    /** server_check_query, before lending a server idle longer than server_check_delay. */
+    CHECK
   }
 
   private final long id = IDS.incrementAndGet();
@@ -104,6 +106,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private int backendSecret;
 
   private Internal internal = Internal.NONE;
+  /** The client a server check is for. */
+  private ClientConnection checkingFor;
   private int internalReplies;
   private ErrorFields internalError;
 
@@ -132,9 +136,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** Batches of client bytes queued to this loop and not yet written: guarded by the client. */
   private int inFlight;
 
-  /** When the running query and transaction began (0: none), for the pool's stats. */
-  private long queryStartNanos;
-  private long transactionStartNanos;
+  /** When the running query and transaction began (0: none): stats and timeouts. */
+  private volatile long queryStartNanos;
+  private volatile long transactionStartNanos;
+  /** When the linked client's transaction went idle (0: not idle in a transaction). */
+  private volatile long idleInTransactionSinceNanos;
+  private volatile boolean cancelledForTimeout;
   private AfterRead afterRead = AfterRead.NOTHING;
 
   ServerConnection(Backend backend, Pool pool, EventLoop loop) {
@@ -333,6 +340,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       pool.release(this);
       return;
     }
+    PoolSettings check = pool.settings();
+    long delay = check.serverCheckDelay().toNanos();
+    if (used && System.nanoTime() - idleSinceNanos > delay && !c.isClosed()) {
+      // Idle long enough to doubt: test it before lending it.
+      checkingFor = c;
+      String q = check.serverCheckQuery() == null ? "" : check.serverCheckQuery();
+      runInternal(Internal.CHECK, List.of(q));
+      return;
+    }
+    link(c);
+  }
+
+  private void link(ClientConnection c) {
     boolean linked;
     synchronized (c) {
       linked = !c.isClosed();
@@ -397,9 +417,37 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         });
   }
 
+  /** How long the current query has run, or 0. */
+  public long queryRunningNanos(long now) {
+    long t = queryStartNanos;
+    return t == 0 ? 0 : now - t;
+  }
+
+  /** How long the current transaction has run, or 0. */
+  public long transactionRunningNanos(long now) {
+    long t = transactionStartNanos;
+    return t == 0 ? 0 : now - t;
+  }
+
+  /** How long the linked client has sat idle in an open transaction, or 0. */
+  public long idleInTransactionNanos(long now) {
+    long t = idleInTransactionSinceNanos;
+    return t == 0 ? 0 : now - t;
+  }
+
+  /** query_timeout: cancels the running query, once. */
+  public void cancelForTimeout() {
+    if (!cancelledForTimeout) {
+      cancelledForTimeout = true;
+      log.info("S-{}: cancelling a query of {} that ran past query_timeout", id, client);
+      cancel();
+    }
+  }
+
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
   private void writeFromClient(ClientConnection c, ByteBuf batch) {
     clientSide.client = c;
+    idleInTransactionSinceNanos = 0;
     pool.stats().received(batch.readableBytes());
     if (queryStartNanos == 0) {
       queryStartNanos = System.nanoTime();
@@ -831,6 +879,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           ready();
         }
         break;
+      case CHECK:
+        {
+          ClientConnection c = checkingFor;
+          checkingFor = null;
+          idleSinceNanos = System.nanoTime();
+          if (error != null) {
+            log.warn("S-{}: server_check_query failed on {}: {}", id, where(), error);
+            close(CloseReason.CHECK_FAILED);
+            pool.requeue(c);
+          } else {
+            link(c);
+          }
+          break;
+        }
       default:
         break;
     }
@@ -1023,11 +1085,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (queryStartNanos != 0) {
       pool.stats().query(now - queryStartNanos);
       queryStartNanos = 0;
+      cancelledForTimeout = false;
     }
     if (status == TransactionStatus.IDLE && transactionStartNanos != 0) {
       pool.stats().transaction(now - transactionStartNanos);
       transactionStartNanos = 0;
     }
+
     PoolMode mode = pool.settings().mode();
     boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;
     int stillExpected;
@@ -1043,6 +1107,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         scanner.pause();
       }
     }
+    // Idle in a transaction: the client has nothing running and nothing on its way.
+    idleInTransactionSinceNanos = status != TransactionStatus.IDLE && stillExpected <= 0 ? now : 0;
     if (refuse) {
       // The ReadyForQuery is withheld: the client is told why and closed, its transaction undone.
       if (stillExpected > 0) {
@@ -1191,7 +1257,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (c != null) {
       c.serverLost(this, reason, error);
     }
+    ClientConnection checked = checkingFor;
+    checkingFor = null;
     pool.onServerClosed(this, reason, neverReady ? loginFailure(error) : null);
+    if (checked != null && reason != CloseReason.CHECK_FAILED) {
+      pool.requeue(checked);
+    }
   }
 
   private ErrorFields loginFailure(ErrorFields error) {

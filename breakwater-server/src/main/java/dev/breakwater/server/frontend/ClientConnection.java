@@ -98,6 +98,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
+  private volatile long lastActivityNanos = System.nanoTime();
   private java.util.concurrent.ScheduledFuture<?> loginTimeout;
 
   // Per read.
@@ -164,6 +165,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   public long waitStartedNanos() {
     return waitStartedNanos;
+  }
+
+  /** When the client last sent something. */
+  public long lastActivityNanos() {
+    return lastActivityNanos;
   }
 
   public void waitStartedNanos(long now) {
@@ -459,6 +465,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
     readReplies = 0;
+    lastActivityNanos = System.nanoTime();
     try {
       scanner.scan(in, this);
     } catch (ProtocolException e) {

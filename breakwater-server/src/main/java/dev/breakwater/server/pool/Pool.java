@@ -417,6 +417,7 @@ public final class Pool {
     } finally {
       lock.unlock();
     }
+    enforceTimeouts(cfg, now);
     if (expired != null) {
       for (ClientConnection c : expired) {
         c.failWaiting(
@@ -430,6 +431,48 @@ public final class Pool {
       }
     }
     launch(toLaunch);
+  }
+
+  /**
+   * query_timeout cancels a query running too long (the client gets 57014 from PostgreSQL and keeps
+   * its connection); idle_transaction_timeout (25P03) and transaction_timeout (25P04) close the
+   * client, whose transaction is then rolled back; client_idle_timeout (57P05) closes a client that
+   * has done nothing for that long.
+   */
+  private void enforceTimeouts(PoolSettings cfg, long now) {
+    long queryTimeout = cfg.queryTimeout().toNanos();
+    long idleTx = cfg.idleTransactionTimeout().toNanos();
+    long txTimeout = cfg.transactionTimeout().toNanos();
+    if (queryTimeout > 0 || idleTx > 0 || txTimeout > 0) {
+      for (ServerConnection s : servers()) {
+        if (s.state() != ServerState.ACTIVE) {
+          continue;
+        }
+        ClientConnection c = s.client();
+        if (queryTimeout > 0 && s.queryRunningNanos(now) > queryTimeout) {
+          s.cancelForTimeout();
+        } else if (c != null && idleTx > 0 && s.idleInTransactionNanos(now) > idleTx) {
+          c.failWaiting(
+              ErrorFields.of("FATAL", SqlState.IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "idle transaction timeout"),
+              CloseReason.IDLE_TRANSACTION_TIMEOUT);
+        } else if (c != null && txTimeout > 0 && s.transactionRunningNanos(now) > txTimeout) {
+          c.failWaiting(
+              ErrorFields.of("FATAL", SqlState.TRANSACTION_TIMEOUT, "transaction timeout"),
+              CloseReason.TRANSACTION_TIMEOUT);
+        }
+      }
+    }
+    long clientIdle = cfg.clientIdleTimeout().toNanos();
+    if (clientIdle > 0) {
+      for (ClientConnection c : clients) {
+        if (c.state() == dev.breakwater.server.frontend.ClientState.IDLE
+            && now - c.lastActivityNanos() > clientIdle) {
+          c.failWaiting(
+              ErrorFields.of("FATAL", SqlState.IDLE_SESSION_TIMEOUT, "client_idle_timeout"),
+              CloseReason.CLIENT_IDLE_TIMEOUT);
+        }
+      }
+    }
   }
 
   /** Closes one idle server to make room for another pool; true when one was closed. */

@@ -35,6 +35,12 @@ public record PoolSettings(
     Duration serverLoginRetry,
     Duration serverIdleTimeout,
     Duration serverLifetime,
+    Duration queryTimeout,
+    Duration idleTransactionTimeout,
+    Duration transactionTimeout,
+    Duration clientIdleTimeout,
+    String serverCheckQuery,
+    Duration serverCheckDelay,
     String connectQuery,
     Map<String, String> serverStartupParameters) {
 
@@ -77,6 +83,12 @@ public record PoolSettings(
         g.serverLoginRetry(),
         g.serverIdleTimeout(),
         p.serverLifetime(),
+        p.queryTimeout(),
+        p.idleTransactionTimeout(),
+        p.transactionTimeout(),
+        p.clientIdleTimeout(),
+        g.serverCheckQuery(),
+        g.serverCheckDelay(),
         db.connectQuery(),
         startup);
   }
