@@ -64,6 +64,11 @@ public final class Pool {
   private volatile ScramKeys passThroughKeys;
   private volatile ErrorFields lastServerError;
   private volatile long lastServerErrorNanos;
+  /** Whether the last failure was reaching the server (refused, timed out), not a login error. */
+  private volatile boolean lastErrorWasConnect;
+  private long lastProbeNanos;
+  /** While the server cannot be reached, one connection is tried this often in the background. */
+  private static final long PROBE_INTERVAL_NANOS = 500_000_000L;
   /** When the reserve pool was last opened up for a client that waited too long. */
   private long reserveActiveUntilNanos;
 
@@ -317,6 +322,8 @@ public final class Pool {
 
   /** The server has closed, for whatever reason: forget it, and open another if clients wait. */
   public void onServerClosed(ServerConnection s, CloseReason reason, ErrorFields error) {
+    boolean connectFailure =
+        reason == CloseReason.CONNECT_FAILED || reason == CloseReason.CONNECT_TIMEOUT;
     List<ClientConnection> toFail = null;
     List<ServerConnection> toLaunch = null;
     lock.lock();
@@ -330,6 +337,7 @@ public final class Pool {
       if (error != null) {
         lastServerError = error;
         lastServerErrorNanos = now;
+        lastErrorWasConnect = connectFailure;
         if (servers.isEmpty() && !waiting.isEmpty()) {
           toFail = new ArrayList<>(waiting);
           waiting.clear();
@@ -396,6 +404,21 @@ public final class Pool {
       }
       if (!waiting.isEmpty() || servers.size() < cfg.minPoolSize()) {
         toLaunch = launchPlan(now);
+      }
+      if (toLaunch == null
+          && !paused
+          && servers.isEmpty()
+          && lastErrorWasConnect
+          && recentServerError(now) != null
+          && !clients.isEmpty()
+          && now - lastProbeNanos > PROBE_INTERVAL_NANOS
+          && pools.tryTakeServerSlot(this)) {
+        // The server could not be reached: clients fail fast with the cached error meanwhile,
+        // and one connection is tried in the background so service resumes as soon as it can.
+        lastProbeNanos = now;
+        ServerConnection probe = launcher.create(this, null);
+        servers.add(probe);
+        toLaunch = List.of(probe);
       }
       long idleLimit = cfg.serverIdleTimeout().toNanos();
       long lifetime = cfg.serverLifetime().toNanos();
