@@ -65,7 +65,7 @@ public final class Breakwater implements AutoCloseable, Control {
   private final Janitor janitor;
   private final List<Channel> listeners = new ArrayList<>();
 
-  private Breakwater(Settings settings, Map<String, Secret> secrets, int threads) {
+  private Breakwater(Settings settings, Map<String, Secret> secrets, int threads, dev.breakwater.server.tls.Tls tls) {
     this.settings = settings;
     this.transport = Transport.detect();
     this.acceptors = transport.newGroup(1, "bw-accept");
@@ -80,6 +80,17 @@ public final class Breakwater implements AutoCloseable, Control {
     this.pools = new Pools(backend);
     this.frontend = new Frontend(settings, current, pools, scramCache);
     this.janitor = new Janitor(workers.next(), pools);
+    frontend.tls(tls);
+    backend.tls(tls);
+  }
+
+  /** TLS contexts from the settings; a file that cannot be read is a configuration error. */
+  private static dev.breakwater.server.tls.Tls tls(Settings settings) throws ConfigException {
+    try {
+      return dev.breakwater.server.tls.Tls.from(settings.general());
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new ConfigException(settings.file(), 0, null, null, "TLS: " + e.getMessage());
+    }
   }
 
   /** Loads a pgbouncer.ini and its auth file, and starts listening. */
@@ -105,9 +116,9 @@ public final class Breakwater implements AutoCloseable, Control {
 
   /** Starts listening with settings and secrets already loaded. */
   public static Breakwater start(Settings settings, Map<String, Secret> secrets)
-      throws InterruptedException {
+      throws InterruptedException, ConfigException {
     int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
-    Breakwater b = new Breakwater(settings, secrets, threads);
+    Breakwater b = new Breakwater(settings, secrets, threads, tls(settings));
     try {
       b.listen();
     } catch (RuntimeException | InterruptedException e) {
@@ -131,6 +142,10 @@ public final class Breakwater implements AutoCloseable, Control {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    dev.breakwater.server.tls.Tls tls = frontend.tls();
+                    if (tls != null && tls.offersClientTls()) {
+                      ch.pipeline().addLast("direct-tls", new dev.breakwater.server.tls.DirectTls(tls.clientFacing()));
+                    }
                     ch.pipeline().addLast("startup", new StartupHandler(frontend));
                   }
                 });
@@ -313,7 +328,10 @@ public final class Breakwater implements AutoCloseable, Control {
         log.warn("RELOAD: {} changed, which takes effect only after a restart", d.name());
       }
     }
+    dev.breakwater.server.tls.Tls tls = tls(next);
     apply(next, secrets);
+    frontend.tls(tls);
+    backend.tls(tls);
     log.info("configuration reloaded from {}", file);
   }
 

@@ -90,6 +90,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private FrameScanner scanner;
   private Outbox outbox;
   private ServerLogin login;
+  private dev.breakwater.server.tls.Tls tls;
+  private boolean negotiatingTls;
   private ScheduledFuture<?> loginDeadline;
 
   private volatile ServerState state = ServerState.LOGIN;
@@ -279,9 +281,65 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
             MessageType.DESCRIBE,
             MessageType.CLOSE,
             MessageType.QUERY);
+    tls = backend.tls();
+    if (tls != null && tls.asksServerTls()) {
+      // Ask for TLS first; the answer is one byte, read in channelRead.
+      negotiatingTls = true;
+      ByteBuf out = ctx.alloc().buffer(8);
+      FrontendMessages.sslRequest(out);
+      ctx.writeAndFlush(out);
+      return;
+    }
+    sendStartup(ctx);
+  }
+
+  private void sendStartup(ChannelHandlerContext ctx) {
     ByteBuf out = ctx.alloc().buffer();
     FrontendMessages.startupMessage(out, login.startupParameters());
     ctx.writeAndFlush(out);
+  }
+
+  /** The server's one-byte answer to SSLRequest. */
+  private void onTlsAnswer(ChannelHandlerContext ctx, ByteBuf in) {
+    negotiatingTls = false;
+    byte answer = in.readByte();
+    if (in.isReadable()) {
+      throw new ProtocolException("unencrypted bytes after the server's TLS answer");
+    }
+    PoolSettings cfg = pool.settings();
+    if (answer == 'S') {
+      io.netty.handler.ssl.SslHandler h =
+          tls.newServerHandler(ctx.alloc(), cfg.serverHost(), cfg.serverPort());
+      ctx.pipeline().addFirst("tls", h);
+      h.handshakeFuture()
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  sendStartup(ctx);
+                } else {
+                  fail(
+                      CloseReason.SERVER_LOGIN_FAILED,
+                      ErrorFields.of(
+                          "FATAL",
+                          SqlState.CONNECTION_FAILURE,
+                          "TLS handshake with server " + where() + " failed: " + f.cause().getMessage()));
+                }
+              });
+    } else if (answer == 'N') {
+      if (tls.requiresServerTls()) {
+        fail(
+            CloseReason.SERVER_LOGIN_FAILED,
+            ErrorFields.of(
+                "FATAL",
+                SqlState.CONNECTION_FAILURE,
+                "server " + where() + " does not support TLS, and server_tls_sslmode is "
+                    + tls.serverMode().configName()));
+      } else {
+        sendStartup(ctx);
+      }
+    } else {
+      throw new ProtocolException("unexpected answer to SSLRequest: " + MessageType.describe(answer));
+    }
   }
 
   private void loggedIn() {
@@ -904,6 +962,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
     try {
+      if (negotiatingTls) {
+        onTlsAnswer(ctx, in);
+        return;
+      }
       while (state != ServerState.CLOSED) {
         readTarget = client;
         boolean done = scanner.scan(in, this);

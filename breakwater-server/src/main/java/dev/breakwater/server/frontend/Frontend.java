@@ -23,6 +23,7 @@ public final class Frontend {
   private final byte[] serverSecret = new byte[32];
   private volatile boolean acceptingClients = true;
   private volatile AdminConsole adminConsole;
+  private volatile dev.breakwater.server.tls.Tls tls;
   private volatile boolean draining;
   private final java.util.Set<String> disabled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -77,6 +78,15 @@ public final class Frontend {
 
   void clientClosed() {
     clients.decrementAndGet();
+  }
+
+  /** TLS toward clients, per the current settings. */
+  public dev.breakwater.server.tls.Tls tls() {
+    return tls;
+  }
+
+  public void tls(dev.breakwater.server.tls.Tls tls) {
+    this.tls = tls;
   }
 
   /** The admin console, or null when there is none. */
