@@ -130,6 +130,17 @@ public final class Breakwater implements AutoCloseable, Control {
 
   private void listen() throws InterruptedException {
     General g = settings.general();
+    ChannelInitializer<Channel> init =
+        new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            dev.breakwater.server.tls.Tls tls = frontend.tls();
+            if (tls != null && tls.offersClientTls() && !(ch instanceof io.netty.channel.unix.DomainSocketChannel)) {
+              ch.pipeline().addLast("direct-tls", new dev.breakwater.server.tls.DirectTls(tls.clientFacing()));
+            }
+            ch.pipeline().addLast("startup", new StartupHandler(frontend));
+          }
+        };
     ServerBootstrap sb =
         new ServerBootstrap()
             .group(acceptors, workers)
@@ -138,29 +149,83 @@ public final class Breakwater implements AutoCloseable, Control {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    dev.breakwater.server.tls.Tls tls = frontend.tls();
-                    if (tls != null && tls.offersClientTls()) {
-                      ch.pipeline().addLast("direct-tls", new dev.breakwater.server.tls.DirectTls(tls.clientFacing()));
-                    }
-                    ch.pipeline().addLast("startup", new StartupHandler(frontend));
-                  }
-                });
+            .childHandler(init);
     for (String addr : g.listenAddr()) {
-      String host = addr.equals("*") ? "0.0.0.0" : addr;
-      Channel ch = sb.bind(host, g.listenPort()).sync().channel();
-      listeners.add(ch);
-      log.info("listening on {} ({} transport, {} event loops)", ch.localAddress(), transport.name(),
-          Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors()));
+      if (addr.equals("*")) {
+        // Every address: IPv6's wildcard takes IPv4 too where the system is dual-stack.
+        try {
+          listeners.add(sb.bind("::", g.listenPort()).sync().channel());
+        } catch (Exception e) {
+          listeners.add(sb.bind("0.0.0.0", g.listenPort()).sync().channel());
+        }
+      } else {
+        listeners.add(sb.bind(addr, g.listenPort()).sync().channel());
+      }
     }
+    if (g.unixSocketDir() != null && !g.unixSocketDir().isBlank()) {
+      listenOnUnixSocket(g, init);
+    }
+    for (Channel ch : listeners) {
+      log.info("listening on {} ({} transport)", ch.localAddress(), transport.name());
+    }
+  }
+
+  /** PgBouncer's Unix socket: {@code <unix_socket_dir>/.s.PGSQL.<listen_port>}, epoll only. */
+  private void listenOnUnixSocket(General g, ChannelInitializer<Channel> init) throws InterruptedException {
+    if (!transport.name().equals("epoll")) {
+      log.warn("unix_socket_dir is set, but Unix sockets need the epoll transport: not listening on one");
+      return;
+    }
+    Path socket = Path.of(g.unixSocketDir(), ".s.PGSQL." + g.listenPort());
+    try {
+      java.nio.file.Files.deleteIfExists(socket);
+    } catch (java.io.IOException e) {
+      log.warn("cannot remove the old socket {}: {}", socket, e.toString());
+    }
+    ServerBootstrap sb =
+        new ServerBootstrap()
+            .group(acceptors, workers)
+            .channel(io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
+            .childHandler(init);
+    Channel ch = sb.bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile())).sync().channel();
+    listeners.add(ch);
+    try {
+      java.nio.file.Files.setPosixFilePermissions(socket, permissions(g.unixSocketMode()));
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      log.warn("cannot set the mode of {}: {}", socket, e.toString());
+    }
+  }
+
+  private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> set =
+        java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    java.nio.file.attribute.PosixFilePermission[] order = {
+      java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
+      java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
+      java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+      java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+      java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+      java.nio.file.attribute.PosixFilePermission.OWNER_READ
+    };
+    for (int i = 0; i < order.length; i++) {
+      if ((mode & (1 << i)) != 0) {
+        set.add(order[i]);
+      }
+    }
+    return set;
   }
 
   /** The TCP port of the first listener: the configured one, or the one chosen for port 0. */
   public int port() {
-    return ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
+    for (Channel ch : listeners) {
+      if (ch.localAddress() instanceof InetSocketAddress a) {
+        return a.getPort();
+      }
+    }
+    return settings.general().listenPort();
   }
 
   public Settings settings() {
@@ -405,6 +470,13 @@ public final class Breakwater implements AutoCloseable, Control {
     frontend.acceptingClients(false);
     for (Channel ch : listeners) {
       ch.close().awaitUninterruptibly();
+      if (ch.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress d) {
+        try {
+          java.nio.file.Files.deleteIfExists(Path.of(d.path()));
+        } catch (java.io.IOException e) {
+          log.warn("cannot remove {}: {}", d.path(), e.toString());
+        }
+      }
     }
   }
 
