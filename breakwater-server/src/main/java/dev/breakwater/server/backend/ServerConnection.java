@@ -74,7 +74,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     /** connect_query, after login; then ready. */
     CONNECT_QUERY,
     /** server_check_query, before lending a server idle longer than server_check_delay. */
-    CHECK
+    CHECK,
+    /** One of Breakwater's own queries, whose rows are kept (auth_query). */
+    LOOKUP
   }
 
   private final long id = IDS.incrementAndGet();
@@ -110,6 +112,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private Internal internal = Internal.NONE;
   /** The client a server check is for. */
   private ClientConnection checkingFor;
+  /** The query being run for Breakwater itself, and its rows so far. */
+  private InternalQuery lookup;
+  private List<List<String>> lookupRows;
   private int internalReplies;
   private ErrorFields internalError;
 
@@ -371,9 +376,34 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * Called by the pool, under its lock, on any thread: this server is now {@code c}'s. The link is
    * made on this server's loop.
    */
-  public void assign(ClientConnection c) {
+  public void assign(dev.breakwater.server.pool.Borrower b) {
     state = ServerState.ACTIVE;
-    loop.execute(() -> attach(c));
+    if (b instanceof InternalQuery q) {
+      loop.execute(() -> runQuery(q));
+    } else {
+      ClientConnection c = (ClientConnection) b;
+      loop.execute(() -> attach(c));
+    }
+  }
+
+  /** Runs one of Breakwater's own queries (auth_query) with its parameters, then back to the pool. */
+  private void runQuery(InternalQuery q) {
+    if (state == ServerState.CLOSED || closingReason != null) {
+      pool.requeue(q);
+      return;
+    }
+    lookup = q;
+    lookupRows = new java.util.ArrayList<>();
+    internal = Internal.LOOKUP;
+    internalReplies = 1;
+    internalError = null;
+    scanner.inspect(MessageType.DATA_ROW, true);
+    ByteBuf out = channel.alloc().buffer();
+    FrontendMessages.parse(out, "", q.sql());
+    FrontendMessages.bind(out, "", "", q.parameters());
+    FrontendMessages.execute(out, "", 0);
+    FrontendMessages.sync(out);
+    channel.writeAndFlush(out);
   }
 
   /** Called by the pool, under its lock: the server is back in the pool. */
@@ -937,6 +967,21 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           ready();
         }
         break;
+      case LOOKUP:
+        {
+          InternalQuery q = lookup;
+          List<List<String>> rows = lookupRows;
+          lookup = null;
+          lookupRows = null;
+          scanner.inspect(MessageType.DATA_ROW, false);
+          if (error != null) {
+            q.fail(error);
+          } else {
+            q.complete(rows);
+          }
+          pool.release(this);
+          break;
+        }
       case CHECK:
         {
           ClientConnection c = checkingFor;
@@ -1119,6 +1164,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   private boolean onInternalMessage(byte type, ByteBuf message) {
     switch (type) {
+      case MessageType.DATA_ROW:
+        if (lookupRows != null) {
+          lookupRows.add(InternalQuery.decodeRow(message));
+        }
+        return false;
       case MessageType.READY_FOR_QUERY:
         return onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
       case MessageType.PARAMETER_STATUS:
@@ -1321,6 +1371,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     ClientConnection checked = checkingFor;
     checkingFor = null;
+    if (lookup != null) {
+      lookup.fail(
+          error != null
+              ? error
+              : ErrorFields.of("FATAL", SqlState.CONNECTION_FAILURE, "server closed during auth_query: " + reason.description()));
+      lookup = null;
+    }
     pool.onServerClosed(this, reason, neverReady ? loginFailure(error) : null);
     if (checked != null && reason != CloseReason.CHECK_FAILED) {
       pool.requeue(checked);

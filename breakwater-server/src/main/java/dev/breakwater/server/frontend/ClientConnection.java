@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * except queueing a write.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
-    implements FrameScanner.Handler {
+    implements FrameScanner.Handler, dev.breakwater.server.pool.Borrower {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
@@ -81,6 +81,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** Set when the client logged in to the admin console instead of a pool. */
   private AdminConsole.Session adminSession;
   private boolean adminLogin;
+  /** The secret auth_query found, which servers of this client's pool can log in with. */
+  private Secret queriedSecret;
   private long cancelKey;
 
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
@@ -121,6 +123,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return channel;
   }
 
+  @Override
   public EventLoop eventLoop() {
     return channel.eventLoop();
   }
@@ -281,7 +284,38 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     AuthType type = settings.general().authType();
     Secret secret = frontend.secret(user);
-    if (secret == null && (type == AuthType.TRUST)) {
+    if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
+      // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here.
+      frontend
+          .authQuery()
+          .lookup(settings, db.get(), user, eventLoop())
+          .whenComplete(
+              (found, error) ->
+                  eventLoop()
+                      .execute(
+                          () -> {
+                            if (closed) {
+                              return;
+                            }
+                            if (error != null) {
+                              Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                              log.warn("{}: auth_query failed: {}", this, cause.getMessage());
+                              fatal(
+                                  SqlState.CONNECTION_FAILURE,
+                                  "authentication query failed: " + cause.getMessage(),
+                                  CloseReason.CLIENT_LOGIN_FAILED);
+                              return;
+                            }
+                            authenticate(type, found, true);
+                          }));
+      return;
+    }
+    authenticate(type, secret, false);
+  }
+
+  private void authenticate(AuthType type, Secret secret, boolean fromAuthQuery) {
+    this.queriedSecret = fromAuthQuery ? secret : null;
+    if (secret == null && type == AuthType.TRUST) {
       fatal(
           SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
           "no such user: " + user,
@@ -409,6 +443,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     pool = frontend.pools().get(key, () -> resolved);
     if (authenticator.recoveredKeys() != null) {
       pool.passThroughKeys(authenticator.recoveredKeys());
+    }
+    if (queriedSecret != null) {
+      pool.queriedSecret(queriedSecret);
     }
     pool.addClient(this);
     Map<String, String> welcome = pool.welcomeParameters();

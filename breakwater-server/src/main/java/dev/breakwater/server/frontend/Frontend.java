@@ -24,6 +24,7 @@ public final class Frontend {
   private volatile boolean acceptingClients = true;
   private volatile AdminConsole adminConsole;
   private volatile dev.breakwater.server.tls.Tls tls;
+  private final AuthQuery authQuery;
   private volatile boolean draining;
   private final java.util.Set<String> disabled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -32,6 +33,7 @@ public final class Frontend {
     this.secrets = Map.copyOf(secrets);
     this.pools = pools;
     this.scramCache = scramCache;
+    this.authQuery = new AuthQuery(pools);
     new SecureRandom().nextBytes(serverSecret);
   }
 
@@ -78,6 +80,10 @@ public final class Frontend {
 
   void clientClosed() {
     clients.decrementAndGet();
+  }
+
+  public AuthQuery authQuery() {
+    return authQuery;
   }
 
   /** TLS toward clients, per the current settings. */

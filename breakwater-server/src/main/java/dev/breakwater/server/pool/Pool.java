@@ -55,13 +55,14 @@ public final class Pool {
   /** Every open server of this pool, whatever its state. */
   private final Set<ServerConnection> servers = new LinkedHashSet<>();
   /** Clients waiting for a server, first come first served. */
-  private final ArrayDeque<ClientConnection> waiting = new ArrayDeque<>();
+  private final ArrayDeque<Borrower> waiting = new ArrayDeque<>();
 
   private final Set<ClientConnection> clients = ConcurrentHashMap.newKeySet();
   private final dev.breakwater.server.stats.PoolStats stats = new dev.breakwater.server.stats.PoolStats();
 
   private volatile Map<String, String> welcomeParameters;
   private volatile ScramKeys passThroughKeys;
+  private volatile dev.breakwater.protocol.auth.Secret queriedSecret;
   private volatile ErrorFields lastServerError;
   private volatile long lastServerErrorNanos;
   /** Whether the last failure was reaching the server (refused, timed out), not a login error. */
@@ -108,6 +109,15 @@ public final class Pool {
   }
 
   /** Keys recovered from a client's SCRAM proof, for logging in to servers without a password. */
+  /** The pool user's secret as auth_query last found it; null when the auth file has it. */
+  public dev.breakwater.protocol.auth.Secret queriedSecret() {
+    return queriedSecret;
+  }
+
+  public void queriedSecret(dev.breakwater.protocol.auth.Secret secret) {
+    this.queriedSecret = secret;
+  }
+
   public ScramKeys passThroughKeys() {
     return passThroughKeys;
   }
@@ -144,7 +154,7 @@ public final class Pool {
    * The client needs a server. It gets one through {@link ServerConnection#attach}, or an error
    * through {@link ClientConnection#failWaiting}; either comes later, on another task.
    */
-  public void acquire(ClientConnection c) {
+  public void acquire(Borrower c) {
     List<ServerConnection> toLaunch = null;
     ErrorFields failFast = null;
     lock.lock();
@@ -174,7 +184,7 @@ public final class Pool {
   }
 
   /** A server that was taken for a client that has gone: back to the front of the line. */
-  public void requeue(ClientConnection c) {
+  public void requeue(Borrower c) {
     if (c.isClosed()) {
       return;
     }
@@ -208,7 +218,7 @@ public final class Pool {
       }
       retire = retireReason(s, System.nanoTime());
       if (retire == null) {
-        ClientConnection c;
+        Borrower c;
         while ((c = waiting.poll()) != null) {
           if (!c.isClosed()) {
             s.assign(c);
@@ -324,7 +334,7 @@ public final class Pool {
   public void onServerClosed(ServerConnection s, CloseReason reason, ErrorFields error) {
     boolean connectFailure =
         reason == CloseReason.CONNECT_FAILED || reason == CloseReason.CONNECT_TIMEOUT;
-    List<ClientConnection> toFail = null;
+    List<Borrower> toFail = null;
     List<ServerConnection> toLaunch = null;
     lock.lock();
     try {
@@ -349,7 +359,7 @@ public final class Pool {
       lock.unlock();
     }
     if (toFail != null) {
-      for (ClientConnection c : toFail) {
+      for (Borrower c : toFail) {
         c.failWaiting(error, CloseReason.SERVER_UNAVAILABLE);
       }
     }
@@ -371,15 +381,15 @@ public final class Pool {
    */
   public void maintain(long now) {
     PoolSettings cfg = settings;
-    List<ClientConnection> expired = null;
+    List<Borrower> expired = null;
     List<ServerConnection> toClose = null;
     List<ServerConnection> toLaunch = null;
     lock.lock();
     try {
       long waitLimit = cfg.queryWaitTimeout().toNanos();
       if (waitLimit > 0) {
-        for (Iterator<ClientConnection> it = waiting.iterator(); it.hasNext(); ) {
-          ClientConnection c = it.next();
+        for (Iterator<Borrower> it = waiting.iterator(); it.hasNext(); ) {
+          Borrower c = it.next();
           if (c.isClosed()) {
             it.remove();
           } else if (now - c.waitStartedNanos() > waitLimit) {
@@ -391,7 +401,7 @@ public final class Pool {
           }
         }
       }
-      ClientConnection oldest = waiting.peek();
+      Borrower oldest = waiting.peek();
       long reserveTimeout = cfg.reservePoolTimeout().toNanos();
       if (oldest != null
           && cfg.reservePoolSize() > 0
@@ -442,7 +452,7 @@ public final class Pool {
     }
     enforceTimeouts(cfg, now);
     if (expired != null) {
-      for (ClientConnection c : expired) {
+      for (Borrower c : expired) {
         c.failWaiting(
             ErrorFields.of("ERROR", SqlState.TOO_MANY_CONNECTIONS, "query_wait_timeout"),
             CloseReason.QUERY_WAIT_TIMEOUT);
@@ -552,7 +562,7 @@ public final class Pool {
     lock.lock();
     try {
       long now = System.nanoTime();
-      ClientConnection oldest = waiting.peek();
+      Borrower oldest = waiting.peek();
       int active = 0;
       int login = 0;
       int tested = 0;
@@ -642,7 +652,7 @@ public final class Pool {
     }
     int wanted = Math.max(waiting.size() - loggingIn, cfg.minPoolSize() - servers.size());
     List<ServerConnection> plan = null;
-    Iterator<ClientConnection> waiters = waiting.iterator();
+    Iterator<Borrower> waiters = waiting.iterator();
     for (int i = 0; i < wanted; i++) {
       if (servers.size() >= cfg.poolSize() + reserveAllowance(now, cfg)) {
         break;
@@ -650,7 +660,7 @@ public final class Pool {
       if (!pools.tryTakeServerSlot(this)) {
         break;
       }
-      ClientConnection w = waiters.hasNext() ? waiters.next() : null;
+      Borrower w = waiters.hasNext() ? waiters.next() : null;
       ServerConnection s = launcher.create(this, w != null ? w.eventLoop() : null);
       servers.add(s);
       if (plan == null) {

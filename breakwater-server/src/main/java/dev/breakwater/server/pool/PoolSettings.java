@@ -93,6 +93,16 @@ public record PoolSettings(
         startup);
   }
 
+  /** The same pool settings, logging in to servers as {@code user} (auth_user). */
+  public PoolSettings withServerUser(String user, String password) {
+    return new PoolSettings(
+        database, serverHost, serverPort, serverDatabase, user, password, true, mode, poolSize,
+        minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections,
+        resetQuery, resetQueryAlways, queryWaitTimeout, serverConnectTimeout, serverLoginRetry,
+        serverIdleTimeout, serverLifetime, queryTimeout, idleTransactionTimeout, transactionTimeout,
+        clientIdleTimeout, serverCheckQuery, serverCheckDelay, null, serverStartupParameters);
+  }
+
   private static void putIfSet(Map<String, String> m, String key, String value) {
     if (value != null) {
       m.put(key, value);
