@@ -84,6 +84,18 @@ public final class Breakwater implements AutoCloseable, Control {
     backend.tls(tls);
   }
 
+  /** The auth_hba_file rules when auth_type is hba. */
+  private static dev.breakwater.server.frontend.Hba hba(Settings settings) throws ConfigException {
+    General g = settings.general();
+    if (g.authType() != dev.breakwater.server.config.AuthType.HBA) {
+      return null;
+    }
+    if (g.authHbaFile() == null) {
+      throw new ConfigException(settings.file(), 0, "auth_hba_file", null, "auth_type = hba needs auth_hba_file");
+    }
+    return dev.breakwater.server.frontend.Hba.load(g.authHbaFile());
+  }
+
   /** TLS contexts from the settings; a file that cannot be read is a configuration error. */
   private static dev.breakwater.server.tls.Tls tls(Settings settings) throws ConfigException {
     try {
@@ -118,7 +130,9 @@ public final class Breakwater implements AutoCloseable, Control {
   public static Breakwater start(Settings settings, Map<String, Secret> secrets)
       throws InterruptedException, ConfigException {
     int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
+    dev.breakwater.server.frontend.Hba hba = hba(settings);
     Breakwater b = new Breakwater(settings, secrets, threads, tls(settings));
+    b.frontend.hba(hba);
     try {
       b.listen();
     } catch (RuntimeException | InterruptedException e) {
@@ -394,7 +408,9 @@ public final class Breakwater implements AutoCloseable, Control {
       }
     }
     dev.breakwater.server.tls.Tls tls = tls(next);
+    dev.breakwater.server.frontend.Hba hba = hba(next);
     apply(next, secrets);
+    frontend.hba(hba);
     frontend.tls(tls);
     backend.tls(tls);
     log.info("configuration reloaded from {}", file);

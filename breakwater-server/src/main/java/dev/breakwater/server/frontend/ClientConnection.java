@@ -283,7 +283,25 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     AuthType type = settings.general().authType();
+    if (type == AuthType.HBA) {
+      boolean tls = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+      java.net.InetAddress from =
+          channel.remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
+      Hba hba = frontend.hba();
+      Hba.Decision d = hba == null ? new Hba.Decision(null, 0) : hba.decide(database, user, from, tls);
+      if (d.rejected()) {
+        fatal(
+            SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+            (d.line() > 0 ? "pg_hba.conf rejects connection" : "no pg_hba.conf entry")
+                + " for host \"" + (from == null ? "[local]" : from.getHostAddress()) + "\", user \"" + user
+                + "\", database \"" + database + "\", " + (tls ? "SSL encryption" : "no encryption"),
+            CloseReason.CLIENT_LOGIN_FAILED);
+        return;
+      }
+      type = d.authType();
+    }
     Secret secret = frontend.secret(user);
+    AuthType method = type;
     if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
       // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here.
       frontend
@@ -306,7 +324,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                                   CloseReason.CLIENT_LOGIN_FAILED);
                               return;
                             }
-                            authenticate(type, found, true);
+                            authenticate(method, found, true);
                           }));
       return;
     }

@@ -25,6 +25,7 @@ public final class Frontend {
   private volatile AdminConsole adminConsole;
   private volatile dev.breakwater.server.tls.Tls tls;
   private final AuthQuery authQuery;
+  private volatile Hba hba;
   private volatile boolean draining;
   private final java.util.Set<String> disabled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -80,6 +81,15 @@ public final class Frontend {
 
   void clientClosed() {
     clients.decrementAndGet();
+  }
+
+  /** The auth_hba_file rules, or null when none is loaded. */
+  public Hba hba() {
+    return hba;
+  }
+
+  public void hba(Hba hba) {
+    this.hba = hba;
   }
 
   public AuthQuery authQuery() {
