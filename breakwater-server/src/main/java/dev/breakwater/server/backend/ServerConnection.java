@@ -386,6 +386,26 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
   }
 
+  /** Called by the pool, under its lock: taken from the idle stack; {@link #dispatch} follows. */
+  public void reserve() {
+    state = ServerState.ACTIVE;
+  }
+
+  /**
+   * Lends a reserved server to {@code b}, outside the pool's lock: at once when called on this
+   * server's loop, else as a task on it.
+   */
+  public void dispatch(dev.breakwater.server.pool.Borrower b) {
+    if (b instanceof InternalQuery q) {
+      loop.execute(() -> runQuery(q));
+    } else if (loop.inEventLoop()) {
+      attach((ClientConnection) b);
+    } else {
+      ClientConnection c = (ClientConnection) b;
+      loop.execute(() -> attach(c));
+    }
+  }
+
   /** Runs one of Breakwater's own queries (auth_query) with its parameters, then back to the pool. */
   private void runQuery(InternalQuery q) {
     if (state == ServerState.CLOSED || closingReason != null) {

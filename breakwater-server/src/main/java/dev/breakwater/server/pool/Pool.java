@@ -155,32 +155,36 @@ public final class Pool {
    * through {@link ClientConnection#failWaiting}; either comes later, on another task.
    */
   public void acquire(Borrower c) {
+    ServerConnection idleServer;
     List<ServerConnection> toLaunch = null;
     ErrorFields failFast = null;
     lock.lock();
     try {
-      ServerConnection s = paused ? null : takeIdle(c.eventLoop());
-      if (s != null) {
-        s.assign(c);
-        return;
-      }
-      long now = System.nanoTime();
-      ErrorFields recent = recentServerError(now);
-      if (recent != null && servers.isEmpty()) {
-        failFast = recent;
+      idleServer = paused ? null : takeIdle(c.eventLoop());
+      if (idleServer != null) {
+        idleServer.reserve();
       } else {
-        c.waitStartedNanos(now);
-        waiting.add(c);
-        toLaunch = launchPlan(now);
+        long now = System.nanoTime();
+        ErrorFields recent = recentServerError(now);
+        if (recent != null && servers.isEmpty()) {
+          failFast = recent;
+        } else {
+          c.waitStartedNanos(now);
+          waiting.add(c);
+          toLaunch = launchPlan(now);
+        }
       }
     } finally {
       lock.unlock();
     }
-    if (failFast != null) {
+    if (idleServer != null) {
+      // Outside the lock: on the server's own loop the link is made at once.
+      idleServer.dispatch(c);
+    } else if (failFast != null) {
       c.failWaiting(failFast, CloseReason.SERVER_UNAVAILABLE);
-      return;
+    } else {
+      launch(toLaunch);
     }
-    launch(toLaunch);
   }
 
   /** A server that was taken for a client that has gone: back to the front of the line. */
