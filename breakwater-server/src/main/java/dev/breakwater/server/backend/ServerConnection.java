@@ -964,6 +964,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (state == ServerState.CLOSED) {
       return;
     }
+    if (fromClient.midForwardedMessage()) {
+      // The server has part of a message: nothing can follow it.
+      close(CloseReason.CLIENT_GONE_MID_QUERY);
+      return;
+    }
+    // A message the client never finished never reached the server: forget it.
+    fromClient.release();
     if (expected > 0 || internal == Internal.SYNC) {
       // Stop the abandoned query rather than leave it running on a closed connection.
       cancel();
@@ -1313,7 +1320,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     synchronized (c) {
       outstanding--;
       stillExpected = outstanding;
-      boolean done = outstanding <= 0 && inFlight == 0 && status == TransactionStatus.IDLE;
+      boolean done =
+          outstanding <= 0 && inFlight == 0 && status == TransactionStatus.IDLE && !c.isMidMessage();
       if (refuse || (done && mode != PoolMode.SESSION && !tracker.pinned())) {
         outstanding = 0;
         client = null;
@@ -1462,6 +1470,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     if (scanner != null) {
       scanner.release();
+    }
+    if (fromClient != null) {
+      fromClient.release();
     }
     if (outbox != null) {
       outbox.clear();

@@ -104,6 +104,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private Outbox pending;
   private int pendingBytes;
   private int pendingReplies;
+  /** The client is in the middle of a message: its server cannot go to anyone else yet. */
+  private boolean midMessage;
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
@@ -660,6 +662,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         return;
       }
+      midMessage = scanner.midForwardedMessage();
       s = server;
       if (s != null) {
         s.expectReplies(readReplies);
@@ -748,6 +751,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     pending = null;
     pendingBytes = 0;
     return b;
+  }
+
+  /** Hold this monitor: whether the last bytes sent ended inside a message. */
+  public boolean isMidMessage() {
+    return midMessage;
   }
 
   /** Hold this monitor: the replies expected for the bytes kept. */
