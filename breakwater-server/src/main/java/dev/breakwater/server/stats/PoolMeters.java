@@ -104,8 +104,8 @@ public final class PoolMeters implements PoolStats.Listener {
     counter(registry, "breakwater.pool.binds", "Prepared statements bound", null, tags, t -> t.binds());
 
     // The seed's names (db.pool.total, .idle, .waiting, .max), per pool.
-    Gauge.builder("db.pool.total", this, m -> m.counts().servers())
-        .description("Server connections open, in use or idle (the seed's db.pool.total)")
+    Gauge.builder("db.pool.open", this, m -> m.counts().servers())
+        .description("Server connections open, in use or idle (the seed's db.pool.total; Prometheus keeps _total for counters)")
         .tags(tags).strongReference(true).register(registry);
     Gauge.builder("db.pool.idle", this, m -> m.counts().serversIdle)
         .description("Server connections open and unused (the seed's db.pool.idle)")
