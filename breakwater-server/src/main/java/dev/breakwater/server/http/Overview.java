@@ -88,7 +88,7 @@ final class Overview {
           .field("id", w.c().id())
           .field("database", w.c().database())
           .field("user", w.c().user())
-          .field("addr", String.valueOf(w.c().remoteAddress()))
+          .field("addr", address(w.c().remoteAddress()))
           .field("wait_ms", w.nanos() / 1e6)
           .endObject();
     }
@@ -96,6 +96,13 @@ final class Overview {
     json.field("waiting_total", waiters.size());
     json.endObject();
     return json.toString();
+  }
+
+  private static String address(java.net.SocketAddress a) {
+    if (a instanceof java.net.InetSocketAddress i && i.getAddress() != null) {
+      return i.getAddress().getHostAddress() + ":" + i.getPort();
+    }
+    return String.valueOf(a);
   }
 
   private static void percentiles(Json json, String name, LatencyWindow w) {

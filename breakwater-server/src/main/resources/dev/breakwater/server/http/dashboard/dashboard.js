@@ -5,6 +5,7 @@
 
 const POLL_MS = 1000;
 const HISTORY = 120; // points kept per series: two minutes
+const MIN_SPAN = 30;  // points a chart spans at least
 const pools = new Map(); // "db/user" -> {el, history, last}
 let previous = null;     // the last overview, for rates
 let polls = 0;
@@ -18,6 +19,10 @@ function fmt(n, digits) {
   if (n === null || n === undefined || Number.isNaN(n)) return "–";
   if (digits === undefined) digits = n >= 100 ? 0 : n >= 10 ? 1 : 2;
   return Number(n).toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+function duration(ms) {
+  return ms < 1000 ? fmt(ms, 0) + " ms" : fmt(ms / 1000, 1) + " s";
 }
 
 function el(tag, attrs, children) {
@@ -67,9 +72,11 @@ function drawChart(canvas, series, options) {
     g.setLineDash(s.dash || []);
     g.beginPath();
     let started = false;
+    // The chart spans at least MIN_SPAN points, so a young page is not squeezed to the right.
+    const span = Math.max(MIN_SPAN, s.values.length);
     s.values.forEach((v, i) => {
       if (v === null || v === undefined || Number.isNaN(v)) { started = false; return; }
-      const x = left + (pw * (i + HISTORY - s.values.length)) / (HISTORY - 1);
+      const x = left + (pw * (i + span - s.values.length)) / (span - 1);
       const y = top + ph - (ph * Math.min(v, max)) / max;
       if (started) g.lineTo(x, y); else { g.moveTo(x, y); started = true; }
     });
@@ -225,7 +232,7 @@ function render(o) {
   const body = document.querySelector("#waiting tbody");
   body.replaceChildren(...o.waiting.map(w => el("tr", {}, [
     el("td", { text: "C-" + w.id }), el("td", { text: w.database }), el("td", { text: w.user }),
-    el("td", { text: w.addr }), el("td", { class: "num", text: fmt(w.wait_ms / 1000, 1) + " s" }),
+    el("td", { class: "addr", text: w.addr }), el("td", { class: "num", text: duration(w.wait_ms) }),
   ])));
   document.getElementById("no-waiting").hidden = o.waiting.length > 0;
   document.getElementById("waiting-total").textContent = o.waiting_total > o.waiting.length ? "(" + o.waiting_total + " in all)" : "";
