@@ -68,7 +68,7 @@ public final class Breakwater implements AutoCloseable, Control {
   private final dev.breakwater.server.admin.Console console;
   private volatile dev.breakwater.server.http.HttpEndpoint http;
 
-  private Breakwater(Settings settings, Map<String, Secret> secrets, int threads) {
+  private Breakwater(Settings settings, Map<String, Secret> secrets, int threads, dev.breakwater.server.tls.Tls tls) {
     this.settings = settings;
     this.transport = Transport.detect();
     this.acceptors = transport.newGroup(1, "bw-accept");
@@ -83,12 +83,35 @@ public final class Breakwater implements AutoCloseable, Control {
     this.pools = new Pools(backend);
     this.frontend = new Frontend(settings, current, pools, scramCache);
     this.janitor = new Janitor(workers.next(), pools);
+    frontend.tls(tls);
+    backend.tls(tls);
     // Operate and observe: metrics, connection logs, stats_period, alerts, the admin console.
     this.observer = new dev.breakwater.server.stats.Observer(frontend, pools, backend.preparedStatements());
     frontend.events(observer.events());
     backend.events(observer.events());
     this.console = new dev.breakwater.server.admin.Console(this, observer);
     frontend.adminConsole(console);
+  }
+
+  /** The auth_hba_file rules when auth_type is hba. */
+  private static dev.breakwater.server.frontend.Hba hba(Settings settings) throws ConfigException {
+    General g = settings.general();
+    if (g.authType() != dev.breakwater.server.config.AuthType.HBA) {
+      return null;
+    }
+    if (g.authHbaFile() == null) {
+      throw new ConfigException(settings.file(), 0, "auth_hba_file", null, "auth_type = hba needs auth_hba_file");
+    }
+    return dev.breakwater.server.frontend.Hba.load(g.authHbaFile());
+  }
+
+  /** TLS contexts from the settings; a file that cannot be read is a configuration error. */
+  private static dev.breakwater.server.tls.Tls tls(Settings settings) throws ConfigException {
+    try {
+      return dev.breakwater.server.tls.Tls.from(settings.general());
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new ConfigException(settings.file(), 0, null, null, "TLS: " + e.getMessage());
+    }
   }
 
   /** Loads a pgbouncer.ini and its auth file, and starts listening. */
@@ -114,9 +137,11 @@ public final class Breakwater implements AutoCloseable, Control {
 
   /** Starts listening with settings and secrets already loaded. */
   public static Breakwater start(Settings settings, Map<String, Secret> secrets)
-      throws InterruptedException {
+      throws InterruptedException, ConfigException {
     int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
-    Breakwater b = new Breakwater(settings, secrets, threads);
+    dev.breakwater.server.frontend.Hba hba = hba(settings);
+    Breakwater b = new Breakwater(settings, secrets, threads, tls(settings));
+    b.frontend.hba(hba);
     try {
       b.listen();
       b.observe();
@@ -129,6 +154,17 @@ public final class Breakwater implements AutoCloseable, Control {
 
   private void listen() throws InterruptedException {
     General g = settings.general();
+    ChannelInitializer<Channel> init =
+        new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            dev.breakwater.server.tls.Tls tls = frontend.tls();
+            if (tls != null && tls.offersClientTls() && !(ch instanceof io.netty.channel.unix.DomainSocketChannel)) {
+              ch.pipeline().addLast("direct-tls", new dev.breakwater.server.tls.DirectTls(tls.clientFacing()));
+            }
+            ch.pipeline().addLast("startup", new StartupHandler(frontend));
+          }
+        };
     ServerBootstrap sb =
         new ServerBootstrap()
             .group(acceptors, workers)
@@ -137,20 +173,73 @@ public final class Breakwater implements AutoCloseable, Control {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast("startup", new StartupHandler(frontend));
-                  }
-                });
+            .childHandler(init);
     for (String addr : g.listenAddr()) {
-      String host = addr.equals("*") ? "0.0.0.0" : addr;
-      Channel ch = sb.bind(host, g.listenPort()).sync().channel();
-      listeners.add(ch);
-      log.info("listening on {} ({} transport, {} event loops)", ch.localAddress(), transport.name(),
-          Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors()));
+      if (addr.equals("*")) {
+        // Every address: IPv6's wildcard takes IPv4 too where the system is dual-stack.
+        try {
+          listeners.add(sb.bind("::", g.listenPort()).sync().channel());
+        } catch (Exception e) {
+          listeners.add(sb.bind("0.0.0.0", g.listenPort()).sync().channel());
+        }
+      } else {
+        listeners.add(sb.bind(addr, g.listenPort()).sync().channel());
+      }
     }
+    if (g.unixSocketDir() != null && !g.unixSocketDir().isBlank()) {
+      listenOnUnixSocket(g, init);
+    }
+    for (Channel ch : listeners) {
+      log.info("listening on {} ({} transport)", ch.localAddress(), transport.name());
+    }
+  }
+
+  /** PgBouncer's Unix socket: {@code <unix_socket_dir>/.s.PGSQL.<listen_port>}, epoll only. */
+  private void listenOnUnixSocket(General g, ChannelInitializer<Channel> init) throws InterruptedException {
+    if (!transport.name().equals("epoll")) {
+      log.warn("unix_socket_dir is set, but Unix sockets need the epoll transport: not listening on one");
+      return;
+    }
+    Path socket = Path.of(g.unixSocketDir(), ".s.PGSQL." + g.listenPort());
+    try {
+      java.nio.file.Files.deleteIfExists(socket);
+    } catch (java.io.IOException e) {
+      log.warn("cannot remove the old socket {}: {}", socket, e.toString());
+    }
+    ServerBootstrap sb =
+        new ServerBootstrap()
+            .group(acceptors, workers)
+            .channel(io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
+            .childHandler(init);
+    Channel ch = sb.bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile())).sync().channel();
+    listeners.add(ch);
+    try {
+      java.nio.file.Files.setPosixFilePermissions(socket, permissions(g.unixSocketMode()));
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      log.warn("cannot set the mode of {}: {}", socket, e.toString());
+    }
+  }
+
+  private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> set =
+        java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    java.nio.file.attribute.PosixFilePermission[] order = {
+      java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
+      java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
+      java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+      java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+      java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+      java.nio.file.attribute.PosixFilePermission.OWNER_READ
+    };
+    for (int i = 0; i < order.length; i++) {
+      if ((mode & (1 << i)) != 0) {
+        set.add(order[i]);
+      }
+    }
+    return set;
   }
 
   /** Starts the observer and, when {@code http_listen_port} is set, the HTTP endpoint. */
@@ -176,7 +265,12 @@ public final class Breakwater implements AutoCloseable, Control {
 
   /** The TCP port of the first listener: the configured one, or the one chosen for port 0. */
   public int port() {
-    return ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
+    for (Channel ch : listeners) {
+      if (ch.localAddress() instanceof InetSocketAddress a) {
+        return a.getPort();
+      }
+    }
+    return settings.general().listenPort();
   }
 
   public Settings settings() {
@@ -276,7 +370,7 @@ public final class Breakwater implements AutoCloseable, Control {
     ErrorFields reason =
         ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL)");
     for (Pool p : poolsOf(database)) {
-      p.kill(reason);
+      p.kill(reason, CloseReason.KILLED);
     }
     log.info("KILL {}", database == null ? "(all)" : database);
   }
@@ -344,7 +438,12 @@ public final class Breakwater implements AutoCloseable, Control {
         log.warn("RELOAD: {} changed, which takes effect only after a restart", d.name());
       }
     }
+    dev.breakwater.server.tls.Tls tls = tls(next);
+    dev.breakwater.server.frontend.Hba hba = hba(next);
     apply(next, secrets);
+    frontend.hba(hba);
+    frontend.tls(tls);
+    backend.tls(tls);
     log.info("configuration reloaded from {}", file);
   }
 
@@ -409,7 +508,8 @@ public final class Breakwater implements AutoCloseable, Control {
       }
       drained = when(() -> frontend.clientCount() == 0);
     }
-    drained.thenRun(this::close);
+    // Not on an event loop: close() waits for the loops to end.
+    drained.thenRunAsync(this::close, r -> new Thread(r, "breakwater-stop").start());
     return stopped;
   }
 
@@ -417,6 +517,13 @@ public final class Breakwater implements AutoCloseable, Control {
     frontend.acceptingClients(false);
     for (Channel ch : listeners) {
       ch.close().awaitUninterruptibly();
+      if (ch.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress d) {
+        try {
+          java.nio.file.Files.deleteIfExists(Path.of(d.path()));
+        } catch (java.io.IOException e) {
+          log.warn("cannot remove {}: {}", d.path(), e.toString());
+        }
+      }
     }
   }
 
@@ -434,7 +541,7 @@ public final class Breakwater implements AutoCloseable, Control {
     ErrorFields reason =
         ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: pooler is shutting down");
     for (Pool p : pools.all()) {
-      p.kill(reason);
+      p.kill(reason, CloseReason.SHUTDOWN);
     }
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -41,6 +41,7 @@ public final class Backend implements Pool.ServerLauncher {
   private volatile int maxPreparedStatements;
   private volatile dev.breakwater.server.stats.ConnectionEvents events =
       dev.breakwater.server.stats.ConnectionEvents.NONE;
+  private volatile dev.breakwater.server.tls.Tls tls;
 
   public Backend(
       Transport transport,
@@ -81,6 +82,15 @@ public final class Backend implements Pool.ServerLauncher {
 
   ScramCache scramCache() {
     return scramCache;
+  }
+
+  /** TLS toward PostgreSQL, per the current settings. */
+  public dev.breakwater.server.tls.Tls tls() {
+    return tls;
+  }
+
+  public void tls(dev.breakwater.server.tls.Tls tls) {
+    this.tls = tls;
   }
 
   public PreparedStatements preparedStatements() {

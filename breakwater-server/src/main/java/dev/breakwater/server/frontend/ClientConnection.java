@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * except queueing a write.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
-    implements FrameScanner.Handler {
+    implements FrameScanner.Handler, dev.breakwater.server.pool.Borrower {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
@@ -81,6 +81,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** Set when the client logged in to the admin console instead of a pool. */
   private AdminConsole.Session adminSession;
   private boolean adminLogin;
+  /** The secret auth_query found, which servers of this client's pool can log in with. */
+  private Secret queriedSecret;
   private long cancelKey;
 
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
@@ -98,6 +100,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
+  private volatile long lastActivityNanos = System.nanoTime();
   private java.util.concurrent.ScheduledFuture<?> loginTimeout;
 
   // Per read.
@@ -120,6 +123,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return channel;
   }
 
+  @Override
   public EventLoop eventLoop() {
     return channel.eventLoop();
   }
@@ -164,6 +168,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   public long waitStartedNanos() {
     return waitStartedNanos;
+  }
+
+  /** When the client last sent something. */
+  public long lastActivityNanos() {
+    return lastActivityNanos;
   }
 
   public void waitStartedNanos(long now) {
@@ -274,8 +283,57 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     AuthType type = settings.general().authType();
+    if (type == AuthType.HBA) {
+      boolean tls = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+      java.net.InetAddress from =
+          channel.remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
+      Hba hba = frontend.hba();
+      Hba.Decision d = hba == null ? new Hba.Decision(null, 0) : hba.decide(database, user, from, tls);
+      if (d.rejected()) {
+        fatal(
+            SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+            (d.line() > 0 ? "pg_hba.conf rejects connection" : "no pg_hba.conf entry")
+                + " for host \"" + (from == null ? "[local]" : from.getHostAddress()) + "\", user \"" + user
+                + "\", database \"" + database + "\", " + (tls ? "SSL encryption" : "no encryption"),
+            CloseReason.CLIENT_LOGIN_FAILED);
+        return;
+      }
+      type = d.authType();
+    }
     Secret secret = frontend.secret(user);
-    if (secret == null && (type == AuthType.TRUST)) {
+    AuthType method = type;
+    if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
+      // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here.
+      frontend
+          .authQuery()
+          .lookup(settings, db.get(), user, eventLoop())
+          .whenComplete(
+              (found, error) ->
+                  eventLoop()
+                      .execute(
+                          () -> {
+                            if (closed) {
+                              return;
+                            }
+                            if (error != null) {
+                              Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                              log.warn("{}: auth_query failed: {}", this, cause.getMessage());
+                              fatal(
+                                  SqlState.CONNECTION_FAILURE,
+                                  "authentication query failed: " + cause.getMessage(),
+                                  CloseReason.CLIENT_LOGIN_FAILED);
+                              return;
+                            }
+                            authenticate(method, found, true);
+                          }));
+      return;
+    }
+    authenticate(type, secret, false);
+  }
+
+  private void authenticate(AuthType type, Secret secret, boolean fromAuthQuery) {
+    this.queriedSecret = fromAuthQuery ? secret : null;
+    if (secret == null && type == AuthType.TRUST) {
       fatal(
           SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
           "no such user: " + user,
@@ -404,6 +462,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (authenticator.recoveredKeys() != null) {
       pool.passThroughKeys(authenticator.recoveredKeys());
     }
+    if (queriedSecret != null) {
+      pool.queriedSecret(queriedSecret);
+    }
     pool.addClient(this);
     Map<String, String> welcome = pool.welcomeParameters();
     if (welcome != null) {
@@ -460,6 +521,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
     readReplies = 0;
+    lastActivityNanos = System.nanoTime();
     try {
       scanner.scan(in, this);
     } catch (ProtocolException e) {

@@ -25,6 +25,9 @@ public final class Frontend {
   private volatile AdminConsole adminConsole;
   private volatile dev.breakwater.server.stats.ConnectionEvents events =
       dev.breakwater.server.stats.ConnectionEvents.NONE;
+  private volatile dev.breakwater.server.tls.Tls tls;
+  private final AuthQuery authQuery;
+  private volatile Hba hba;
   private volatile boolean draining;
   private final java.util.Set<String> disabled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -33,6 +36,7 @@ public final class Frontend {
     this.secrets = Map.copyOf(secrets);
     this.pools = pools;
     this.scramCache = scramCache;
+    this.authQuery = new AuthQuery(pools);
     new SecureRandom().nextBytes(serverSecret);
   }
 
@@ -79,6 +83,28 @@ public final class Frontend {
 
   void clientClosed() {
     clients.decrementAndGet();
+  }
+
+  /** The auth_hba_file rules, or null when none is loaded. */
+  public Hba hba() {
+    return hba;
+  }
+
+  public void hba(Hba hba) {
+    this.hba = hba;
+  }
+
+  public AuthQuery authQuery() {
+    return authQuery;
+  }
+
+  /** TLS toward clients, per the current settings. */
+  public dev.breakwater.server.tls.Tls tls() {
+    return tls;
+  }
+
+  public void tls(dev.breakwater.server.tls.Tls tls) {
+    this.tls = tls;
   }
 
   /** The admin console, or null when there is none. */

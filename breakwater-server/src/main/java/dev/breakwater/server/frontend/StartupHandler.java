@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +91,15 @@ public final class StartupHandler extends ByteToMessageDecoder {
       } else {
         gssAnswered = true;
       }
-      ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+      dev.breakwater.server.tls.Tls tls = frontend.tls();
+      boolean encrypted = ctx.pipeline().get(SslHandler.class) != null;
+      if (ssl && !encrypted && tls != null && tls.offersClientTls()) {
+        // 'S' leaves in the clear; everything after it is TLS.
+        ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('S'));
+        ctx.pipeline().addFirst("tls", tls.newClientHandler(ctx.alloc()));
+      } else {
+        ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+      }
     } else if (packet instanceof StartupPacket.CancelRequest cancel) {
       ClientConnection target = frontend.cancelKeys().find(cancel.processId(), cancel.secretKey());
       if (target != null) {
@@ -101,6 +110,11 @@ public final class StartupHandler extends ByteToMessageDecoder {
       in.skipBytes(in.readableBytes());
       ctx.close();
     } else if (packet instanceof StartupPacket.StartupMessage startup) {
+      dev.breakwater.server.tls.Tls tls = frontend.tls();
+      if (tls != null && tls.requiresClientTls() && ctx.pipeline().get(SslHandler.class) == null) {
+        reject(ctx, in, SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "SSL required");
+        return;
+      }
       if (loginTimeout != null) {
         loginTimeout.cancel(false);
       }
@@ -118,7 +132,7 @@ public final class StartupHandler extends ByteToMessageDecoder {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.info("{}: I/O error before login: {}", ctx.channel().remoteAddress(), cause.toString());
+    log.info("{}: closing because: error before login: {}", ctx.channel().remoteAddress(), cause.toString());
     ctx.close();
   }
 }
