@@ -31,6 +31,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Metrics implements ConnectionEvents, AutoCloseable {
 
+  static final String SERVER_LOGINS = "breakwater.server.logins";
+  static final String SERVER_LOGINS_HELP = "Server connections that logged in";
+  static final String SERVER_CONNECT_ERRORS = "breakwater.server.connect.errors";
+  static final String SERVER_CONNECT_ERRORS_HELP = "Server connections that could not connect or log in";
+  private static final String LOGINS = "breakwater.logins";
+  private static final String LOGINS_HELP = "Client logins by result";
+
   /** Closes that are part of normal life, not errors. */
   private static final Set<CloseReason> NORMAL = normalReasons();
 
@@ -71,6 +78,9 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
         .description("Distinct prepared statements known (by query text)")
         .strongReference(true)
         .register(registry);
+    for (String result : new String[] {"ok", "failed", "abandoned"}) {
+      Counter.builder(LOGINS).description(LOGINS_HELP).tag("result", result).register(registry);
+    }
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -142,14 +152,14 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
 
   @Override
   public void clientLoggedIn(ClientConnection c) {
-    count("breakwater.logins", "Client logins by result", "result", "ok");
+    count(LOGINS, LOGINS_HELP, "result", "ok");
   }
 
   @Override
   public void clientClosed(ClientConnection c, CloseReason reason, boolean duringLogin) {
     if (duringLogin) {
       boolean abandoned = reason == CloseReason.CLIENT_CLOSED || reason == CloseReason.CLIENT_TERMINATE;
-      count("breakwater.logins", "Client logins by result", "result", abandoned ? "abandoned" : "failed");
+      count(LOGINS, LOGINS_HELP, "result", abandoned ? "abandoned" : "failed");
     }
     if (isError(reason)) {
       count("breakwater.errors", "Connections closed for an error, by side and reason",
@@ -159,14 +169,14 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
 
   @Override
   public void serverLoggedIn(ServerConnection s) {
-    count("breakwater.server.logins", "Server connections that logged in",
+    count(SERVER_LOGINS, SERVER_LOGINS_HELP,
         "database", s.pool().key().database(), "user", s.pool().key().user());
   }
 
   @Override
   public void serverClosed(ServerConnection s, CloseReason reason, ErrorFields error) {
     if (error != null) {
-      count("breakwater.server.connect.errors", "Server connections that could not connect or log in",
+      count(SERVER_CONNECT_ERRORS, SERVER_CONNECT_ERRORS_HELP,
           "database", s.pool().key().database(), "user", s.pool().key().user());
     }
     if (isError(reason)) {

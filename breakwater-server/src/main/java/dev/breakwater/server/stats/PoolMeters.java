@@ -117,6 +117,12 @@ public final class PoolMeters implements PoolStats.Listener {
         .description("Most server connections the pool may open (the seed's db.pool.max)")
         .tags(tags).strongReference(true).register(registry);
 
+    // Registered now so that rules on them see 0 before the first event (Metrics counts them).
+    io.micrometer.core.instrument.Counter.builder(Metrics.SERVER_LOGINS)
+        .description(Metrics.SERVER_LOGINS_HELP).tags(tags).register(registry);
+    io.micrometer.core.instrument.Counter.builder(Metrics.SERVER_CONNECT_ERRORS)
+        .description(Metrics.SERVER_CONNECT_ERRORS_HELP).tags(tags).register(registry);
+
     pool.stats().listener(this);
   }
 

@@ -124,6 +124,37 @@ class HttpEndpointIT {
     }
   }
 
+  /** Every Breakwater metric family in a scrape is in docs/metrics.md, and every alert rule's too. */
+  @Test
+  void metricsAreDocumented() throws Exception {
+    try (Connection c = pooler.connect(Roles.PLAIN)) {
+      Sql.exec(c, "SELECT 1");
+      SqlErrors.serverError(() -> pooler.connect(Roles.DATABASE, Roles.PLAIN, "wrong", new java.util.Properties()).close());
+    }
+    String text = get("/metrics").body();
+    java.nio.file.Path root = java.nio.file.Path.of("").toAbsolutePath();
+    while (!java.nio.file.Files.isDirectory(root.resolve("docs"))) {
+      root = root.getParent();
+    }
+    String doc = java.nio.file.Files.readString(root.resolve("docs/metrics.md"));
+    String rules = java.nio.file.Files.readString(root.resolve("examples/prometheus/alerts.yml"));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^# TYPE ((breakwater|db_pool)_\\w+) (\\w+)").matcher(text);
+    java.util.List<String> missing = new java.util.ArrayList<>();
+    java.util.Set<String> families = new java.util.HashSet<>();
+    while (m.find()) {
+      families.add(m.group(1));
+      if (!doc.contains("`" + m.group(1) + "`")) {
+        missing.add(m.group(1) + " (" + m.group(3) + ")");
+      }
+    }
+    assertThat(missing).as("metric families missing from docs/metrics.md").isEmpty();
+    java.util.regex.Matcher used = java.util.regex.Pattern.compile("(breakwater|db_pool)_[a-z_]+").matcher(rules);
+    while (used.find()) {
+      String name = used.group().replaceAll("_(bucket|count|sum)$", "");
+      assertThat(families).as("alerts.yml uses " + used.group()).contains(name);
+    }
+  }
+
   @Test
   void apiViewsAreTheShowViewsAsJson() throws Exception {
     try (Connection c = pooler.connect(Roles.PLAIN)) {
