@@ -54,7 +54,8 @@ final class Sockets {
   static void client(Result r, ClientConnection c, String database, String state) {
     long now = System.nanoTime();
     long waitStarted = c.waitStartedNanos();
-    long waitMicros = c.state() == ClientState.WAITING && waitStarted != 0 ? (now - waitStarted) / 1000 : 0;
+    long waitMicros =
+        c.state() == ClientState.WAITING && waitStarted != 0 ? Math.max(0, now - waitStarted) / 1000 : 0;
     ServerConnection s = c.server();
     Instant connected = Observed.wallClock(c.connectedNanos());
     r.row(

@@ -74,7 +74,7 @@ final class Overview {
       for (ClientConnection cl : p.clients()) {
         long started = cl.waitStartedNanos();
         if (cl.state() == ClientState.WAITING && started != 0) {
-          waiters.add(new Waiter(cl, now - started));
+          waiters.add(new Waiter(cl, Math.max(0, now - started)));
         }
       }
     }

@@ -117,7 +117,7 @@ public final class Observer implements AutoCloseable {
   }
 
   /** One tick; public for tests, which drive time themselves. */
-  public void tick(long now) {
+  public synchronized void tick(long now) {
     List<Pool> all = List.copyOf(pools.all());
     metrics.discover(all);
     metrics.roll();
