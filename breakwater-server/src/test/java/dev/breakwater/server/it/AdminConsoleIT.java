@@ -75,11 +75,14 @@ class AdminConsoleIT {
   }
 
   static Pooler pooler;
+  static java.nio.file.Path socketDir;
 
   @BeforeAll
   static void start() throws Exception {
+    socketDir = java.nio.file.Files.createTempDirectory("bw-admin-sock-");
     pooler =
         Pooler.builder()
+            .set("unix_socket_dir", socketDir.toString())
             .set("admin_users", Roles.ADMIN)
             .set("stats_users", Roles.TRUST)
             .set("stats_period", "1")
@@ -302,15 +305,27 @@ class AdminConsoleIT {
   }
 
   @Test
-  void psqlShowsPools() throws Exception {
-    if (!new java.io.File("/usr/bin/psql").canExecute()) {
-      return;
+  void breakwaterIsAnAliasOfTheConsole() throws Exception {
+    Properties p = new Properties();
+    p.setProperty("preferQueryMode", "simple");
+    try (Connection c = pooler.connect("breakwater", Roles.ADMIN, Roles.password(Roles.ADMIN), p)) {
+      assertThat(query(c, "SHOW VERSION").rows().get(0).get("version")).startsWith("Breakwater");
     }
+  }
+
+  @Test
+  void psqlShowsPoolsOverTcpAndTheUnixSocket() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/usr/bin/psql").canExecute(), "psql not installed");
+    psqlShowsPools("127.0.0.1");
+    psqlShowsPools(socketDir.toString());
+  }
+
+  private void psqlShowsPools(String host) throws Exception {
     try (Connection app = pooler.connect(Roles.PLAIN)) {
       Sql.exec(app, "SELECT 1");
       ProcessBuilder pb =
           new ProcessBuilder(
-              "/usr/bin/psql", "-h", "127.0.0.1", "-p", Integer.toString(pooler.port()),
+              "/usr/bin/psql", "-h", host, "-p", Integer.toString(pooler.port()),
               "-U", Roles.ADMIN, "-X", "-A", "-c", "SHOW POOLS", "pgbouncer");
       pb.environment().put("PGPASSWORD", Roles.password(Roles.ADMIN));
       pb.redirectErrorStream(true);
