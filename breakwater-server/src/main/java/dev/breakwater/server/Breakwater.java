@@ -543,6 +543,9 @@ public final class Breakwater implements AutoCloseable, Control {
     for (Pool p : pools.all()) {
       p.kill(reason, CloseReason.SHUTDOWN);
     }
+    for (dev.breakwater.server.backend.Listener l : backend.listeners()) {
+      l.close();
+    }
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     resolver.close();

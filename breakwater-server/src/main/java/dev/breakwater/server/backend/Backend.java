@@ -56,6 +56,23 @@ public final class Backend implements Pool.ServerLauncher {
     this.scramCache = scramCache;
   }
 
+  private final java.util.concurrent.ConcurrentHashMap<Pool, Listener> listeners =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The pool's shared listening connection (made on first use). */
+  public Listener listener(Pool pool) {
+    return listeners.computeIfAbsent(pool, p -> new Listener(this, p));
+  }
+
+  /** The listeners there are, for shutdown. */
+  public java.util.Collection<Listener> listeners() {
+    return listeners.values();
+  }
+
+  ServerConnection createListener(Pool pool, Listener listener) {
+    return new ServerConnection(this, pool, workers.next(), listener);
+  }
+
   @Override
   public ServerConnection create(Pool pool, EventLoop loop) {
     return new ServerConnection(this, pool, loop != null ? loop : workers.next());

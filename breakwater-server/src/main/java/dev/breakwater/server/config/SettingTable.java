@@ -44,6 +44,7 @@ final class SettingTable {
           "auth_query",
           "auth_dbname",
           "auth_cache_ttl",
+          "session_pinning",
           "admin_users",
           "stats_users",
           "pool_mode",
@@ -350,7 +351,12 @@ final class SettingTable {
               "Breakwater: port of the HTTP endpoint. 0: off.", General::httpListenPort),
           secs("auth_cache_ttl", "5", RELOAD,
               "Breakwater: how long an auth_query answer (or its absence) is reused. 0: not cached.",
-              General::authCacheTtl));
+              General::authCacheTtl),
+          bool("session_pinning", "1", RELOAD,
+              "Breakwater: in transaction mode, keep a client on its server while it holds session"
+                  + " state that cannot follow it (advisory locks, temporary tables, cursors WITH HOLD,"
+                  + " PREPARE, LOAD, SET ROLE). 0: PgBouncer's behaviour.",
+              General::sessionPinning));
 
   static final Map<String, SettingDefinition> BY_NAME = index();
 

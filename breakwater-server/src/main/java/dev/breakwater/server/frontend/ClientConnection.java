@@ -87,8 +87,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
   private final Map<String, String> reported = new HashMap<>();
-  /** Other settings the client asked for (startup parameters, options -c). */
+  /** Other settings the client asked for (startup parameters, options -c, SETs it made). */
   private final Map<String, String> extras = new HashMap<>();
+  /** The settings the client gave at startup: what RESET goes back to. */
+  private Map<String, String> startupExtras = Map.of();
+  /** Channels this client listens on through its pool's listening connection. */
+  private final java.util.Set<String> listening = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile dev.breakwater.server.backend.Listener listener;
+  /** Notifications that came while the client was in a transaction: guarded by this. */
+  private java.util.ArrayDeque<ByteBuf> notifications;
   /** The client's prepared statement names: touched only by the linked server's loop. */
   private final Map<String, PreparedStatements.Statement> statements = new HashMap<>();
 
@@ -188,6 +195,59 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return extras;
   }
 
+  /** The settings the client gave at startup. */
+  public Map<String, String> startupExtras() {
+    return startupExtras;
+  }
+
+  /** The channels the client listens on (LISTEN in transaction mode). */
+  public java.util.Set<String> listening() {
+    return listening;
+  }
+
+  public void listener(dev.breakwater.server.backend.Listener l) {
+    this.listener = l;
+  }
+
+  /**
+   * A notification for this client (owned by the callee). Written at once between transactions,
+   * else kept until the transaction ends so it never lands inside a reply. From any thread.
+   */
+  public void deliverNotification(ByteBuf message) {
+    synchronized (this) {
+      if (closed) {
+        message.release();
+        return;
+      }
+      if (server != null || (notifications != null && !notifications.isEmpty())) {
+        if (notifications == null) {
+          notifications = new java.util.ArrayDeque<>();
+        }
+        notifications.add(message);
+        return;
+      }
+      channel.writeAndFlush(message, channel.voidPromise());
+    }
+  }
+
+  /** The transaction ended: the notifications that waited go out. From the server's loop. */
+  public void flushNotifications() {
+    synchronized (this) {
+      if (notifications == null || notifications.isEmpty() || server != null) {
+        return;
+      }
+      ByteBuf m;
+      while ((m = notifications.poll()) != null) {
+        if (closed) {
+          m.release();
+        } else {
+          channel.write(m, channel.voidPromise());
+        }
+      }
+      channel.flush();
+    }
+  }
+
   /** The client's prepared statements by its own names; for the linked server's loop only. */
   public Map<String, PreparedStatements.Statement> statements() {
     return statements;
@@ -248,6 +308,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (!readStartupParameters(settings)) {
       return;
     }
+    startupExtras = Map.copyOf(extras);
     if (!frontend.acceptingClients()) {
       fatal(SqlState.CANNOT_CONNECT_NOW, "pooler is shutting down", CloseReason.SHUTDOWN);
       return;
@@ -815,6 +876,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         pending.clear();
         pending = null;
       }
+      if (notifications != null) {
+        for (ByteBuf m : notifications) {
+          m.release();
+        }
+        notifications.clear();
+      }
     }
     boolean duringLogin = state == ClientState.LOGIN;
     state = ClientState.CLOSED;
@@ -828,6 +895,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     if (pool != null) {
       pool.removeClient(this);
+    }
+    dev.breakwater.server.backend.Listener l = listener;
+    if (l != null) {
+      l.unlistenAll(this);
     }
     if (s != null) {
       s.eventLoop().execute(() -> s.onClientClosed(this));
