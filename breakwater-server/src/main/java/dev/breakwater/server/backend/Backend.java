@@ -39,6 +39,8 @@ public final class Backend implements Pool.ServerLauncher {
   private final ScramCache scramCache;
   private final PreparedStatements preparedStatements = new PreparedStatements();
   private volatile int maxPreparedStatements;
+  private volatile dev.breakwater.server.stats.ConnectionEvents events =
+      dev.breakwater.server.stats.ConnectionEvents.NONE;
   private volatile dev.breakwater.server.tls.Tls tls;
 
   public Backend(
@@ -74,6 +76,15 @@ public final class Backend implements Pool.ServerLauncher {
   @Override
   public ServerConnection create(Pool pool, EventLoop loop) {
     return new ServerConnection(this, pool, loop != null ? loop : workers.next());
+  }
+
+  /** Who hears of server connections logging in and closing (metrics, connection logs). */
+  public dev.breakwater.server.stats.ConnectionEvents events() {
+    return events;
+  }
+
+  public void events(dev.breakwater.server.stats.ConnectionEvents events) {
+    this.events = events;
   }
 
   /** The auth file's secret for a user, or null. */

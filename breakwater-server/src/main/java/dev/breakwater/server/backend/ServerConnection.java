@@ -214,6 +214,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     return backendPid;
   }
 
+  /** Prepared statements on this server now, for SHOW SERVERS (read from any thread). */
+  public int preparedStatementCount() {
+    return statements.size();
+  }
+
   public CloseReason closingReason() {
     return closingReason;
   }
@@ -371,6 +376,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     scanner.inspect(MessageType.NOTICE_RESPONSE, false);
     scanner.inspect(MessageType.AUTHENTICATION, false);
     log.debug("S-{}: {} logged in, backend pid {}", id, where(), backendPid);
+    backend.events().serverLoggedIn(this);
     String connectQuery = pool.settings().connectQuery();
     if (connectQuery != null && !connectQuery.isBlank()) {
       state = ServerState.TESTED;
@@ -1477,11 +1483,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (outbox != null) {
       outbox.clear();
     }
-    if (reason == CloseReason.SERVER_IDLE_TIMEOUT || reason == CloseReason.SERVER_LIFETIME) {
-      log.debug("S-{}: closing {}: {}", id, where(), reason.description());
-    } else {
-      log.info("S-{}: closing {}: {}", id, where(), reason.description());
-    }
+    // The line operators read is written by the connection log (log_disconnections).
+    log.debug("S-{}: closing {}: {}", id, where(), reason.description());
+    backend.events().serverClosed(this, reason, neverReady ? loginFailure(error) : null);
     if (c != null) {
       c.serverLost(this, reason, error);
     }

@@ -84,7 +84,15 @@ final class SettingTable {
           "server_tls_protocols",
           "server_tls_ciphers",
           "logfile",
-          "pidfile");
+          "pidfile",
+          // Operate and observe (admin, http, stats packages).
+          "log_connections",
+          "log_disconnections",
+          "log_pooler_errors",
+          "log_stats",
+          "stats_period",
+          "http_listen_addr",
+          "http_listen_port");
 
   static final List<SettingDefinition> ALL =
       List.of(
@@ -336,7 +344,8 @@ final class SettingTable {
               "Log verbosity, as -v on the command line.", General::verbose),
           // Breakwater's own settings; PgBouncer does not know them.
           str("http_listen_addr", "", NO_RELOAD,
-              "Breakwater: address of the HTTP endpoint (health, metrics). Empty: off.",
+              "Breakwater: address of the HTTP endpoint (health, metrics, dashboard); * for every"
+                  + " address. Empty: 127.0.0.1.",
               General::httpListenAddr),
           integer("http_listen_port", "0", 0, 65535, NO_RELOAD,
               "Breakwater: port of the HTTP endpoint. 0: off.", General::httpListenPort),

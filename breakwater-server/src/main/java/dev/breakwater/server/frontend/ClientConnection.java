@@ -572,6 +572,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
     }
     log.debug("{}: login ok", this);
+    frontend.events().clientLoggedIn(this);
     if (work && pool != null) {
       pool.acquire(this);
     }
@@ -809,7 +810,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       if (closed) {
         return;
       }
-      log.warn("{}: closing because: {} ({})", this, error.message(), reason.description());
+      if (frontend.settings().general().logPoolerErrors()) {
+        log.warn("{}: closing because: {} ({})", this, error.message(), reason.description());
+      }
       sendAndClose(error, reason);
     });
   }
@@ -851,7 +854,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   private void fatal(String sqlState, String message, CloseReason reason) {
-    log.warn("{}: closing because: {} ({})", this, message, reason.description());
+    if (frontend.settings().general().logPoolerErrors()) {
+      log.warn("{}: closing because: {} ({})", this, message, reason.description());
+    }
     sendAndClose(ErrorFields.of("FATAL", sqlState, message), reason);
   }
 
@@ -886,11 +891,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         notifications.clear();
       }
     }
+    boolean duringLogin = state == ClientState.LOGIN;
     state = ClientState.CLOSED;
     if (loginTimeout != null) {
       loginTimeout.cancel(false);
     }
     frontend.clientClosed();
+    frontend.events().clientClosed(this, reason, duringLogin);
     if (cancelKey != 0) {
       frontend.cancelKeys().unregister(cancelKey);
     }

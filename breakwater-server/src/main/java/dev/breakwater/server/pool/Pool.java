@@ -130,6 +130,11 @@ public final class Pool {
     return lastServerError;
   }
 
+  /** When {@link #lastServerError} happened ({@link System#nanoTime()}); meaningless when it is null. */
+  public long lastServerErrorNanos() {
+    return lastServerErrorNanos;
+  }
+
   // ---- Clients ----
 
   public void addClient(ClientConnection c) {
