@@ -636,11 +636,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean onMessage(byte type, ByteBuf message) {
-      if (type == MessageType.QUERY || type == MessageType.PARSE) {
-        watchDeallocate(message);
-        if (mapStatements) {
-          trackStatement(client, type, message);
-        }
+      if ((type == MessageType.QUERY || type == MessageType.PARSE) && mapStatements) {
+        trackStatement(client, type, message);
       }
       if (!mapStatements) {
         return true;
@@ -692,6 +689,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       body.readerIndex(nul + 1);
     }
     String pinned = tracker.onStatement(body, pool.settings().sessionPinning());
+    if (tracker.droppedStatements() && !watchTags) {
+      // DISCARD ALL or DEALLOCATE ALL: read CommandComplete tags to learn when it is done.
+      watchTags = true;
+      updateSplitting();
+    }
     if (pinned != null) {
       pool.stats().pinned(pinned);
       log.debug("S-{}: {} is pinned to this server: {}", id, c, pinned);
@@ -829,41 +831,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     queue.push(MessageType.PARSE, action, stmt);
     registry.serverParses.increment();
     pool.stats().serverParse();
-  }
-
-  /**
-   * DISCARD ALL and DEALLOCATE ALL drop a session's prepared statements: when a client's query
-   * text (simple Query or Parse) mentions either, CommandComplete tags are read to learn when the
-   * server has done it.
-   */
-  private void watchDeallocate(ByteBuf message) {
-    if (watchTags) {
-      return;
-    }
-    ByteBuf body = Codec.body(message);
-    if (containsWord(body, DISCARD) || containsWord(body, DEALLOCATE)) {
-      watchTags = true;
-      updateSplitting();
-    }
-  }
-
-  private static final byte[] DISCARD = "discard".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] DEALLOCATE =
-      "deallocate".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-  /** Whether {@code buf} holds {@code lowerWord}, ignoring ASCII case; no allocation. */
-  static boolean containsWord(ByteBuf buf, byte[] lowerWord) {
-    int end = buf.writerIndex() - lowerWord.length;
-    outer:
-    for (int i = buf.readerIndex(); i <= end; i++) {
-      for (int k = 0; k < lowerWord.length; k++) {
-        if ((buf.getByte(i + k) | 0x20) != lowerWord[k]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   private boolean watchTags;
@@ -1032,6 +999,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     internalError = null;
     switch (kind) {
       case SYNC:
+        if (error == null && client != null) {
+          // PostgreSQL reports a setting only when its value changes: record that the server now
+          // holds the client's values, so the same client (or one like it) needs no SET next time.
+          Map<String, String> wanted = client.reportedParameters();
+          for (String name : ParameterSync.TRACKED) {
+            String v = wanted.get(name);
+            if (v != null) {
+              reported.put(name, v);
+            }
+          }
+        }
         if (error != null) {
           ClientConnection c = client;
           log.warn("S-{}: setting the parameters of {} failed: {}", id, c, error);
@@ -1321,7 +1299,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;
     int stillExpected;
     if (mapStatements) {
-      tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, backend.listener(pool));
+      tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, () -> backend.listener(pool));
     }
     synchronized (c) {
       outstanding--;

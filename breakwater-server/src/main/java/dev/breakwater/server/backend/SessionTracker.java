@@ -54,7 +54,9 @@ final class SessionTracker {
   private boolean listened;
   private String lastPinReason;
 
-  private final AsciiView view = new AsciiView();
+  /** A copy of the SQL text for the pre-check: plain array reads, reused. */
+  private byte[] scratch = new byte[1024];
+  private boolean droppedStatements;
 
   /**
    * Reads the SQL of a Query or Parse body (reader at the SQL text). Pins take effect at once; the
@@ -63,15 +65,30 @@ final class SessionTracker {
    * @return the reason of a pin this statement added, or null
    */
   String onStatement(ByteBuf sql, boolean pinning) {
-    view.wrap(sql);
-    if (!StatementClassifier.mightHaveEffects(view)) {
+    droppedStatements = false;
+    int from = sql.readerIndex();
+    int nul = sql.indexOf(from, sql.writerIndex(), (byte) 0);
+    int length = (nul < 0 ? sql.writerIndex() : nul) - from;
+    if (length > scratch.length) {
+      if (length > 1 << 20) {
+        // Too long to copy for a pre-check: classify it, as rarely as such statements come.
+        return classify(sql.toString(from, length, StandardCharsets.UTF_8), pinning);
+      }
+      scratch = new byte[Integer.highestOneBit(length) << 1];
+    }
+    sql.getBytes(from, scratch, 0, length);
+    if (!StatementClassifier.mightHaveEffects(scratch, 0, length)) {
       return null;
     }
-    String text = sql.toString(StandardCharsets.UTF_8);
-    int nul = text.indexOf('\0');
-    if (nul >= 0) {
-      text = text.substring(0, nul);
-    }
+    return classify(new String(scratch, 0, length, StandardCharsets.UTF_8), pinning);
+  }
+
+  /** Whether the last statement read drops prepared statements (DISCARD ALL, DEALLOCATE ALL). */
+  boolean droppedStatements() {
+    return droppedStatements;
+  }
+
+  private String classify(String text, boolean pinning) {
     String pinned = null;
     for (Effect e : StatementClassifier.classify(text)) {
       if (e instanceof Effect.Pin pin) {
@@ -82,6 +99,9 @@ final class SessionTracker {
         listened = true;
         pending.add(e);
       } else {
+        if (e instanceof Effect.DiscardAll || e instanceof Effect.DeallocateAll) {
+          droppedStatements = true;
+        }
         pending.add(e);
       }
     }
@@ -97,12 +117,13 @@ final class SessionTracker {
    * ReadyForQuery for the client: when the transaction is over, applies what it committed to the
    * client and to this server's record of its settings.
    */
-  void onReadyForQuery(boolean idle, ClientConnection c, Map<String, String> serverExtras, Listens listens) {
+  void onReadyForQuery(
+      boolean idle, ClientConnection c, Map<String, String> serverExtras, java.util.function.Supplier<Listens> listens) {
     if (!idle) {
       return;
     }
     if (!failed && !pending.isEmpty()) {
-      apply(committed(), c, serverExtras, listens);
+      apply(committed(), c, serverExtras, listens.get());
     }
     pending.clear();
     failed = false;
@@ -290,39 +311,5 @@ final class SessionTracker {
     clearPins();
     pending.clear();
     failed = false;
-  }
-
-  /** A CharSequence over ASCII bytes of a buffer, for the allocation-free pre-check. */
-  static final class AsciiView implements CharSequence {
-    private ByteBuf buf;
-    private int from;
-    private int length;
-
-    void wrap(ByteBuf b) {
-      buf = b;
-      from = b.readerIndex();
-      int nul = b.indexOf(from, b.writerIndex(), (byte) 0);
-      length = (nul < 0 ? b.writerIndex() : nul) - from;
-    }
-
-    @Override
-    public int length() {
-      return length;
-    }
-
-    @Override
-    public char charAt(int index) {
-      return (char) (buf.getByte(from + index) & 0xff);
-    }
-
-    @Override
-    public CharSequence subSequence(int start, int end) {
-      return buf.toString(from + start, end - start, StandardCharsets.ISO_8859_1);
-    }
-
-    @Override
-    public String toString() {
-      return buf.toString(from, length, StandardCharsets.UTF_8);
-    }
   }
 }
