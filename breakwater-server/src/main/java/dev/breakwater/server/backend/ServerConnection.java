@@ -478,8 +478,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return;
     }
     if (c.isLoggingIn()) {
-      // The client needs only the server's parameters to finish its login.
-      c.welcome(Map.copyOf(reported));
+      // The client needs only the server's parameters to finish its login; all share one copy.
+      pool.welcomeParameters(reported);
+      c.welcome(pool.welcomeParameters());
       pool.release(this);
       return;
     }
