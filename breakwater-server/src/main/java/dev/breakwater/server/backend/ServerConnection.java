@@ -136,6 +136,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** The client the current read's forwarded bytes go to. */
   private ClientConnection readTarget;
+  /** A ReadyForQuery waiting for the shared connection's LISTEN (see onReadyForQuery). */
+  private ByteBuf heldReadyForQuery;
   /** The client whose transaction ended in this read: its queued notifications follow the Z. */
   private ClientConnection releasedClient;
 
@@ -1109,6 +1111,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     } finally {
       in.release();
     }
+    finishRead();
+  }
+
+  /** After a read: release the server, or roll back and reset it first, as the read decided. */
+  private void finishRead() {
     AfterRead next = afterRead;
     afterRead = AfterRead.NOTHING;
     if (next != AfterRead.NOTHING && state != ServerState.CLOSED) {
@@ -1190,13 +1197,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     switch (type) {
       case MessageType.READY_FOR_QUERY:
         if (mapStatements && splitting) {
-          // Replies queued up to here go first: the release decision below may end this read.
-          outbox.add(message.retainedSlice());
-          onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+          // Replies queued up to here go first; the ReadyForQuery follows unless it is withheld.
+          if (onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message)) {
+            outbox.add(message.retainedSlice());
+          }
           updateSplitting();
           return false;
         }
-        forward = onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+        forward = onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message);
         break;
       case MessageType.PARAMETER_STATUS:
         forward = onParameterStatus(message);
@@ -1262,7 +1270,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         }
         return false;
       case MessageType.READY_FOR_QUERY:
-        return onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+        return onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message);
       case MessageType.PARAMETER_STATUS:
         return onParameterStatus(message);
       case MessageType.ERROR_RESPONSE:
@@ -1273,7 +1281,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   /** The one place where pooling decisions are made. */
-  private boolean onReadyForQuery(TransactionStatus status) {
+  private boolean onReadyForQuery(TransactionStatus status, ByteBuf message) {
     transactionStatus = status;
     if (internal != Internal.NONE) {
       if (--internalReplies == 0) {
@@ -1296,12 +1304,43 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       transactionStartNanos = 0;
     }
 
+    if (mapStatements) {
+      java.util.concurrent.CompletableFuture<Void> wait =
+          tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, () -> backend.listener(pool));
+      if (wait != null && !wait.isDone()) {
+        // The client's LISTEN returns once the shared connection listens: no notification sent
+        // after it can be missed. The ReadyForQuery waits until then, and so does the release.
+        heldReadyForQuery = message.retainedSlice();
+        scanner.pause();
+        wait.whenComplete((v, e) -> loop.execute(() -> releaseHeld(c, status)));
+        return false;
+      }
+    }
+    return decide(c, status, now);
+  }
+
+  /** A ReadyForQuery withheld until the shared connection listened: it goes out now. */
+  private void releaseHeld(ClientConnection c, TransactionStatus status) {
+    ByteBuf z = heldReadyForQuery;
+    heldReadyForQuery = null;
+    if (z == null) {
+      return;
+    }
+    if (state == ServerState.CLOSED || client != c) {
+      z.release();
+      return;
+    }
+    readTarget = c;
+    outbox.add(z);
+    decide(c, status, System.nanoTime());
+    flushToClient();
+    finishRead();
+  }
+
+  private boolean decide(ClientConnection c, TransactionStatus status, long now) {
     PoolMode mode = pool.settings().mode();
     boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;
     int stillExpected;
-    if (mapStatements) {
-      tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, () -> backend.listener(pool));
-    }
     synchronized (c) {
       outstanding--;
       stillExpected = outstanding;
@@ -1458,6 +1497,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     if (fromClient != null) {
       fromClient.release();
+    }
+    if (heldReadyForQuery != null) {
+      heldReadyForQuery.release();
+      heldReadyForQuery = null;
     }
     if (outbox != null) {
       outbox.clear();

@@ -31,7 +31,8 @@ final class SessionTracker {
 
   /** What a client's committed LISTEN and UNLISTEN do. */
   interface Listens {
-    void listen(ClientConnection c, String channel);
+    /** Completes once the shared connection listens on the channel. */
+    java.util.concurrent.CompletableFuture<Void> listen(ClientConnection c, String channel);
 
     void unlisten(ClientConnection c, String channel);
 
@@ -117,16 +118,22 @@ final class SessionTracker {
    * ReadyForQuery for the client: when the transaction is over, applies what it committed to the
    * client and to this server's record of its settings.
    */
-  void onReadyForQuery(
+  /**
+   * @return what the client's ReadyForQuery must wait for (the shared connection's LISTEN), or
+   *     null when nothing
+   */
+  java.util.concurrent.CompletableFuture<Void> onReadyForQuery(
       boolean idle, ClientConnection c, Map<String, String> serverExtras, java.util.function.Supplier<Listens> listens) {
     if (!idle) {
-      return;
+      return null;
     }
+    java.util.concurrent.CompletableFuture<Void> wait = null;
     if (!failed && !pending.isEmpty()) {
-      apply(committed(), c, serverExtras, listens.get());
+      wait = apply(committed(), c, serverExtras, listens.get());
     }
     pending.clear();
     failed = false;
+    return wait;
   }
 
   /** The effects that stand once the pending statements ran, transaction blocks played out. */
@@ -165,7 +172,9 @@ final class SessionTracker {
     return applied;
   }
 
-  private void apply(List<Effect> effects, ClientConnection c, Map<String, String> serverExtras, Listens listens) {
+  private java.util.concurrent.CompletableFuture<Void> apply(
+      List<Effect> effects, ClientConnection c, Map<String, String> serverExtras, Listens listens) {
+    java.util.concurrent.CompletableFuture<Void> wait = null;
     Map<String, String> clientExtras = c.extraParameters();
     for (Effect e : effects) {
       if (e instanceof Effect.SetSession s) {
@@ -211,13 +220,17 @@ final class SessionTracker {
       } else if (e instanceof Effect.DeallocateAll) {
         prepared.clear();
       } else if (e instanceof Effect.Listen l) {
-        listens.listen(c, l.channel());
+        java.util.concurrent.CompletableFuture<Void> f = listens.listen(c, l.channel());
+        if (!f.isDone()) {
+          wait = wait == null ? f : java.util.concurrent.CompletableFuture.allOf(wait, f);
+        }
       } else if (e instanceof Effect.Unlisten u) {
         listens.unlisten(c, u.channel());
       } else if (e instanceof Effect.UnlistenAll) {
         listens.unlistenAll(c);
       }
     }
+    return wait;
   }
 
   private void resetAll(ClientConnection c, Map<String, String> serverExtras) {
