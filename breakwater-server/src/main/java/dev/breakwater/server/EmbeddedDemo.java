@@ -98,5 +98,8 @@ final class EmbeddedDemo implements AutoCloseable {
   public void close() throws IOException {
     breakwater.close();
     postgres.close();
+    try (var files = Files.walk(configDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 }
