@@ -779,14 +779,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return true;
     }
     ensurePrepared(stmt);
+    toServer.add(statementMessage(MessageType.DESCRIBE, stmt));
+    queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
+    return false;
+  }
+
+  /** A Describe or Close of a statement by its server name. */
+  private ByteBuf statementMessage(byte type, PreparedStatements.Statement stmt) {
     ByteBuf out = channel.alloc().buffer(16 + stmt.serverName().length());
-    int at = Codec.beginMessage(out, MessageType.DESCRIBE);
+    int at = Codec.beginMessage(out, type);
     out.writeByte('S');
     Codec.writeCString(out, stmt.serverName());
     Codec.endMessage(out, at);
-    toServer.add(out);
-    queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
-    return false;
+    return out;
   }
 
   private boolean onClose(ClientConnection c, ByteBuf message) {
@@ -814,12 +819,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     PreparedStatements registry = backend.preparedStatements();
     PreparedStatements.Statement evicted = statements.add(stmt, backend.maxPreparedStatements());
     if (evicted != null) {
-      ByteBuf close = channel.alloc().buffer(16 + evicted.serverName().length());
-      int at = Codec.beginMessage(close, MessageType.CLOSE);
-      close.writeByte('S');
-      Codec.writeCString(close, evicted.serverName());
-      Codec.endMessage(close, at);
-      toServer.add(close);
+      toServer.add(statementMessage(MessageType.CLOSE, evicted));
       queue.push(MessageType.CLOSE, RequestQueue.HIDE, null);
       registry.evictions.increment();
       pool.stats().eviction();
