@@ -14,10 +14,11 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <p>Messages of an inspected type are handed to {@link Handler#onMessage} whole (header included),
  * up to {@code maxInspectedLength} bytes; the handler decides whether they stay in the forwarded
- * stream. Every byte before an inspected message has been handed to {@link Handler#onForward}
- * before {@code onMessage} is called for it, so a handler can change where bytes go at any message
- * it inspects. Only an inspected message split across reads is copied, into a small pending
- * buffer.
+ * stream. A message kept stays in the run with its neighbours, so reading it costs no extra slice.
+ * A handler that changes where bytes go, or adds bytes of its own, at a message it inspects calls
+ * {@link #flushBefore()} first: every byte before the message is then handed on before it goes on.
+ * A message dropped always ends the run before it. Only an inspected message split across reads is
+ * copied, into a small pending buffer.
  *
  * <p>Not thread-safe: one scanner per direction of one connection, used on its event loop.
  */
@@ -79,6 +80,12 @@ public final class FrameScanner {
 
   private boolean pauseRequested;
 
+  // The run being built while a handler looks at a message (see flushBefore).
+  private ByteBuf scanning;
+  private Handler scanHandler;
+  private int runStart;
+  private int messageAt;
+
   /**
    * @param maxInspectedLength the longest inspected message, header included, that is read whole
    * @param inspectedTypes the type bytes whose messages are handed to {@link Handler#onMessage}
@@ -105,6 +112,17 @@ public final class FrameScanner {
       ownTable = true;
     }
     inspected[type & 0xff] = inspect;
+  }
+
+  /**
+   * Called from {@link Handler#onMessage}: hands on every byte before the current message now, so
+   * that what the handler does next (route elsewhere, add its own bytes) comes after them.
+   */
+  public void flushBefore() {
+    if (scanning != null && messageAt > runStart) {
+      scanHandler.onForward(scanning.retainedSlice(runStart, messageAt - runStart));
+      runStart = messageAt;
+    }
   }
 
   /** Called from a handler callback: stop after the current message; {@link #scan} returns false. */
@@ -149,59 +167,66 @@ public final class FrameScanner {
     if (pauseRequested) {
       return false;
     }
-    int runStart = in.readerIndex();
-    while (in.isReadable()) {
-      int at = in.readerIndex();
-      int readable = in.readableBytes();
-      if (readable < HEADER) {
-        flush(in, runStart, at, handler);
-        pending = alloc.buffer(HEADER);
-        pending.writeBytes(in, readable);
-        return true;
-      }
-      byte type = in.getByte(at);
-      int length = in.getInt(at + 1);
-      if (length < 4) {
-        flush(in, runStart, at, handler);
-        throw new ProtocolException(
-            "invalid length " + length + " for message of type " + MessageType.describe(type));
-      }
-      long total = (long) length + 1;
-      if (inspected[type & 0xff]) {
-        if (total <= maxInspectedLength) {
-          if (readable >= total) {
-            flush(in, runStart, at, handler);
-            runStart = at;
-            boolean forward = handler.onMessage(type, in.slice(at, (int) total));
-            if (!forward) {
-              runStart = at + (int) total;
-            }
-            in.readerIndex(at + (int) total);
-            if (pauseRequested) {
-              flush(in, runStart, in.readerIndex(), handler);
-              return false;
-            }
-            continue;
-          }
+    scanning = in;
+    scanHandler = handler;
+    runStart = in.readerIndex();
+    try {
+      while (in.isReadable()) {
+        int at = in.readerIndex();
+        int readable = in.readableBytes();
+        if (readable < HEADER) {
           flush(in, runStart, at, handler);
-          pending = alloc.buffer((int) total);
+          pending = alloc.buffer(HEADER);
           pending.writeBytes(in, readable);
           return true;
         }
-        if (!handler.onOversized(type, length)) {
+        byte type = in.getByte(at);
+        int length = in.getInt(at + 1);
+        if (length < 4) {
           flush(in, runStart, at, handler);
           throw new ProtocolException(
-              SqlState.PROGRAM_LIMIT_EXCEEDED,
-              "message of type " + MessageType.describe(type) + " is too long (" + total + " bytes)");
+              "invalid length " + length + " for message of type " + MessageType.describe(type));
         }
+        long total = (long) length + 1;
+        if (inspected[type & 0xff]) {
+          if (total <= maxInspectedLength) {
+            if (readable >= total) {
+              messageAt = at;
+              boolean forward = handler.onMessage(type, in.slice(at, (int) total));
+              if (!forward) {
+                flush(in, runStart, at, handler);
+                runStart = at + (int) total;
+              }
+              in.readerIndex(at + (int) total);
+              if (pauseRequested) {
+                flush(in, runStart, in.readerIndex(), handler);
+                return false;
+              }
+              continue;
+            }
+            flush(in, runStart, at, handler);
+            pending = alloc.buffer((int) total);
+            pending.writeBytes(in, readable);
+            return true;
+          }
+          if (!handler.onOversized(type, length)) {
+            flush(in, runStart, at, handler);
+            throw new ProtocolException(
+                SqlState.PROGRAM_LIMIT_EXCEEDED,
+                "message of type " + MessageType.describe(type) + " is too long (" + total + " bytes)");
+          }
+        }
+        handler.onForwardedHeader(type, length);
+        int n = (int) Math.min(total, readable);
+        in.skipBytes(n);
+        remaining = total - n;
       }
-      handler.onForwardedHeader(type, length);
-      int n = (int) Math.min(total, readable);
-      in.skipBytes(n);
-      remaining = total - n;
+      flush(in, runStart, in.readerIndex(), handler);
+      return true;
+    } finally {
+      scanning = null;
+      scanHandler = null;
     }
-    flush(in, runStart, in.readerIndex(), handler);
-    return true;
   }
 
   /** Completes the pending header or message from {@code in}; false when {@code in} ran out. */

@@ -181,6 +181,62 @@ class FrameScannerTest {
   }
 
   @Test
+  void keptMessagesStayInTheRunAndFlushBeforeOrdersInsertedBytes() {
+    Random r = new Random(11);
+    byte[] a = message('D', 10, r);
+    byte[] z = message('Z', 1, r);
+    byte[] b = message('D', 10, r);
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    stream.write(a, 0, a.length);
+    stream.write(z, 0, z.length);
+    stream.write(b, 0, b.length);
+    FrameScanner scanner = new FrameScanner(ALLOC, 100, (byte) 'Z');
+    List<byte[]> pieces = new ArrayList<>();
+    FrameScanner.Handler keep =
+        new FrameScanner.Handler() {
+          @Override
+          public boolean onMessage(byte type, ByteBuf message) {
+            return true;
+          }
+
+          @Override
+          public void onForward(ByteBuf bytes) {
+            pieces.add(ByteBufUtil.getBytes(bytes));
+            bytes.release();
+          }
+        };
+    ByteBuf in = Unpooled.wrappedBuffer(stream.toByteArray());
+    scanner.scan(in, keep);
+    in.release();
+    assertThat(pieces).as("a kept message does not split the run").hasSize(1);
+
+    pieces.clear();
+    byte[] marker = {'!'};
+    FrameScanner.Handler insert =
+        new FrameScanner.Handler() {
+          @Override
+          public boolean onMessage(byte type, ByteBuf message) {
+            scanner.flushBefore();
+            pieces.add(marker);
+            return true;
+          }
+
+          @Override
+          public void onForward(ByteBuf bytes) {
+            pieces.add(ByteBufUtil.getBytes(bytes));
+            bytes.release();
+          }
+        };
+    ByteBuf in2 = Unpooled.wrappedBuffer(stream.toByteArray());
+    scanner.scan(in2, insert);
+    in2.release();
+    assertThat(pieces).hasSize(3);
+    assertThat(pieces.get(0)).isEqualTo(a);
+    assertThat(pieces.get(1)).isEqualTo(marker);
+    assertThat(pieces.get(2)).hasSize(z.length + b.length);
+  }
+
+  @Test
   void anInvalidLengthIsAProtocolViolation() {
     FrameScanner scanner = new FrameScanner(ALLOC, 1024);
     Recorder rec = new Recorder();

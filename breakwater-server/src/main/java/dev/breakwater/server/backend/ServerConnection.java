@@ -731,6 +731,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       queue.push(MessageType.PARSE, RequestQueue.FORWARD, null);
       return true;
     }
+    fromClient.flushBefore();
     PreparedStatements registry = backend.preparedStatements();
     PreparedStatements.Statement stmt = registry.intern(body);
     registry.clientParses.increment();
@@ -753,6 +754,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       queue.push(MessageType.BIND, RequestQueue.FORWARD, null);
       return true;
     }
+    fromClient.flushBefore();
     ensurePrepared(stmt);
     backend.preparedStatements().binds.increment();
     pool.stats().bind();
@@ -778,6 +780,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
       return true;
     }
+    fromClient.flushBefore();
     ensurePrepared(stmt);
     toServer.add(statementMessage(MessageType.DESCRIBE, stmt));
     queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
@@ -1187,10 +1190,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return internal == Internal.NONE && !mapStatements && client != null;
     }
     if (internal != Internal.NONE) {
+      // Replies to Breakwater's own queries are dropped: what came before goes (or is dropped)
+      // before the state can change at this message.
+      scanner.flushBefore();
       return onInternalMessage(type, message);
     }
     boolean forward;
     if (mapStatements && splitting) {
+      scanner.flushBefore();
       emitFakes(outbox);
     }
     byte action = mapStatements ? advance(type) : RequestQueue.FORWARD;
