@@ -73,9 +73,30 @@ public record ScramKeys(byte[] clientKey, byte[] storedKey, byte[] serverKey) {
     return Normalizer.normalize(sb, Normalizer.Form.NFKC);
   }
 
+  /** Looking up a provider per call is slow: a burst of logins reuses one per thread. */
+  private static final ThreadLocal<Mac> MAC =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return Mac.getInstance("HmacSHA256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+
   static byte[] hmac(byte[] key, byte[] data) {
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+      Mac mac = MAC.get();
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
       return mac.doFinal(data);
     } catch (GeneralSecurityException e) {
@@ -84,11 +105,7 @@ public record ScramKeys(byte[] clientKey, byte[] storedKey, byte[] serverKey) {
   }
 
   static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return SHA256.get().digest(data);
   }
 
   static byte[] xor(byte[] a, byte[] b) {

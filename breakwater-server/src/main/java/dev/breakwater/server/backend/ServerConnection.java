@@ -487,12 +487,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return;
     }
     PoolSettings check = pool.settings();
+    String checkQuery = check.serverCheckQuery();
     long delay = check.serverCheckDelay().toNanos();
-    if (used && System.nanoTime() - idleSinceNanos > delay && !c.isClosed()) {
-      // Idle long enough to doubt: test it before lending it.
+    if (checkQuery != null
+        && !checkQuery.isEmpty()
+        && used
+        && System.nanoTime() - idleSinceNanos > delay
+        && !c.isClosed()) {
+      // Idle long enough to doubt: test it before lending it. PgBouncer's "<empty>" sends an
+      // empty query; an empty setting turns the check off.
       checkingFor = c;
-      String q = check.serverCheckQuery() == null ? "" : check.serverCheckQuery();
-      runInternal(Internal.CHECK, List.of(q));
+      runInternal(Internal.CHECK, List.of(checkQuery.equals("<empty>") ? "" : checkQuery));
       return;
     }
     link(c);

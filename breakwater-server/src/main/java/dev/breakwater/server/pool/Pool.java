@@ -205,8 +205,13 @@ public final class Pool {
         s.assign(c);
         return;
       }
+      long now = System.nanoTime();
+      if (c.waitStartedNanos() == 0) {
+        // The wait starts again: query_wait_timeout counts from now, not from time zero.
+        c.waitStartedNanos(now);
+      }
       waiting.addFirst(c);
-      toLaunch = launchPlan(System.nanoTime());
+      toLaunch = launchPlan(now);
     } finally {
       lock.unlock();
     }
@@ -633,7 +638,7 @@ public final class Pool {
         chosen = s;
         break;
       }
-      if (++looked >= 4) {
+      if (++looked >= 64) {
         break;
       }
     }
@@ -669,9 +674,11 @@ public final class Pool {
       return null;
     }
     int loggingIn = 0;
-    for (ServerConnection s : servers) {
-      if (s.state() == ServerState.LOGIN) {
-        loggingIn++;
+    if (!waiting.isEmpty()) {
+      for (ServerConnection s : servers) {
+        if (s.state() == ServerState.LOGIN) {
+          loggingIn++;
+        }
       }
     }
     int wanted = Math.max(waiting.size() - loggingIn, cfg.minPoolSize() - servers.size());

@@ -30,7 +30,11 @@ public final class Alerts {
   public enum Kind {
     /** Clients have waited for a server for longer than {@link Settings#waitingFor()}. */
     POOL_WAITING("clients are waiting for a server", "scale out, or raise pool_size"),
-    /** Every server the pool may open has been open for longer than {@link Settings#saturatedFor()}. */
+    /**
+     * Every server the pool may open has been in use (active) for longer than
+     * {@link Settings#saturatedFor()}: the seed's "total == max" for a pool that lends its
+     * connections, so that servers left open but idle raise no alarm.
+     */
     POOL_SATURATED(
         "the pool has been at pool_size",
         "pool exhaustion risk: look for slow queries or long transactions, or raise pool_size"),
@@ -139,7 +143,7 @@ public final class Alerts {
 
   private void checkSaturated(Pool p, Streaks s, Pool.Snapshot snap, Settings cfg, long now) {
     int max = p.settings().poolSize();
-    if (max != Integer.MAX_VALUE && snap.servers() >= max) {
+    if (max != Integer.MAX_VALUE && snap.active() >= max) {
       if (s.saturatedSince < 0) {
         s.saturatedSince = now;
       }
@@ -147,12 +151,12 @@ public final class Alerts {
         start(
             Kind.POOL_SATURATED,
             p.key(),
-            snap.servers() + " of " + max + " servers open for more than " + seconds(cfg.saturatedFor())
+            snap.active() + " of " + max + " servers in use for more than " + seconds(cfg.saturatedFor())
                 + " (" + snap.active() + " active, " + snap.waiting() + " clients waiting)");
       }
     } else {
       s.saturatedSince = -1;
-      end(Kind.POOL_SATURATED, p.key(), snap.servers() + " of " + max + " servers open");
+      end(Kind.POOL_SATURATED, p.key(), snap.active() + " of " + max + " servers in use");
     }
   }
 

@@ -87,7 +87,7 @@ class AlertsIT {
       await("POOL_WAITING", () -> active(Alerts.Kind.POOL_WAITING, Roles.DATABASE));
       await("POOL_SATURATED", () -> active(Alerts.Kind.POOL_SATURATED, Roles.DATABASE));
       assertThat(log.has("WARN alert POOL_WAITING started: pool bwtest/bw_plain: 1 client waiting")).isTrue();
-      assertThat(log.has("WARN alert POOL_SATURATED started: pool bwtest/bw_plain: 1 of 1 servers open")).isTrue();
+      assertThat(log.has("WARN alert POOL_SATURATED started: pool bwtest/bw_plain: 1 of 1 servers in use")).isTrue();
       String h = health();
       assertThat(h).contains("\"alert\":\"POOL_WAITING\"").contains("\"alert\":\"POOL_SATURATED\"");
 
