@@ -108,6 +108,23 @@ class TimeoutsIT {
     }
   }
 
+  @Test
+  void theDefaultCheckIsAnEmptyQueryAndKeepsTheServer() throws Exception {
+    try (Pooler pooler = Pooler.builder().poolSize(1).set("server_check_delay", "0.2").start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      int before = pid(c);
+      Thread.sleep(400);
+      assertThat(pid(c)).as("the idle server passed its check and was lent again").isEqualTo(before);
+    }
+  }
+
+  private static int pid(Connection c) throws SQLException {
+    try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   private static int notifications(Connection c) throws SQLException {
     c.createStatement().execute("SELECT 1");
     PGNotification[] n = c.unwrap(PGConnection.class).getNotifications();
