@@ -71,7 +71,7 @@ public final class Report {
                 + "), JVM options `" + m.get("breakwater_java_opts") + "`"),
             row("Java", m.get("java")),
             row("pgbench", m.get("pgbench")),
-            row("run", m.get("rounds") + " rounds of " + m.get("duration_s") + " s per pgbench cell, targets "
+            row("run", m.get("rounds") + " rounds of about " + m.get("duration_s") + " s per pgbench cell, targets "
                 + "interleaved round-robin; " + m.get("warmup_s") + " s warm-up per target and mode; "
                 + "pgbench scale " + m.get("scale") + ", latency sampling rate " + m.get("sampling_rate")
                 + "; elapsed " + m.get("elapsed_s") + " s"),
@@ -229,8 +229,11 @@ public final class Report {
     failures();
     h2("Notes");
     List<String> notes = new ArrayList<>(r.notes);
-    notes.add("Breakwater and PgBouncer read the same generated pgbouncer.ini (below); each has a "
-        + "three-line file of its own that sets listen_port, logfile and pidfile and includes it.");
+    notes.add("Breakwater and PgBouncer read the same generated pgbouncer.ini (below), each with "
+        + "listen_port, logfile and pidfile added at the top of [pgbouncer].");
+    notes.add("pgbench runs are sized with -t (transactions per client) for about " + r.meta.get("duration_s")
+        + " s each, from the rate last measured for the cell: pgbench counts its clients' connection "
+        + "time (SCRAM, seconds for 1000 clients) against -T. TPS excludes connection time.");
     for (String n : notes) {
       md.append("- ").append(n).append('\n');
     }

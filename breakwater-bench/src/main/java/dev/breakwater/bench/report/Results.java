@@ -199,7 +199,7 @@ final class Results {
     }
     if (rc != 0 || !gotTps) {
       cell.failedRuns++;
-      cell.errors.merge("pgbench exit status " + rc, 1, Integer::sum);
+      cell.errors.merge(rc != 0 ? "pgbench exit status " + rc : "no TPS reported", 1, Integer::sum);
     }
     Pattern logName = Pattern.compile(Pattern.quote(prefix) + "\\.\\d+(\\.\\d+)?");
     try (Stream<Path> files = Files.list(dir)) {
