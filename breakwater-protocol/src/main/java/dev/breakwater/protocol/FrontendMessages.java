@@ -58,6 +58,42 @@ public final class FrontendMessages {
     Codec.endMessage(out, at);
   }
 
+  /** Parse of an unnamed or named statement, parameter types left to the server. */
+  public static void parse(ByteBuf out, String name, String sql) {
+    int at = Codec.beginMessage(out, MessageType.PARSE);
+    Codec.writeCString(out, name);
+    Codec.writeCString(out, sql);
+    out.writeShort(0);
+    Codec.endMessage(out, at);
+  }
+
+  /** Bind with parameters in text format (null for SQL NULL), results in text format. */
+  public static void bind(ByteBuf out, String portal, String statement, java.util.List<String> params) {
+    int at = Codec.beginMessage(out, MessageType.BIND);
+    Codec.writeCString(out, portal);
+    Codec.writeCString(out, statement);
+    out.writeShort(0);
+    out.writeShort(params.size());
+    for (String p : params) {
+      if (p == null) {
+        out.writeInt(-1);
+      } else {
+        byte[] b = p.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.writeBytes(b);
+      }
+    }
+    out.writeShort(0);
+    Codec.endMessage(out, at);
+  }
+
+  public static void execute(ByteBuf out, String portal, int maxRows) {
+    int at = Codec.beginMessage(out, MessageType.EXECUTE);
+    Codec.writeCString(out, portal);
+    out.writeInt(maxRows);
+    Codec.endMessage(out, at);
+  }
+
   public static void sync(ByteBuf out) {
     out.writeByte(MessageType.SYNC);
     out.writeInt(4);

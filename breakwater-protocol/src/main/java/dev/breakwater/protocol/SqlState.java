@@ -13,6 +13,8 @@ public final class SqlState {
   public static final String INVALID_CATALOG_NAME = "3D000";
   public static final String ACTIVE_SQL_TRANSACTION = "25001";
   public static final String IDLE_IN_TRANSACTION_SESSION_TIMEOUT = "25P03";
+  public static final String TRANSACTION_TIMEOUT = "25P04";
+  public static final String IDLE_SESSION_TIMEOUT = "57P05";
   public static final String TOO_MANY_CONNECTIONS = "53300";
   public static final String QUERY_CANCELED = "57014";
   public static final String ADMIN_SHUTDOWN = "57P01";

@@ -30,7 +30,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import dev.breakwater.protocol.ErrorFields;
+import dev.breakwater.protocol.SqlState;
+import dev.breakwater.server.config.DatabaseEntry;
+import dev.breakwater.server.config.SettingDefinition;
+import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.pool.PoolSettings;
+import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +49,12 @@ import org.slf4j.LoggerFactory;
  * {@link #start(Path)} from a pgbouncer.ini, or {@link #start(Settings, Map)} from settings
  * already loaded; {@link #close()} stops it.
  */
-public final class Breakwater implements AutoCloseable {
+public final class Breakwater implements AutoCloseable, Control {
 
   private static final Logger log = LoggerFactory.getLogger(Breakwater.class);
 
-  private final Settings settings;
+  private volatile Settings settings;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Transport transport;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
@@ -54,7 +65,7 @@ public final class Breakwater implements AutoCloseable {
   private final Janitor janitor;
   private final List<Channel> listeners = new ArrayList<>();
 
-  private Breakwater(Settings settings, Map<String, Secret> secrets, int threads) {
+  private Breakwater(Settings settings, Map<String, Secret> secrets, int threads, dev.breakwater.server.tls.Tls tls) {
     this.settings = settings;
     this.transport = Transport.detect();
     this.acceptors = transport.newGroup(1, "bw-accept");
@@ -69,6 +80,29 @@ public final class Breakwater implements AutoCloseable {
     this.pools = new Pools(backend);
     this.frontend = new Frontend(settings, current, pools, scramCache);
     this.janitor = new Janitor(workers.next(), pools);
+    frontend.tls(tls);
+    backend.tls(tls);
+  }
+
+  /** The auth_hba_file rules when auth_type is hba. */
+  private static dev.breakwater.server.frontend.Hba hba(Settings settings) throws ConfigException {
+    General g = settings.general();
+    if (g.authType() != dev.breakwater.server.config.AuthType.HBA) {
+      return null;
+    }
+    if (g.authHbaFile() == null) {
+      throw new ConfigException(settings.file(), 0, "auth_hba_file", null, "auth_type = hba needs auth_hba_file");
+    }
+    return dev.breakwater.server.frontend.Hba.load(g.authHbaFile());
+  }
+
+  /** TLS contexts from the settings; a file that cannot be read is a configuration error. */
+  private static dev.breakwater.server.tls.Tls tls(Settings settings) throws ConfigException {
+    try {
+      return dev.breakwater.server.tls.Tls.from(settings.general());
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new ConfigException(settings.file(), 0, null, null, "TLS: " + e.getMessage());
+    }
   }
 
   /** Loads a pgbouncer.ini and its auth file, and starts listening. */
@@ -94,9 +128,11 @@ public final class Breakwater implements AutoCloseable {
 
   /** Starts listening with settings and secrets already loaded. */
   public static Breakwater start(Settings settings, Map<String, Secret> secrets)
-      throws InterruptedException {
+      throws InterruptedException, ConfigException {
     int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
-    Breakwater b = new Breakwater(settings, secrets, threads);
+    dev.breakwater.server.frontend.Hba hba = hba(settings);
+    Breakwater b = new Breakwater(settings, secrets, threads, tls(settings));
+    b.frontend.hba(hba);
     try {
       b.listen();
     } catch (RuntimeException | InterruptedException e) {
@@ -108,6 +144,17 @@ public final class Breakwater implements AutoCloseable {
 
   private void listen() throws InterruptedException {
     General g = settings.general();
+    ChannelInitializer<Channel> init =
+        new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            dev.breakwater.server.tls.Tls tls = frontend.tls();
+            if (tls != null && tls.offersClientTls() && !(ch instanceof io.netty.channel.unix.DomainSocketChannel)) {
+              ch.pipeline().addLast("direct-tls", new dev.breakwater.server.tls.DirectTls(tls.clientFacing()));
+            }
+            ch.pipeline().addLast("startup", new StartupHandler(frontend));
+          }
+        };
     ServerBootstrap sb =
         new ServerBootstrap()
             .group(acceptors, workers)
@@ -116,29 +163,87 @@ public final class Breakwater implements AutoCloseable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast("startup", new StartupHandler(frontend));
-                  }
-                });
+            .childHandler(init);
     for (String addr : g.listenAddr()) {
-      String host = addr.equals("*") ? "0.0.0.0" : addr;
-      Channel ch = sb.bind(host, g.listenPort()).sync().channel();
-      listeners.add(ch);
-      log.info("listening on {} ({} transport, {} event loops)", ch.localAddress(), transport.name(),
-          Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors()));
+      if (addr.equals("*")) {
+        // Every address: IPv6's wildcard takes IPv4 too where the system is dual-stack.
+        try {
+          listeners.add(sb.bind("::", g.listenPort()).sync().channel());
+        } catch (Exception e) {
+          listeners.add(sb.bind("0.0.0.0", g.listenPort()).sync().channel());
+        }
+      } else {
+        listeners.add(sb.bind(addr, g.listenPort()).sync().channel());
+      }
     }
+    if (g.unixSocketDir() != null && !g.unixSocketDir().isBlank()) {
+      listenOnUnixSocket(g, init);
+    }
+    for (Channel ch : listeners) {
+      log.info("listening on {} ({} transport)", ch.localAddress(), transport.name());
+    }
+  }
+
+  /** PgBouncer's Unix socket: {@code <unix_socket_dir>/.s.PGSQL.<listen_port>}, epoll only. */
+  private void listenOnUnixSocket(General g, ChannelInitializer<Channel> init) throws InterruptedException {
+    if (!transport.name().equals("epoll")) {
+      log.warn("unix_socket_dir is set, but Unix sockets need the epoll transport: not listening on one");
+      return;
+    }
+    Path socket = Path.of(g.unixSocketDir(), ".s.PGSQL." + g.listenPort());
+    try {
+      java.nio.file.Files.deleteIfExists(socket);
+    } catch (java.io.IOException e) {
+      log.warn("cannot remove the old socket {}: {}", socket, e.toString());
+    }
+    ServerBootstrap sb =
+        new ServerBootstrap()
+            .group(acceptors, workers)
+            .channel(io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
+            .childHandler(init);
+    Channel ch = sb.bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile())).sync().channel();
+    listeners.add(ch);
+    try {
+      java.nio.file.Files.setPosixFilePermissions(socket, permissions(g.unixSocketMode()));
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      log.warn("cannot set the mode of {}: {}", socket, e.toString());
+    }
+  }
+
+  private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> set =
+        java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    java.nio.file.attribute.PosixFilePermission[] order = {
+      java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
+      java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
+      java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+      java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+      java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE,
+      java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+      java.nio.file.attribute.PosixFilePermission.OWNER_READ
+    };
+    for (int i = 0; i < order.length; i++) {
+      if ((mode & (1 << i)) != 0) {
+        set.add(order[i]);
+      }
+    }
+    return set;
   }
 
   /** The TCP port of the first listener: the configured one, or the one chosen for port 0. */
   public int port() {
-    return ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
+    for (Channel ch : listeners) {
+      if (ch.localAddress() instanceof InetSocketAddress a) {
+        return a.getPort();
+      }
+    }
+    return settings.general().listenPort();
   }
 
   public Settings settings() {
-    return frontend.settings();
+    return settings;
   }
 
   public Pools pools() {
@@ -157,20 +262,257 @@ public final class Breakwater implements AutoCloseable {
     return transport;
   }
 
-  /** Stops listening, closes every connection and the event loops. */
+  /** This instance's operator verbs. */
+  public Control control() {
+    return this;
+  }
+
+  /** Completes when Breakwater has stopped. */
+  public CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  // ---- Control ----
+
+  private Iterable<Pool> poolsOf(String database) {
+    List<Pool> out = new ArrayList<>();
+    for (Pool p : pools.all()) {
+      if (database == null || p.key().database().equals(database)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Completes {@code future} once {@code done} holds, checking every janitor tick. */
+  private CompletableFuture<Void> when(BooleanSupplier done) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    io.netty.channel.EventLoop loop = workers.next();
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () -> {
+          if (done.getAsBoolean()) {
+            f.complete(null);
+          } else if (!workers.isShuttingDown()) {
+            loop.schedule(check[0], Janitor.TICK_MILLIS, TimeUnit.MILLISECONDS);
+          }
+        };
+    loop.execute(check[0]);
+    return f;
+  }
+
   @Override
-  public void close() {
+  public CompletableFuture<Void> pause(String database) {
+    for (Pool p : poolsOf(database)) {
+      p.pause();
+    }
+    log.info("PAUSE {}", database == null ? "(all)" : database);
+    return when(
+        () -> {
+          for (Pool p : poolsOf(database)) {
+            if (!p.hasNoServers()) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  @Override
+  public void resume(String database) {
+    for (Pool p : poolsOf(database)) {
+      p.resume();
+    }
+    log.info("RESUME {}", database == null ? "(all)" : database);
+  }
+
+  @Override
+  public void reconnect(String database) {
+    for (Pool p : poolsOf(database)) {
+      p.reconnect();
+    }
+    log.info("RECONNECT {}", database == null ? "(all)" : database);
+  }
+
+  @Override
+  public void kill(String database) {
+    ErrorFields reason =
+        ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL)");
+    for (Pool p : poolsOf(database)) {
+      p.kill(reason, CloseReason.KILLED);
+    }
+    log.info("KILL {}", database == null ? "(all)" : database);
+  }
+
+  @Override
+  public boolean killClient(long clientId) {
+    for (Pool p : pools.all()) {
+      for (ClientConnection c : p.clients()) {
+        if (c.id() == clientId) {
+          c.failWaiting(
+              ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL_CLIENT)"),
+              CloseReason.KILLED);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void disable(String database) {
+    frontend.disable(database, true);
+    log.info("DISABLE {}", database);
+  }
+
+  @Override
+  public void enable(String database) {
+    frontend.disable(database, false);
+    log.info("ENABLE {}", database);
+  }
+
+  @Override
+  public CompletableFuture<Void> waitClose(String database) {
+    return when(
+        () -> {
+          for (Pool p : poolsOf(database)) {
+            if (!p.hasNoOldServers()) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  @Override
+  public synchronized void reload() throws ConfigException {
+    Path file = settings.file();
+    if (file == null) {
+      throw new ConfigException(null, 0, null, null, "no configuration file to reload");
+    }
+    Settings next;
+    Map<String, Secret> secrets;
+    try {
+      next = ConfigLoader.load(file);
+      secrets = loadSecrets(next);
+    } catch (ConfigException e) {
+      log.error("RELOAD rejected, keeping the running configuration: {}", e.getMessage());
+      throw e;
+    }
+    for (ConfigWarning w : next.warnings()) {
+      log.warn("{}", w);
+    }
+    for (SettingDefinition d : ConfigLoader.definitions()) {
+      if (!d.reloadable() && !Objects.equals(d.valueText(settings.general()), d.valueText(next.general()))) {
+        log.warn("RELOAD: {} changed, which takes effect only after a restart", d.name());
+      }
+    }
+    dev.breakwater.server.tls.Tls tls = tls(next);
+    dev.breakwater.server.frontend.Hba hba = hba(next);
+    apply(next, secrets);
+    frontend.hba(hba);
+    frontend.tls(tls);
+    backend.tls(tls);
+    log.info("configuration reloaded from {}", file);
+  }
+
+  @Override
+  public synchronized void set(String key, String value) throws ConfigException {
+    Settings s = settings;
+    General g = s.general().withSetting(key, value);
+    Settings next =
+        new Settings(g, s.databases(), s.fallbackDatabase(), s.users(), s.warnings(), s.file(), s.peers());
+    apply(next, null);
+    log.info("SET {} = {}", key, value);
+  }
+
+  /** Swaps in new settings: new logins see them, pools take them from their next assignment. */
+  private void apply(Settings next, Map<String, Secret> secrets) {
+    this.settings = next;
+    Map<String, Secret> current = secrets != null ? Map.copyOf(secrets) : null;
+    if (current != null) {
+      backend.secrets(current::get);
+      frontend.update(next, current);
+    } else {
+      frontend.update(next, null);
+    }
+    backend.maxPreparedStatements(next.general().maxPreparedStatements());
+    for (Pool p : pools.all()) {
+      Optional<DatabaseEntry> db = next.database(p.key().database());
+      if (db.isEmpty()) {
+        continue;
+      }
+      PoolSettings before = p.settings();
+      PoolSettings after = PoolSettings.resolve(next, db.get(), p.key().user());
+      p.updateSettings(after);
+      boolean moved =
+          !before.serverHost().equals(after.serverHost())
+              || before.serverPort() != after.serverPort()
+              || !before.serverDatabase().equals(after.serverDatabase())
+              || !Objects.equals(before.serverPassword(), after.serverPassword());
+      if (moved) {
+        log.info("pool {}: the database moved; servers are replaced as they are released", p.key());
+        p.reconnect();
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> shutdown(ShutdownMode mode) {
+    log.info("SHUTDOWN {}", mode);
+    if (mode == ShutdownMode.IMMEDIATE) {
+      close();
+      return stopped;
+    }
+    stopListening();
+    CompletableFuture<Void> drained;
+    if (mode == ShutdownMode.WAIT_FOR_SERVERS) {
+      drained = pause(null);
+    } else {
+      frontend.startDraining();
+      for (Pool p : pools.all()) {
+        for (ClientConnection c : p.clients()) {
+          c.drain();
+        }
+      }
+      drained = when(() -> frontend.clientCount() == 0);
+    }
+    // Not on an event loop: close() waits for the loops to end.
+    drained.thenRunAsync(this::close, r -> new Thread(r, "breakwater-stop").start());
+    return stopped;
+  }
+
+  private void stopListening() {
     frontend.acceptingClients(false);
     for (Channel ch : listeners) {
       ch.close().awaitUninterruptibly();
+      if (ch.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress d) {
+        try {
+          java.nio.file.Files.deleteIfExists(Path.of(d.path()));
+        } catch (java.io.IOException e) {
+          log.warn("cannot remove {}: {}", d.path(), e.toString());
+        }
+      }
     }
+  }
+
+  /** Stops listening, closes every connection and the event loops. */
+  @Override
+  public void close() {
+    if (stopped.isDone()) {
+      return;
+    }
+    stopListening();
     janitor.close();
+    ErrorFields reason =
+        ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: pooler is shutting down");
     for (Pool p : pools.all()) {
-      p.closeIdle(CloseReason.SHUTDOWN);
+      p.kill(reason, CloseReason.SHUTDOWN);
     }
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     resolver.close();
     log.info("stopped");
+    stopped.complete(null);
   }
 }

@@ -15,6 +15,9 @@ public enum CloseReason {
   LINKED_SERVER_LOST("the client's server closed"),
   TRANSACTION_IN_STATEMENT_MODE("transaction blocks not allowed in statement pooling mode"),
   CLIENT_IO_ERROR("client I/O error"),
+  IDLE_TRANSACTION_TIMEOUT("idle_transaction_timeout"),
+  TRANSACTION_TIMEOUT("transaction_timeout"),
+  CLIENT_IDLE_TIMEOUT("client_idle_timeout"),
   // Servers
   SERVER_CLOSED("server closed the connection"),
   SERVER_FATAL("server sent a FATAL error"),
@@ -25,9 +28,14 @@ public enum CloseReason {
   SERVER_LOGIN_FAILED("server login failed"),
   CLIENT_GONE_MID_QUERY("client disconnected while its query was running"),
   RESET_FAILED("reset query failed"),
+  CHECK_FAILED("server_check_query failed"),
   SERVER_IDLE_TIMEOUT("server_idle_timeout"),
   SERVER_LIFETIME("server_lifetime"),
   EVICTED("closed to make room for another pool"),
+  RECONNECT("RECONNECT or a reload moved the database"),
+  PAUSED("PAUSE"),
+  KILLED("KILL from the admin console"),
+  DATABASE_DISABLED("database is disabled"),
   // Both
   SHUTDOWN("Breakwater is shutting down"),
   INTERNAL_ERROR("internal error");

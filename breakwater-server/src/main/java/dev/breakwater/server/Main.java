@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -43,50 +42,43 @@ public final class Main implements Callable<Integer> {
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
+  /** Exit codes. */
+  static final int EXIT_OK = 0;
+  static final int EXIT_CONFIG = 2;
+  static final int EXIT_IMMEDIATE = 3;
+
   @Override
   public Integer call() throws Exception {
     if (quiet) {
       Logging.quiet();
     }
-    AutoCloseable running;
+    EmbeddedDemo demo = null;
+    Breakwater b;
     if (config == null) {
-      EmbeddedDemo demo = EmbeddedDemo.start(6432);
+      demo = EmbeddedDemo.start(6432);
       System.out.println(demo.banner());
-      running = demo;
+      b = demo.breakwater();
     } else {
-      Settings settings;
       try {
-        settings = ConfigLoader.load(config);
+        Settings settings = ConfigLoader.load(config);
         if (settings.general().logfile() != null) {
           Logging.toFile(settings.general().logfile());
         }
         for (ConfigWarning w : settings.warnings()) {
           log.warn("{}", w);
         }
-        Breakwater b = Breakwater.start(settings, Breakwater.loadSecrets(settings));
-        running = b;
+        b = Breakwater.start(settings, Breakwater.loadSecrets(settings));
+        writePidFile(settings.general().pidfile());
       } catch (ConfigException e) {
         System.err.println("breakwater: " + e.getMessage());
-        return 2;
+        return EXIT_CONFIG;
       }
-      writePidFile(settings.general().pidfile());
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  log.info("stopping");
-                  try {
-                    running.close();
-                  } catch (Exception e) {
-                    log.warn("error while stopping: {}", e.toString());
-                  }
-                  stopped.countDown();
-                },
-                "breakwater-stop"));
-    stopped.await();
-    return 0;
+    int code = Signals.install(b);
+    if (demo != null) {
+      demo.close();
+    }
+    return code;
   }
 
   private static void writePidFile(Path pidfile) throws IOException {

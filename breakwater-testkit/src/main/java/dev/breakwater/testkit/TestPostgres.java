@@ -183,6 +183,47 @@ public final class TestPostgres implements AutoCloseable {
     execute("SELECT pg_reload_conf()");
   }
 
+  /**
+   * Turns TLS on with this certificate and makes PostgreSQL refuse every connection that does not
+   * use it (hostssl only), for tests of Breakwater's server-side TLS.
+   */
+  public void requireTls(TestCertificates.Issued certificate) {
+    try {
+      java.nio.file.attribute.UserPrincipal owner = Files.getOwner(dataDir);
+      Path crt = dataDir.resolve("server.crt");
+      Path key = dataDir.resolve("server.key");
+      Files.copy(certificate.certificate(), crt, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(certificate.key(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      for (Path p : new Path[] {crt, key}) {
+        Files.setOwner(p, owner);
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      }
+      String hba =
+          String.join(
+              "\n",
+              "# written by dev.breakwater.testkit.TestPostgres.requireTls",
+              "local all all trust",
+              "hostssl all postgres 127.0.0.1/32 trust",
+              "hostssl all " + Roles.TRUST + " 127.0.0.1/32 trust",
+              "hostssl all " + Roles.PLAIN + " 127.0.0.1/32 password",
+              "hostssl all " + Roles.MD5 + " 127.0.0.1/32 md5",
+              "hostssl all all 127.0.0.1/32 scram-sha-256",
+              "hostnossl all all 0.0.0.0/0 reject",
+              "");
+      execute(
+          "ALTER SYSTEM SET ssl = on",
+          "ALTER SYSTEM SET ssl_cert_file = 'server.crt'",
+          "ALTER SYSTEM SET ssl_key_file = 'server.key'");
+      Files.writeString(dataDir.resolve("pg_hba.conf"), hba);
+      execute("SELECT pg_reload_conf()");
+      Thread.sleep(300);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** One login method per role; the bootstrap superuser keeps trust for setup. */
   private void writeHba() {
     String hba =

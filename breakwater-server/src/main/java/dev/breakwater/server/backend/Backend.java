@@ -39,6 +39,7 @@ public final class Backend implements Pool.ServerLauncher {
   private final ScramCache scramCache;
   private final PreparedStatements preparedStatements = new PreparedStatements();
   private volatile int maxPreparedStatements;
+  private volatile dev.breakwater.server.tls.Tls tls;
 
   public Backend(
       Transport transport,
@@ -70,6 +71,15 @@ public final class Backend implements Pool.ServerLauncher {
 
   ScramCache scramCache() {
     return scramCache;
+  }
+
+  /** TLS toward PostgreSQL, per the current settings. */
+  public dev.breakwater.server.tls.Tls tls() {
+    return tls;
+  }
+
+  public void tls(dev.breakwater.server.tls.Tls tls) {
+    this.tls = tls;
   }
 
   public PreparedStatements preparedStatements() {

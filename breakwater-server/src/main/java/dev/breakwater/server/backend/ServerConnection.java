@@ -72,7 +72,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     /** ROLLBACK and the reset query, after a client; then back to the pool. */
     RESET,
     /** connect_query, after login; then ready. */
-    CONNECT_QUERY
+    CONNECT_QUERY,
+    /** server_check_query, before lending a server idle longer than server_check_delay. */
+    CHECK,
+    /** One of Breakwater's own queries, whose rows are kept (auth_query). */
+    LOOKUP
   }
 
   private final long id = IDS.incrementAndGet();
@@ -80,11 +84,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private final Pool pool;
   private final EventLoop loop;
   private final long createdNanos = System.nanoTime();
+  private final int generation;
+  /** Whether a client has used this server: server_lifetime 0 closes it after one use. */
+  private volatile boolean used;
 
   private Channel channel;
   private FrameScanner scanner;
   private Outbox outbox;
   private ServerLogin login;
+  private dev.breakwater.server.tls.Tls tls;
+  private boolean negotiatingTls;
   private ScheduledFuture<?> loginDeadline;
 
   private volatile ServerState state = ServerState.LOGIN;
@@ -101,6 +110,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private int backendSecret;
 
   private Internal internal = Internal.NONE;
+  /** The client a server check is for. */
+  private ClientConnection checkingFor;
+  /** The query being run for Breakwater itself, and its rows so far. */
+  private InternalQuery lookup;
+  private List<List<String>> lookupRows;
   private int internalReplies;
   private ErrorFields internalError;
 
@@ -129,15 +143,28 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** Batches of client bytes queued to this loop and not yet written: guarded by the client. */
   private int inFlight;
 
-  /** When the running query and transaction began (0: none), for the pool's stats. */
-  private long queryStartNanos;
-  private long transactionStartNanos;
+  /** When the running query and transaction began (0: none): stats and timeouts. */
+  private volatile long queryStartNanos;
+  private volatile long transactionStartNanos;
+  /** When the linked client's transaction went idle (0: not idle in a transaction). */
+  private volatile long idleInTransactionSinceNanos;
+  private volatile boolean cancelledForTimeout;
   private AfterRead afterRead = AfterRead.NOTHING;
 
   ServerConnection(Backend backend, Pool pool, EventLoop loop) {
     this.backend = backend;
     this.pool = pool;
     this.loop = loop;
+    this.generation = pool.generation();
+  }
+
+  /** The pool's generation when this server was made: older ones are replaced (RECONNECT). */
+  public int generation() {
+    return generation;
+  }
+
+  public boolean wasUsed() {
+    return used;
   }
 
   public long id() {
@@ -259,9 +286,65 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
             MessageType.DESCRIBE,
             MessageType.CLOSE,
             MessageType.QUERY);
+    tls = backend.tls();
+    if (tls != null && tls.asksServerTls()) {
+      // Ask for TLS first; the answer is one byte, read in channelRead.
+      negotiatingTls = true;
+      ByteBuf out = ctx.alloc().buffer(8);
+      FrontendMessages.sslRequest(out);
+      ctx.writeAndFlush(out);
+      return;
+    }
+    sendStartup(ctx);
+  }
+
+  private void sendStartup(ChannelHandlerContext ctx) {
     ByteBuf out = ctx.alloc().buffer();
     FrontendMessages.startupMessage(out, login.startupParameters());
     ctx.writeAndFlush(out);
+  }
+
+  /** The server's one-byte answer to SSLRequest. */
+  private void onTlsAnswer(ChannelHandlerContext ctx, ByteBuf in) {
+    negotiatingTls = false;
+    byte answer = in.readByte();
+    if (in.isReadable()) {
+      throw new ProtocolException("unencrypted bytes after the server's TLS answer");
+    }
+    PoolSettings cfg = pool.settings();
+    if (answer == 'S') {
+      io.netty.handler.ssl.SslHandler h =
+          tls.newServerHandler(ctx.alloc(), cfg.serverHost(), cfg.serverPort());
+      ctx.pipeline().addFirst("tls", h);
+      h.handshakeFuture()
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  sendStartup(ctx);
+                } else {
+                  fail(
+                      CloseReason.SERVER_LOGIN_FAILED,
+                      ErrorFields.of(
+                          "FATAL",
+                          SqlState.CONNECTION_FAILURE,
+                          "TLS handshake with server " + where() + " failed: " + f.cause().getMessage()));
+                }
+              });
+    } else if (answer == 'N') {
+      if (tls.requiresServerTls()) {
+        fail(
+            CloseReason.SERVER_LOGIN_FAILED,
+            ErrorFields.of(
+                "FATAL",
+                SqlState.CONNECTION_FAILURE,
+                "server " + where() + " does not support TLS, and server_tls_sslmode is "
+                    + tls.serverMode().configName()));
+      } else {
+        sendStartup(ctx);
+      }
+    } else {
+      throw new ProtocolException("unexpected answer to SSLRequest: " + MessageType.describe(answer));
+    }
   }
 
   private void loggedIn() {
@@ -293,9 +376,54 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * Called by the pool, under its lock, on any thread: this server is now {@code c}'s. The link is
    * made on this server's loop.
    */
-  public void assign(ClientConnection c) {
+  public void assign(dev.breakwater.server.pool.Borrower b) {
     state = ServerState.ACTIVE;
-    loop.execute(() -> attach(c));
+    if (b instanceof InternalQuery q) {
+      loop.execute(() -> runQuery(q));
+    } else {
+      ClientConnection c = (ClientConnection) b;
+      loop.execute(() -> attach(c));
+    }
+  }
+
+  /** Called by the pool, under its lock: taken from the idle stack; {@link #dispatch} follows. */
+  public void reserve() {
+    state = ServerState.ACTIVE;
+  }
+
+  /**
+   * Lends a reserved server to {@code b}, outside the pool's lock: at once when called on this
+   * server's loop, else as a task on it.
+   */
+  public void dispatch(dev.breakwater.server.pool.Borrower b) {
+    if (b instanceof InternalQuery q) {
+      loop.execute(() -> runQuery(q));
+    } else if (loop.inEventLoop()) {
+      attach((ClientConnection) b);
+    } else {
+      ClientConnection c = (ClientConnection) b;
+      loop.execute(() -> attach(c));
+    }
+  }
+
+  /** Runs one of Breakwater's own queries (auth_query) with its parameters, then back to the pool. */
+  private void runQuery(InternalQuery q) {
+    if (state == ServerState.CLOSED || closingReason != null) {
+      pool.requeue(q);
+      return;
+    }
+    lookup = q;
+    lookupRows = new java.util.ArrayList<>();
+    internal = Internal.LOOKUP;
+    internalReplies = 1;
+    internalError = null;
+    scanner.inspect(MessageType.DATA_ROW, true);
+    ByteBuf out = channel.alloc().buffer();
+    FrontendMessages.parse(out, "", q.sql());
+    FrontendMessages.bind(out, "", "", q.parameters());
+    FrontendMessages.execute(out, "", 0);
+    FrontendMessages.sync(out);
+    channel.writeAndFlush(out);
   }
 
   /** Called by the pool, under its lock: the server is back in the pool. */
@@ -320,6 +448,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       pool.release(this);
       return;
     }
+    PoolSettings check = pool.settings();
+    long delay = check.serverCheckDelay().toNanos();
+    if (used && System.nanoTime() - idleSinceNanos > delay && !c.isClosed()) {
+      // Idle long enough to doubt: test it before lending it.
+      checkingFor = c;
+      String q = check.serverCheckQuery() == null ? "" : check.serverCheckQuery();
+      runInternal(Internal.CHECK, List.of(q));
+      return;
+    }
+    link(c);
+  }
+
+  private void link(ClientConnection c) {
     boolean linked;
     synchronized (c) {
       linked = !c.isClosed();
@@ -327,6 +468,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         String sync =
             ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
         client = c;
+        used = true;
         c.link(this);
         PoolSettings cfg = pool.settings();
         mapStatements = cfg.mode() != PoolMode.SESSION && backend.maxPreparedStatements() > 0;
@@ -383,9 +525,37 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         });
   }
 
+  /** How long the current query has run, or 0. */
+  public long queryRunningNanos(long now) {
+    long t = queryStartNanos;
+    return t == 0 ? 0 : now - t;
+  }
+
+  /** How long the current transaction has run, or 0. */
+  public long transactionRunningNanos(long now) {
+    long t = transactionStartNanos;
+    return t == 0 ? 0 : now - t;
+  }
+
+  /** How long the linked client has sat idle in an open transaction, or 0. */
+  public long idleInTransactionNanos(long now) {
+    long t = idleInTransactionSinceNanos;
+    return t == 0 ? 0 : now - t;
+  }
+
+  /** query_timeout: cancels the running query, once. */
+  public void cancelForTimeout() {
+    if (!cancelledForTimeout) {
+      cancelledForTimeout = true;
+      log.info("S-{}: cancelling a query of {} that ran past query_timeout", id, client);
+      cancel();
+    }
+  }
+
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
   private void writeFromClient(ClientConnection c, ByteBuf batch) {
     clientSide.client = c;
+    idleInTransactionSinceNanos = 0;
     pool.stats().received(batch.readableBytes());
     if (queryStartNanos == 0) {
       queryStartNanos = System.nanoTime();
@@ -817,6 +987,35 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           ready();
         }
         break;
+      case LOOKUP:
+        {
+          InternalQuery q = lookup;
+          List<List<String>> rows = lookupRows;
+          lookup = null;
+          lookupRows = null;
+          scanner.inspect(MessageType.DATA_ROW, false);
+          if (error != null) {
+            q.fail(error);
+          } else {
+            q.complete(rows);
+          }
+          pool.release(this);
+          break;
+        }
+      case CHECK:
+        {
+          ClientConnection c = checkingFor;
+          checkingFor = null;
+          idleSinceNanos = System.nanoTime();
+          if (error != null) {
+            log.warn("S-{}: server_check_query failed on {}: {}", id, where(), error);
+            close(CloseReason.CHECK_FAILED);
+            pool.requeue(c);
+          } else {
+            link(c);
+          }
+          break;
+        }
       default:
         break;
     }
@@ -828,6 +1027,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
     try {
+      if (negotiatingTls) {
+        onTlsAnswer(ctx, in);
+        return;
+      }
       while (state != ServerState.CLOSED) {
         readTarget = client;
         boolean done = scanner.scan(in, this);
@@ -981,6 +1184,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   private boolean onInternalMessage(byte type, ByteBuf message) {
     switch (type) {
+      case MessageType.DATA_ROW:
+        if (lookupRows != null) {
+          lookupRows.add(InternalQuery.decodeRow(message));
+        }
+        return false;
       case MessageType.READY_FOR_QUERY:
         return onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
       case MessageType.PARAMETER_STATUS:
@@ -1009,11 +1217,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (queryStartNanos != 0) {
       pool.stats().query(now - queryStartNanos);
       queryStartNanos = 0;
+      cancelledForTimeout = false;
     }
     if (status == TransactionStatus.IDLE && transactionStartNanos != 0) {
       pool.stats().transaction(now - transactionStartNanos);
       transactionStartNanos = 0;
     }
+
     PoolMode mode = pool.settings().mode();
     boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;
     int stillExpected;
@@ -1029,6 +1239,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         scanner.pause();
       }
     }
+    // Idle in a transaction: the client has nothing running and nothing on its way.
+    idleInTransactionSinceNanos = status != TransactionStatus.IDLE && stillExpected <= 0 ? now : 0;
     if (refuse) {
       // The ReadyForQuery is withheld: the client is told why and closed, its transaction undone.
       if (stillExpected > 0) {
@@ -1177,7 +1389,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (c != null) {
       c.serverLost(this, reason, error);
     }
+    ClientConnection checked = checkingFor;
+    checkingFor = null;
+    if (lookup != null) {
+      lookup.fail(
+          error != null
+              ? error
+              : ErrorFields.of("FATAL", SqlState.CONNECTION_FAILURE, "server closed during auth_query: " + reason.description()));
+      lookup = null;
+    }
     pool.onServerClosed(this, reason, neverReady ? loginFailure(error) : null);
+    if (checked != null && reason != CloseReason.CHECK_FAILED) {
+      pool.requeue(checked);
+    }
   }
 
   private ErrorFields loginFailure(ErrorFields error) {

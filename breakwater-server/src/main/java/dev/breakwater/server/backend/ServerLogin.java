@@ -141,7 +141,8 @@ final class ServerLogin {
   }
 
   private Secret secret() {
-    return backend.secret(cfg.serverUser());
+    Secret s = backend.secret(cfg.serverUser());
+    return s != null ? s : pool.queriedSecret();
   }
 
   private static ProtocolException failure(String message) {

@@ -133,7 +133,8 @@ public record General(
     String serverTls13Ciphers,
     // Breakwater's own
     String httpListenAddr,
-    int httpListenPort) {
+    int httpListenPort,
+    Duration authCacheTtl) {
 
   public General {
     listenAddr = List.copyOf(listenAddr);
@@ -342,7 +343,8 @@ public record General(
         v.str("server_tls_ciphers"),
         v.str("server_tls13_ciphers"),
         v.str("http_listen_addr"),
-        v.i("http_listen_port"));
+        v.i("http_listen_port"),
+        v.d("auth_cache_ttl"));
   }
 
   /** Typed reads from the values map; a name missing from the table is a programming error. */

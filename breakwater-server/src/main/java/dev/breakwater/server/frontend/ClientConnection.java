@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * except queueing a write.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
-    implements FrameScanner.Handler {
+    implements FrameScanner.Handler, dev.breakwater.server.pool.Borrower {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
@@ -81,6 +81,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** Set when the client logged in to the admin console instead of a pool. */
   private AdminConsole.Session adminSession;
   private boolean adminLogin;
+  /** The secret auth_query found, which servers of this client's pool can log in with. */
+  private Secret queriedSecret;
   private long cancelKey;
 
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
@@ -98,6 +100,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
+  private volatile long lastActivityNanos = System.nanoTime();
+  private java.util.concurrent.ScheduledFuture<?> loginTimeout;
 
   // Per read.
   private int readReplies;
@@ -119,6 +123,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return channel;
   }
 
+  @Override
   public EventLoop eventLoop() {
     return channel.eventLoop();
   }
@@ -165,6 +170,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return waitStartedNanos;
   }
 
+  /** When the client last sent something. */
+  public long lastActivityNanos() {
+    return lastActivityNanos;
+  }
+
   public void waitStartedNanos(long now) {
     waitStartedNanos = now;
   }
@@ -198,6 +208,24 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         new FrameScanner(ctx.alloc(), MAX_INSPECTED, MessageType.TERMINATE, MessageType.PASSWORD);
     this.outbox = new Outbox(ctx.alloc());
     frontend.clientOpened();
+    long timeout = frontend.settings().general().clientLoginTimeout().toNanos();
+    if (timeout > 0) {
+      // client_login_timeout covers the whole login, password exchange included.
+      long left = Math.max(0, timeout - (System.nanoTime() - connectedNanos));
+      loginTimeout =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    if (state == ClientState.LOGIN && !closed) {
+                      fatal(
+                          SqlState.PROTOCOL_VIOLATION,
+                          "client_login_timeout (server down or wrong password?)",
+                          CloseReason.CLIENT_LOGIN_TIMEOUT);
+                    }
+                  },
+                  left,
+                  java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
     try {
       startLogin();
     } catch (RuntimeException e) {
@@ -242,14 +270,70 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
       adminLogin = true;
     }
+    if (!adminLogin && frontend.isDisabled(database)) {
+      fatal(
+          SqlState.CANNOT_CONNECT_NOW,
+          "database \"" + database + "\" does not allow connections (DISABLE)",
+          CloseReason.DATABASE_DISABLED);
+      return;
+    }
     Optional<DatabaseEntry> db = adminLogin ? Optional.empty() : settings.database(database);
     if (db.isEmpty() && !adminLogin) {
       fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + database, CloseReason.UNKNOWN_DATABASE);
       return;
     }
     AuthType type = settings.general().authType();
+    if (type == AuthType.HBA) {
+      boolean tls = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+      java.net.InetAddress from =
+          channel.remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
+      Hba hba = frontend.hba();
+      Hba.Decision d = hba == null ? new Hba.Decision(null, 0) : hba.decide(database, user, from, tls);
+      if (d.rejected()) {
+        fatal(
+            SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+            (d.line() > 0 ? "pg_hba.conf rejects connection" : "no pg_hba.conf entry")
+                + " for host \"" + (from == null ? "[local]" : from.getHostAddress()) + "\", user \"" + user
+                + "\", database \"" + database + "\", " + (tls ? "SSL encryption" : "no encryption"),
+            CloseReason.CLIENT_LOGIN_FAILED);
+        return;
+      }
+      type = d.authType();
+    }
     Secret secret = frontend.secret(user);
-    if (secret == null && (type == AuthType.TRUST)) {
+    AuthType method = type;
+    if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
+      // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here.
+      frontend
+          .authQuery()
+          .lookup(settings, db.get(), user, eventLoop())
+          .whenComplete(
+              (found, error) ->
+                  eventLoop()
+                      .execute(
+                          () -> {
+                            if (closed) {
+                              return;
+                            }
+                            if (error != null) {
+                              Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                              log.warn("{}: auth_query failed: {}", this, cause.getMessage());
+                              fatal(
+                                  SqlState.CONNECTION_FAILURE,
+                                  "authentication query failed: " + cause.getMessage(),
+                                  CloseReason.CLIENT_LOGIN_FAILED);
+                              return;
+                            }
+                            authenticate(method, found, true);
+                          }));
+      return;
+    }
+    authenticate(type, secret, false);
+  }
+
+  private void authenticate(AuthType type, Secret secret, boolean fromAuthQuery) {
+    this.queriedSecret = fromAuthQuery ? secret : null;
+    if (secret == null && type == AuthType.TRUST) {
       fatal(
           SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
           "no such user: " + user,
@@ -378,6 +462,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (authenticator.recoveredKeys() != null) {
       pool.passThroughKeys(authenticator.recoveredKeys());
     }
+    if (queriedSecret != null) {
+      pool.queriedSecret(queriedSecret);
+    }
     pool.addClient(this);
     Map<String, String> welcome = pool.welcomeParameters();
     if (welcome != null) {
@@ -398,6 +485,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   private void finishLogin(Map<String, String> serverParameters) {
+    if (loginTimeout != null) {
+      loginTimeout.cancel(false);
+    }
     for (Map.Entry<String, String> e : serverParameters.entrySet()) {
       reported.putIfAbsent(e.getKey(), e.getValue());
     }
@@ -430,6 +520,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
     readReplies = 0;
+    lastActivityNanos = System.nanoTime();
     try {
       scanner.scan(in, this);
     } catch (ProtocolException e) {
@@ -557,8 +648,34 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       server = null;
       if (!closed) {
         state = ClientState.IDLE;
+        if (frontend.isDraining()) {
+          eventLoop().execute(this::closeForShutdown);
+        }
       }
     }
+  }
+
+  /**
+   * Shutting down: a client between transactions is closed now, with 57P01 as PostgreSQL says it
+   * when it shuts down; one in a transaction is closed when the transaction ends. From any thread.
+   */
+  public void drain() {
+    eventLoop().execute(this::closeForShutdown);
+  }
+
+  private void closeForShutdown() {
+    if (closed) {
+      return;
+    }
+    synchronized (this) {
+      if (server != null) {
+        return;
+      }
+    }
+    log.info("{}: closing because: pooler is shutting down", this);
+    sendAndClose(
+        ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: pooler is shutting down"),
+        CloseReason.SHUTDOWN);
   }
 
   /** Hold this monitor: the bytes kept while there was no server, now the caller's. */
@@ -695,6 +812,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
     }
     state = ClientState.CLOSED;
+    if (loginTimeout != null) {
+      loginTimeout.cancel(false);
+    }
     frontend.clientClosed();
     if (cancelKey != 0) {
       frontend.cancelKeys().unregister(cancelKey);

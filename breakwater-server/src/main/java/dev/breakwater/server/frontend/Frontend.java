@@ -23,12 +23,18 @@ public final class Frontend {
   private final byte[] serverSecret = new byte[32];
   private volatile boolean acceptingClients = true;
   private volatile AdminConsole adminConsole;
+  private volatile dev.breakwater.server.tls.Tls tls;
+  private final AuthQuery authQuery;
+  private volatile Hba hba;
+  private volatile boolean draining;
+  private final java.util.Set<String> disabled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Frontend(Settings settings, Map<String, Secret> secrets, Pools pools, ScramCache scramCache) {
     this.settings = settings;
     this.secrets = Map.copyOf(secrets);
     this.pools = pools;
     this.scramCache = scramCache;
+    this.authQuery = new AuthQuery(pools);
     new SecureRandom().nextBytes(serverSecret);
   }
 
@@ -39,7 +45,9 @@ public final class Frontend {
   /** A reload: new logins see the new settings and auth file. */
   public void update(Settings settings, Map<String, Secret> secrets) {
     this.settings = settings;
-    this.secrets = Map.copyOf(secrets);
+    if (secrets != null) {
+      this.secrets = Map.copyOf(secrets);
+    }
   }
 
   public Secret secret(String user) {
@@ -75,6 +83,28 @@ public final class Frontend {
     clients.decrementAndGet();
   }
 
+  /** The auth_hba_file rules, or null when none is loaded. */
+  public Hba hba() {
+    return hba;
+  }
+
+  public void hba(Hba hba) {
+    this.hba = hba;
+  }
+
+  public AuthQuery authQuery() {
+    return authQuery;
+  }
+
+  /** TLS toward clients, per the current settings. */
+  public dev.breakwater.server.tls.Tls tls() {
+    return tls;
+  }
+
+  public void tls(dev.breakwater.server.tls.Tls tls) {
+    this.tls = tls;
+  }
+
   /** The admin console, or null when there is none. */
   public AdminConsole adminConsole() {
     return adminConsole;
@@ -82,6 +112,29 @@ public final class Frontend {
 
   public void adminConsole(AdminConsole console) {
     this.adminConsole = console;
+  }
+
+  /** Shutting down: clients are closed as their transactions end. */
+  public boolean isDraining() {
+    return draining;
+  }
+
+  public void startDraining() {
+    acceptingClients = false;
+    draining = true;
+  }
+
+  /** DISABLE and ENABLE: a disabled database refuses new clients. */
+  public boolean isDisabled(String database) {
+    return disabled.contains(database);
+  }
+
+  public void disable(String database, boolean disable) {
+    if (disable) {
+      disabled.add(database);
+    } else {
+      disabled.remove(database);
+    }
   }
 
   public boolean acceptingClients() {

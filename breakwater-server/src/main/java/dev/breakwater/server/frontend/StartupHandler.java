@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,8 @@ public final class StartupHandler extends ByteToMessageDecoder {
   private final Frontend frontend;
   private final long connectedNanos = System.nanoTime();
   private ScheduledFuture<?> loginTimeout;
-  private boolean negotiated;
+  private boolean sslAnswered;
+  private boolean gssAnswered;
 
   public StartupHandler(Frontend frontend) {
     this.frontend = frontend;
@@ -73,8 +75,10 @@ public final class StartupHandler extends ByteToMessageDecoder {
       return;
     }
     if (packet instanceof StartupPacket.SslRequest || packet instanceof StartupPacket.GssEncRequest) {
-      if (negotiated) {
-        reject(ctx, in, SqlState.PROTOCOL_VIOLATION, "encryption was already negotiated");
+      // Each may be asked once, in either order, as libpq does with gssencmode and sslmode prefer.
+      boolean ssl = packet instanceof StartupPacket.SslRequest;
+      if (ssl ? sslAnswered : gssAnswered) {
+        reject(ctx, in, SqlState.PROTOCOL_VIOLATION, (ssl ? "SSL" : "GSSAPI") + " encryption was already negotiated");
         return;
       }
       if (in.isReadable()) {
@@ -82,8 +86,20 @@ public final class StartupHandler extends ByteToMessageDecoder {
         reject(ctx, in, SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
         return;
       }
-      negotiated = true;
-      ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+      if (ssl) {
+        sslAnswered = true;
+      } else {
+        gssAnswered = true;
+      }
+      dev.breakwater.server.tls.Tls tls = frontend.tls();
+      boolean encrypted = ctx.pipeline().get(SslHandler.class) != null;
+      if (ssl && !encrypted && tls != null && tls.offersClientTls()) {
+        // 'S' leaves in the clear; everything after it is TLS.
+        ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('S'));
+        ctx.pipeline().addFirst("tls", tls.newClientHandler(ctx.alloc()));
+      } else {
+        ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
+      }
     } else if (packet instanceof StartupPacket.CancelRequest cancel) {
       ClientConnection target = frontend.cancelKeys().find(cancel.processId(), cancel.secretKey());
       if (target != null) {
@@ -94,6 +110,11 @@ public final class StartupHandler extends ByteToMessageDecoder {
       in.skipBytes(in.readableBytes());
       ctx.close();
     } else if (packet instanceof StartupPacket.StartupMessage startup) {
+      dev.breakwater.server.tls.Tls tls = frontend.tls();
+      if (tls != null && tls.requiresClientTls() && ctx.pipeline().get(SslHandler.class) == null) {
+        reject(ctx, in, SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "SSL required");
+        return;
+      }
       if (loginTimeout != null) {
         loginTimeout.cancel(false);
       }
@@ -111,7 +132,7 @@ public final class StartupHandler extends ByteToMessageDecoder {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.info("{}: I/O error before login: {}", ctx.channel().remoteAddress(), cause.toString());
+    log.info("{}: closing because: error before login: {}", ctx.channel().remoteAddress(), cause.toString());
     ctx.close();
   }
 }

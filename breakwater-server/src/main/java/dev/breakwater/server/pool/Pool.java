@@ -55,15 +55,21 @@ public final class Pool {
   /** Every open server of this pool, whatever its state. */
   private final Set<ServerConnection> servers = new LinkedHashSet<>();
   /** Clients waiting for a server, first come first served. */
-  private final ArrayDeque<ClientConnection> waiting = new ArrayDeque<>();
+  private final ArrayDeque<Borrower> waiting = new ArrayDeque<>();
 
   private final Set<ClientConnection> clients = ConcurrentHashMap.newKeySet();
   private final dev.breakwater.server.stats.PoolStats stats = new dev.breakwater.server.stats.PoolStats();
 
   private volatile Map<String, String> welcomeParameters;
   private volatile ScramKeys passThroughKeys;
+  private volatile dev.breakwater.protocol.auth.Secret queriedSecret;
   private volatile ErrorFields lastServerError;
   private volatile long lastServerErrorNanos;
+  /** Whether the last failure was reaching the server (refused, timed out), not a login error. */
+  private volatile boolean lastErrorWasConnect;
+  private long lastProbeNanos;
+  /** While the server cannot be reached, one connection is tried this often in the background. */
+  private static final long PROBE_INTERVAL_NANOS = 500_000_000L;
   /** When the reserve pool was last opened up for a client that waited too long. */
   private long reserveActiveUntilNanos;
 
@@ -103,6 +109,15 @@ public final class Pool {
   }
 
   /** Keys recovered from a client's SCRAM proof, for logging in to servers without a password. */
+  /** The pool user's secret as auth_query last found it; null when the auth file has it. */
+  public dev.breakwater.protocol.auth.Secret queriedSecret() {
+    return queriedSecret;
+  }
+
+  public void queriedSecret(dev.breakwater.protocol.auth.Secret secret) {
+    this.queriedSecret = secret;
+  }
+
   public ScramKeys passThroughKeys() {
     return passThroughKeys;
   }
@@ -139,44 +154,48 @@ public final class Pool {
    * The client needs a server. It gets one through {@link ServerConnection#attach}, or an error
    * through {@link ClientConnection#failWaiting}; either comes later, on another task.
    */
-  public void acquire(ClientConnection c) {
+  public void acquire(Borrower c) {
+    ServerConnection idleServer;
     List<ServerConnection> toLaunch = null;
     ErrorFields failFast = null;
     lock.lock();
     try {
-      ServerConnection s = takeIdle(c.eventLoop());
-      if (s != null) {
-        s.assign(c);
-        return;
-      }
-      long now = System.nanoTime();
-      ErrorFields recent = recentServerError(now);
-      if (recent != null && servers.isEmpty()) {
-        failFast = recent;
+      idleServer = paused ? null : takeIdle(c.eventLoop());
+      if (idleServer != null) {
+        idleServer.reserve();
       } else {
-        c.waitStartedNanos(now);
-        waiting.add(c);
-        toLaunch = launchPlan(now);
+        long now = System.nanoTime();
+        ErrorFields recent = recentServerError(now);
+        if (recent != null && servers.isEmpty()) {
+          failFast = recent;
+        } else {
+          c.waitStartedNanos(now);
+          waiting.add(c);
+          toLaunch = launchPlan(now);
+        }
       }
     } finally {
       lock.unlock();
     }
-    if (failFast != null) {
+    if (idleServer != null) {
+      // Outside the lock: on the server's own loop the link is made at once.
+      idleServer.dispatch(c);
+    } else if (failFast != null) {
       c.failWaiting(failFast, CloseReason.SERVER_UNAVAILABLE);
-      return;
+    } else {
+      launch(toLaunch);
     }
-    launch(toLaunch);
   }
 
   /** A server that was taken for a client that has gone: back to the front of the line. */
-  public void requeue(ClientConnection c) {
+  public void requeue(Borrower c) {
     if (c.isClosed()) {
       return;
     }
     List<ServerConnection> toLaunch;
     lock.lock();
     try {
-      ServerConnection s = takeIdle(c.eventLoop());
+      ServerConnection s = paused ? null : takeIdle(c.eventLoop());
       if (s != null) {
         s.assign(c);
         return;
@@ -194,28 +213,132 @@ public final class Pool {
    * to the top of the idle stack. Called on the server's event loop.
    */
   public void release(ServerConnection s) {
+    CloseReason retire;
+    List<ServerConnection> toLaunch = null;
     lock.lock();
     try {
       if (!servers.contains(s)) {
         return;
       }
-      ClientConnection c;
-      while ((c = waiting.poll()) != null) {
-        if (!c.isClosed()) {
-          s.assign(c);
-          return;
+      retire = retireReason(s, System.nanoTime());
+      if (retire == null) {
+        Borrower c;
+        while ((c = waiting.poll()) != null) {
+          if (!c.isClosed()) {
+            s.assign(c);
+            return;
+          }
         }
+        s.markIdle();
+        idle.addFirst(s);
+        return;
       }
-      s.markIdle();
-      idle.addFirst(s);
+      s.markClosing(retire);
+    } finally {
+      lock.unlock();
+    }
+    s.close(retire);
+  }
+
+  /** Why a released server must not be used again, or null when it may. */
+  private CloseReason retireReason(ServerConnection s, long now) {
+    if (s.generation() != generation) {
+      return CloseReason.RECONNECT;
+    }
+    if (paused) {
+      return CloseReason.PAUSED;
+    }
+    long lifetime = settings.serverLifetime().toNanos();
+    if ((lifetime == 0 && s.wasUsed()) || (lifetime > 0 && now - s.createdNanos() > lifetime)) {
+      return CloseReason.SERVER_LIFETIME;
+    }
+    return null;
+  }
+
+  // ---- Operator verbs (see dev.breakwater.server.Control) ----
+
+  private volatile int generation;
+  private volatile boolean paused;
+
+  /** Servers made before the last {@link #reconnect} are closed once released. */
+  public int generation() {
+    return generation;
+  }
+
+  /** RECONNECT, or a reload that moved the database: every server is replaced as it is released. */
+  public void reconnect() {
+    lock.lock();
+    try {
+      generation++;
+    } finally {
+      lock.unlock();
+    }
+    closeIdle(CloseReason.RECONNECT);
+  }
+
+  /** PAUSE: no server is lent; each one closes once released. */
+  public void pause() {
+    paused = true;
+    closeIdle(CloseReason.PAUSED);
+  }
+
+  /** RESUME: clients that waited get servers again. */
+  public void resume() {
+    List<ServerConnection> toLaunch;
+    lock.lock();
+    try {
+      paused = false;
+      toLaunch = waiting.isEmpty() ? null : launchPlan(System.nanoTime());
+    } finally {
+      lock.unlock();
+    }
+    launch(toLaunch);
+  }
+
+  public boolean isPaused() {
+    return paused;
+  }
+
+  /** True when no server of this pool is open. */
+  public boolean hasNoServers() {
+    lock.lock();
+    try {
+      return servers.isEmpty();
     } finally {
       lock.unlock();
     }
   }
 
+  /** True when no server of this pool is older than the last reconnect. */
+  public boolean hasNoOldServers() {
+    lock.lock();
+    try {
+      for (ServerConnection s : servers) {
+        if (s.generation() != generation) {
+          return false;
+        }
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** KILL or shutdown: every client and server of this pool, now. */
+  public void kill(ErrorFields error, CloseReason reason) {
+    for (ClientConnection c : clients) {
+      c.failWaiting(error, reason);
+    }
+    for (ServerConnection s : servers()) {
+      s.close(reason);
+    }
+  }
+
   /** The server has closed, for whatever reason: forget it, and open another if clients wait. */
   public void onServerClosed(ServerConnection s, CloseReason reason, ErrorFields error) {
-    List<ClientConnection> toFail = null;
+    boolean connectFailure =
+        reason == CloseReason.CONNECT_FAILED || reason == CloseReason.CONNECT_TIMEOUT;
+    List<Borrower> toFail = null;
     List<ServerConnection> toLaunch = null;
     lock.lock();
     try {
@@ -228,6 +351,7 @@ public final class Pool {
       if (error != null) {
         lastServerError = error;
         lastServerErrorNanos = now;
+        lastErrorWasConnect = connectFailure;
         if (servers.isEmpty() && !waiting.isEmpty()) {
           toFail = new ArrayList<>(waiting);
           waiting.clear();
@@ -239,7 +363,7 @@ public final class Pool {
       lock.unlock();
     }
     if (toFail != null) {
-      for (ClientConnection c : toFail) {
+      for (Borrower c : toFail) {
         c.failWaiting(error, CloseReason.SERVER_UNAVAILABLE);
       }
     }
@@ -261,15 +385,15 @@ public final class Pool {
    */
   public void maintain(long now) {
     PoolSettings cfg = settings;
-    List<ClientConnection> expired = null;
+    List<Borrower> expired = null;
     List<ServerConnection> toClose = null;
     List<ServerConnection> toLaunch = null;
     lock.lock();
     try {
       long waitLimit = cfg.queryWaitTimeout().toNanos();
       if (waitLimit > 0) {
-        for (Iterator<ClientConnection> it = waiting.iterator(); it.hasNext(); ) {
-          ClientConnection c = it.next();
+        for (Iterator<Borrower> it = waiting.iterator(); it.hasNext(); ) {
+          Borrower c = it.next();
           if (c.isClosed()) {
             it.remove();
           } else if (now - c.waitStartedNanos() > waitLimit) {
@@ -281,7 +405,7 @@ public final class Pool {
           }
         }
       }
-      ClientConnection oldest = waiting.peek();
+      Borrower oldest = waiting.peek();
       long reserveTimeout = cfg.reservePoolTimeout().toNanos();
       if (oldest != null
           && cfg.reservePoolSize() > 0
@@ -294,6 +418,21 @@ public final class Pool {
       }
       if (!waiting.isEmpty() || servers.size() < cfg.minPoolSize()) {
         toLaunch = launchPlan(now);
+      }
+      if (toLaunch == null
+          && !paused
+          && servers.isEmpty()
+          && lastErrorWasConnect
+          && recentServerError(now) != null
+          && !clients.isEmpty()
+          && now - lastProbeNanos > PROBE_INTERVAL_NANOS
+          && pools.tryTakeServerSlot(this)) {
+        // The server could not be reached: clients fail fast with the cached error meanwhile,
+        // and one connection is tried in the background so service resumes as soon as it can.
+        lastProbeNanos = now;
+        ServerConnection probe = launcher.create(this, null);
+        servers.add(probe);
+        toLaunch = List.of(probe);
       }
       long idleLimit = cfg.serverIdleTimeout().toNanos();
       long lifetime = cfg.serverLifetime().toNanos();
@@ -315,8 +454,9 @@ public final class Pool {
     } finally {
       lock.unlock();
     }
+    enforceTimeouts(cfg, now);
     if (expired != null) {
-      for (ClientConnection c : expired) {
+      for (Borrower c : expired) {
         c.failWaiting(
             ErrorFields.of("ERROR", SqlState.TOO_MANY_CONNECTIONS, "query_wait_timeout"),
             CloseReason.QUERY_WAIT_TIMEOUT);
@@ -328,6 +468,48 @@ public final class Pool {
       }
     }
     launch(toLaunch);
+  }
+
+  /**
+   * query_timeout cancels a query running too long (the client gets 57014 from PostgreSQL and keeps
+   * its connection); idle_transaction_timeout (25P03) and transaction_timeout (25P04) close the
+   * client, whose transaction is then rolled back; client_idle_timeout (57P05) closes a client that
+   * has done nothing for that long.
+   */
+  private void enforceTimeouts(PoolSettings cfg, long now) {
+    long queryTimeout = cfg.queryTimeout().toNanos();
+    long idleTx = cfg.idleTransactionTimeout().toNanos();
+    long txTimeout = cfg.transactionTimeout().toNanos();
+    if (queryTimeout > 0 || idleTx > 0 || txTimeout > 0) {
+      for (ServerConnection s : servers()) {
+        if (s.state() != ServerState.ACTIVE) {
+          continue;
+        }
+        ClientConnection c = s.client();
+        if (queryTimeout > 0 && s.queryRunningNanos(now) > queryTimeout) {
+          s.cancelForTimeout();
+        } else if (c != null && idleTx > 0 && s.idleInTransactionNanos(now) > idleTx) {
+          c.failWaiting(
+              ErrorFields.of("FATAL", SqlState.IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "idle transaction timeout"),
+              CloseReason.IDLE_TRANSACTION_TIMEOUT);
+        } else if (c != null && txTimeout > 0 && s.transactionRunningNanos(now) > txTimeout) {
+          c.failWaiting(
+              ErrorFields.of("FATAL", SqlState.TRANSACTION_TIMEOUT, "transaction timeout"),
+              CloseReason.TRANSACTION_TIMEOUT);
+        }
+      }
+    }
+    long clientIdle = cfg.clientIdleTimeout().toNanos();
+    if (clientIdle > 0) {
+      for (ClientConnection c : clients) {
+        if (c.state() == dev.breakwater.server.frontend.ClientState.IDLE
+            && now - c.lastActivityNanos() > clientIdle) {
+          c.failWaiting(
+              ErrorFields.of("FATAL", SqlState.IDLE_SESSION_TIMEOUT, "client_idle_timeout"),
+              CloseReason.CLIENT_IDLE_TIMEOUT);
+        }
+      }
+    }
   }
 
   /** Closes one idle server to make room for another pool; true when one was closed. */
@@ -384,7 +566,7 @@ public final class Pool {
     lock.lock();
     try {
       long now = System.nanoTime();
-      ClientConnection oldest = waiting.peek();
+      Borrower oldest = waiting.peek();
       int active = 0;
       int login = 0;
       int tested = 0;
@@ -463,7 +645,7 @@ public final class Pool {
    */
   private List<ServerConnection> launchPlan(long now) {
     PoolSettings cfg = settings;
-    if (recentServerError(now) != null) {
+    if (paused || recentServerError(now) != null) {
       return null;
     }
     int loggingIn = 0;
@@ -474,7 +656,7 @@ public final class Pool {
     }
     int wanted = Math.max(waiting.size() - loggingIn, cfg.minPoolSize() - servers.size());
     List<ServerConnection> plan = null;
-    Iterator<ClientConnection> waiters = waiting.iterator();
+    Iterator<Borrower> waiters = waiting.iterator();
     for (int i = 0; i < wanted; i++) {
       if (servers.size() >= cfg.poolSize() + reserveAllowance(now, cfg)) {
         break;
@@ -482,7 +664,7 @@ public final class Pool {
       if (!pools.tryTakeServerSlot(this)) {
         break;
       }
-      ClientConnection w = waiters.hasNext() ? waiters.next() : null;
+      Borrower w = waiters.hasNext() ? waiters.next() : null;
       ServerConnection s = launcher.create(this, w != null ? w.eventLoop() : null);
       servers.add(s);
       if (plan == null) {

@@ -35,6 +35,12 @@ public record PoolSettings(
     Duration serverLoginRetry,
     Duration serverIdleTimeout,
     Duration serverLifetime,
+    Duration queryTimeout,
+    Duration idleTransactionTimeout,
+    Duration transactionTimeout,
+    Duration clientIdleTimeout,
+    String serverCheckQuery,
+    Duration serverCheckDelay,
     String connectQuery,
     Map<String, String> serverStartupParameters) {
 
@@ -77,8 +83,24 @@ public record PoolSettings(
         g.serverLoginRetry(),
         g.serverIdleTimeout(),
         p.serverLifetime(),
+        p.queryTimeout(),
+        p.idleTransactionTimeout(),
+        p.transactionTimeout(),
+        p.clientIdleTimeout(),
+        g.serverCheckQuery(),
+        g.serverCheckDelay(),
         db.connectQuery(),
         startup);
+  }
+
+  /** The same pool settings, logging in to servers as {@code user} (auth_user). */
+  public PoolSettings withServerUser(String user, String password) {
+    return new PoolSettings(
+        database, serverHost, serverPort, serverDatabase, user, password, true, mode, poolSize,
+        minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections,
+        resetQuery, resetQueryAlways, queryWaitTimeout, serverConnectTimeout, serverLoginRetry,
+        serverIdleTimeout, serverLifetime, queryTimeout, idleTransactionTimeout, transactionTimeout,
+        clientIdleTimeout, serverCheckQuery, serverCheckDelay, null, serverStartupParameters);
   }
 
   private static void putIfSet(Map<String, String> m, String key, String value) {

@@ -117,11 +117,11 @@ class SettingTableTest {
   void pgbouncerSettingsAreInShowConfigOrderWithBreakwatersLast() {
     List<String> names =
         ConfigLoader.definitions().stream().map(SettingDefinition::name).toList();
-    List<String> pgbouncer = names.subList(0, names.size() - 2);
+    List<String> pgbouncer = names.subList(0, names.size() - 3);
     assertThat(pgbouncer).isSorted();
-    assertThat(names.subList(names.size() - 2, names.size()))
-        .containsExactly("http_listen_addr", "http_listen_port");
-    assertThat(names).hasSize(100).doesNotHaveDuplicates();
+    assertThat(names.subList(names.size() - 3, names.size()))
+        .containsExactly("http_listen_addr", "http_listen_port", "auth_cache_ttl");
+    assertThat(names).hasSize(101).doesNotHaveDuplicates();
   }
 
   @Test
@@ -129,7 +129,8 @@ class SettingTableTest {
     assertThat(SettingTable.ACTED_ON).allSatisfy(
         name -> assertThat(ConfigLoader.definition(name)).isPresent());
     assertThat(ConfigLoader.definition("listen_port").orElseThrow().actedOn()).isTrue();
-    assertThat(ConfigLoader.definition("server_lifetime").orElseThrow().actedOn()).isFalse();
+    assertThat(ConfigLoader.definition("server_lifetime").orElseThrow().actedOn()).isTrue();
+    assertThat(ConfigLoader.definition("peer_id").orElseThrow().actedOn()).isFalse();
     assertThat(ConfigLoader.definition("LISTEN_PORT")).isPresent();
   }
 

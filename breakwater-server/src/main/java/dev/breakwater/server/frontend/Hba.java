@@ -1,0 +1,234 @@
+package dev.breakwater.server.frontend;
+
+import dev.breakwater.server.config.AuthType;
+import dev.breakwater.server.config.ConfigException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * auth_type = hba: rules in pg_hba.conf syntax, first match wins, no match refuses. Connection
+ * types local, host, hostssl and hostnossl; databases and users as names, lists or {@code all}
+ * ({@code sameuser} for databases); addresses as CIDR, address and mask, or {@code all}; methods
+ * trust, reject, password, md5, scram-sha-256.
+ */
+public final class Hba {
+
+  /** What a matching rule says. {@code authType} is null for reject. */
+  public record Decision(AuthType authType, int line) {
+    public boolean rejected() {
+      return authType == null;
+    }
+  }
+
+  private record Rule(
+      int line, String type, Set<String> databases, Set<String> users, byte[] network, int prefix, AuthType method) {}
+
+  private final List<Rule> rules;
+
+  private Hba(List<Rule> rules) {
+    this.rules = List.copyOf(rules);
+  }
+
+  public static Hba load(Path file) throws ConfigException {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file);
+    } catch (IOException e) {
+      throw new ConfigException(file, 0, "auth_hba_file", file.toString(), "cannot read: " + e.getMessage());
+    }
+    return parse(lines, file);
+  }
+
+  static Hba parse(List<String> lines, Path file) throws ConfigException {
+    List<Rule> rules = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      int hash = line.indexOf('#');
+      if (hash >= 0) {
+        line = line.substring(0, hash);
+      }
+      line = line.trim();
+      if (line.isEmpty()) {
+        continue;
+      }
+      String[] f = line.split("\\s+");
+      int n = i + 1;
+      String type = f[0].toLowerCase(Locale.ROOT);
+      int methodAt;
+      byte[] network = null;
+      int prefix = 0;
+      switch (type) {
+        case "local":
+          if (f.length < 4) {
+            throw bad(file, n, line, "expected: local DATABASE USER METHOD");
+          }
+          methodAt = 3;
+          break;
+        case "host":
+        case "hostssl":
+        case "hostnossl":
+          if (f.length < 5) {
+            throw bad(file, n, line, "expected: " + type + " DATABASE USER ADDRESS METHOD");
+          }
+          String address = f[3];
+          methodAt = 4;
+          if (address.equals("all")) {
+            network = new byte[0];
+          } else if (address.contains("/")) {
+            network = parseAddress(file, n, line, address.substring(0, address.indexOf('/')));
+            try {
+              prefix = Integer.parseInt(address.substring(address.indexOf('/') + 1));
+            } catch (NumberFormatException e) {
+              throw bad(file, n, line, "invalid CIDR mask in \"" + address + "\"");
+            }
+            if (prefix < 0 || prefix > network.length * 8) {
+              throw bad(file, n, line, "invalid CIDR mask in \"" + address + "\"");
+            }
+          } else {
+            network = parseAddress(file, n, line, address);
+            if (f.length < 6) {
+              throw bad(file, n, line, "an address without /mask needs a netmask column");
+            }
+            byte[] mask = parseAddress(file, n, line, f[4]);
+            prefix = new java.math.BigInteger(1, mask).bitCount();
+            methodAt = 5;
+          }
+          break;
+        default:
+          throw bad(file, n, line, "unsupported connection type \"" + f[0] + "\" (allowed: local, host, hostssl, hostnossl)");
+      }
+      AuthType method;
+      String m = f[methodAt].toLowerCase(Locale.ROOT);
+      switch (m) {
+        case "trust":
+          method = AuthType.TRUST;
+          break;
+        case "reject":
+          method = null;
+          break;
+        case "password":
+          method = AuthType.PLAIN;
+          break;
+        case "md5":
+          method = AuthType.MD5;
+          break;
+        case "scram-sha-256":
+          method = AuthType.SCRAM_SHA_256;
+          break;
+        default:
+          throw bad(file, n, line, "unsupported method \"" + f[methodAt] + "\" (allowed: trust, reject, password, md5, scram-sha-256)");
+      }
+      rules.add(new Rule(n, type, names(f[1]), names(f[2]), network, prefix, method));
+    }
+    return new Hba(rules);
+  }
+
+  /**
+   * The rule for a connection; {@code address} is null for a Unix socket connection.
+   *
+   * @return the first matching rule, or a rejection with line 0 when none matches
+   */
+  public Decision decide(String database, String user, InetAddress address, boolean tls) {
+    for (Rule r : rules) {
+      boolean local = address == null;
+      switch (r.type()) {
+        case "local":
+          if (!local) {
+            continue;
+          }
+          break;
+        case "host":
+          if (local) {
+            continue;
+          }
+          break;
+        case "hostssl":
+          if (local || !tls) {
+            continue;
+          }
+          break;
+        case "hostnossl":
+          if (local || tls) {
+            continue;
+          }
+          break;
+        default:
+          continue;
+      }
+      if (!matches(r.databases(), database, user) || !matches(r.users(), user, null)) {
+        continue;
+      }
+      if (!local && !inNetwork(address.getAddress(), r.network(), r.prefix())) {
+        continue;
+      }
+      return new Decision(r.method(), r.line());
+    }
+    return new Decision(null, 0);
+  }
+
+  private static boolean matches(Set<String> names, String value, String sameuser) {
+    return names.contains("all") || names.contains(value) || (sameuser != null && names.contains("sameuser") && value.equals(sameuser));
+  }
+
+  private static boolean inNetwork(byte[] addr, byte[] network, int prefix) {
+    if (network.length == 0) {
+      return true;
+    }
+    if (addr.length != network.length) {
+      // An IPv4 client on an IPv6 socket arrives mapped: compare its last four bytes.
+      if (addr.length == 16 && network.length == 4 && isV4Mapped(addr)) {
+        addr = java.util.Arrays.copyOfRange(addr, 12, 16);
+      } else {
+        return false;
+      }
+    }
+    for (int bit = 0; bit < prefix; bit++) {
+      int b = bit / 8;
+      int mask = 0x80 >> (bit % 8);
+      if ((addr[b] & mask) != (network[b] & mask)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isV4Mapped(byte[] a) {
+    for (int i = 0; i < 10; i++) {
+      if (a[i] != 0) {
+        return false;
+      }
+    }
+    return (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
+  }
+
+  private static Set<String> names(String field) {
+    return Set.of(field.split(","));
+  }
+
+  private static byte[] parseAddress(Path file, int line, String text, String address) throws ConfigException {
+    byte[] literal = io.netty.util.NetUtil.createByteArrayFromIpAddressString(address);
+    if (literal == null) {
+      throw bad(file, line, text, "invalid IP address \"" + address + "\" (host names are not supported)");
+    }
+    return literal;
+  }
+
+  private static ConfigException bad(Path file, int line, String text, String why) {
+    return new ConfigException(file, line, "auth_hba_file", text, why);
+  }
+
+  static InetAddress address(String literal) {
+    try {
+      return InetAddress.getByAddress(io.netty.util.NetUtil.createByteArrayFromIpAddressString(literal));
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+}

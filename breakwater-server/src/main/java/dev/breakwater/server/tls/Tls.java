@@ -1,0 +1,202 @@
+package dev.breakwater.server.tls;
+
+import dev.breakwater.server.config.General;
+import dev.breakwater.server.config.SslMode;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * TLS on both sides, built once per configuration with the JDK's provider: toward clients
+ * (client_tls_*: Breakwater is the TLS server, after an SSLRequest or a direct TLS handshake with
+ * ALPN "postgresql") and toward PostgreSQL (server_tls_*: Breakwater is the TLS client).
+ */
+public final class Tls {
+
+  /** The ALPN protocol name PostgreSQL 17 uses. */
+  public static final String ALPN = "postgresql";
+
+  private final SslMode clientMode;
+  private final SslContext clientFacing;
+  private final SslMode serverMode;
+  private final SslContext serverFacing;
+
+  private Tls(SslMode clientMode, SslContext clientFacing, SslMode serverMode, SslContext serverFacing) {
+    this.clientMode = clientMode;
+    this.clientFacing = clientFacing;
+    this.serverMode = serverMode;
+    this.serverFacing = serverFacing;
+  }
+
+  /**
+   * Reads the key, certificate and CA files the settings name.
+   *
+   * @throws SSLException when a file cannot be read or a mode needs a file that is not set
+   */
+  public static Tls from(General g) throws SSLException {
+    SslMode cm = g.clientTlsSslmode();
+    SslContext client = null;
+    if (cm != SslMode.DISABLE) {
+      if (g.clientTlsCertFile() == null || g.clientTlsKeyFile() == null) {
+        if (cm.compareTo(SslMode.REQUIRE) >= 0) {
+          throw new SSLException(
+              "client_tls_sslmode = " + cm.configName() + " needs client_tls_key_file and client_tls_cert_file");
+        }
+      } else {
+        SslContextBuilder b =
+            SslContextBuilder.forServer(g.clientTlsCertFile().toFile(), g.clientTlsKeyFile().toFile())
+                .sslProvider(SslProvider.JDK)
+                .protocols(protocols(g.clientTlsProtocols()))
+                .applicationProtocolConfig(
+                    new ApplicationProtocolConfig(
+                        Protocol.ALPN,
+                        SelectorFailureBehavior.NO_ADVERTISE,
+                        SelectedListenerFailureBehavior.ACCEPT,
+                        ALPN));
+        if (cm == SslMode.VERIFY_CA || cm == SslMode.VERIFY_FULL) {
+          if (g.clientTlsCaFile() == null) {
+            throw new SSLException("client_tls_sslmode = " + cm.configName() + " needs client_tls_ca_file");
+          }
+          b.trustManager(g.clientTlsCaFile().toFile()).clientAuth(ClientAuth.REQUIRE);
+        } else if (g.clientTlsCaFile() != null) {
+          b.trustManager(g.clientTlsCaFile().toFile()).clientAuth(ClientAuth.OPTIONAL);
+        }
+        ciphers(b, g.clientTlsCiphers());
+        client = b.build();
+      }
+    }
+    SslMode sm = g.serverTlsSslmode();
+    SslContext server = null;
+    if (sm != SslMode.DISABLE) {
+      SslContextBuilder b =
+          SslContextBuilder.forClient()
+              .sslProvider(SslProvider.JDK)
+              .protocols(protocols(g.serverTlsProtocols()));
+      if (sm == SslMode.VERIFY_CA || sm == SslMode.VERIFY_FULL) {
+        if (g.serverTlsCaFile() != null) {
+          b.trustManager(g.serverTlsCaFile().toFile());
+        }
+      } else {
+        // require, prefer, allow: encrypt, verify nothing, as libpq does in these modes.
+        b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+      }
+      if (g.serverTlsCertFile() != null && g.serverTlsKeyFile() != null) {
+        b.keyManager(g.serverTlsCertFile().toFile(), g.serverTlsKeyFile().toFile());
+      }
+      ciphers(b, g.serverTlsCiphers());
+      server = b.build();
+    }
+    return new Tls(cm, client, sm, server);
+  }
+
+  /** Whether clients are offered TLS. */
+  public boolean offersClientTls() {
+    return clientFacing != null;
+  }
+
+  /** Whether a client without TLS is refused. */
+  public boolean requiresClientTls() {
+    return clientMode.compareTo(SslMode.REQUIRE) >= 0;
+  }
+
+  public SslContext clientFacing() {
+    return clientFacing;
+  }
+
+  public SslHandler newClientHandler(ByteBufAllocator alloc) {
+    return clientFacing.newHandler(alloc);
+  }
+
+  public SslMode serverMode() {
+    return serverMode;
+  }
+
+  /** Whether servers are asked for TLS. */
+  public boolean asksServerTls() {
+    return serverFacing != null;
+  }
+
+  /** Whether a server that refuses TLS is given up. */
+  public boolean requiresServerTls() {
+    return serverMode.compareTo(SslMode.REQUIRE) >= 0;
+  }
+
+  /** A handler toward PostgreSQL at host:port, checking the host name in verify-full. */
+  public SslHandler newServerHandler(ByteBufAllocator alloc, String host, int port) {
+    SslHandler h = serverFacing.newHandler(alloc, host, port);
+    if (serverMode == SslMode.VERIFY_FULL) {
+      SSLEngine engine = h.engine();
+      SSLParameters p = engine.getSSLParameters();
+      p.setEndpointIdentificationAlgorithm("HTTPS");
+      engine.setSSLParameters(p);
+    }
+    return h;
+  }
+
+  /** PgBouncer's protocol words: secure (TLS 1.2 and 1.3), all, legacy, or a list. */
+  static String[] protocols(String setting) {
+    String s = setting == null ? "secure" : setting.trim().toLowerCase(Locale.ROOT);
+    List<String> out = new ArrayList<>();
+    for (String word : s.split("[,:\\s]+")) {
+      switch (word) {
+        case "":
+          break;
+        case "secure":
+        case "default":
+          out.add("TLSv1.2");
+          out.add("TLSv1.3");
+          break;
+        case "all":
+        case "legacy":
+          out.add("TLSv1");
+          out.add("TLSv1.1");
+          out.add("TLSv1.2");
+          out.add("TLSv1.3");
+          break;
+        case "tlsv1.0":
+        case "tlsv1":
+          out.add("TLSv1");
+          break;
+        case "tlsv1.1":
+          out.add("TLSv1.1");
+          break;
+        case "tlsv1.2":
+          out.add("TLSv1.2");
+          break;
+        case "tlsv1.3":
+          out.add("TLSv1.3");
+          break;
+        default:
+          throw new IllegalArgumentException("unknown TLS protocol \"" + word + "\"");
+      }
+    }
+    return out.stream().distinct().toArray(String[]::new);
+  }
+
+  /** PgBouncer's cipher words map to the JDK's defaults; an explicit list is passed on. */
+  private static void ciphers(SslContextBuilder b, String setting) {
+    if (setting == null) {
+      return;
+    }
+    String s = setting.trim().toLowerCase(Locale.ROOT);
+    if (s.isEmpty() || s.equals("default") || s.equals("secure") || s.equals("fast") || s.equals("normal")
+        || s.equals("all") || s.equals("legacy")) {
+      return;
+    }
+    b.ciphers(List.of(setting.split("[:,\\s]+")));
+  }
+}

@@ -1,0 +1,56 @@
+package dev.breakwater.server.frontend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.breakwater.server.config.AuthType;
+import dev.breakwater.server.config.ConfigException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class HbaTest {
+
+  private static final Path FILE = Path.of("hba.conf");
+
+  private static Hba hba(String... lines) throws ConfigException {
+    return Hba.parse(List.of(lines), FILE);
+  }
+
+  @Test
+  void firstMatchingRuleWins() throws Exception {
+    Hba h =
+        hba(
+            "# comment",
+            "local   all      all                 trust",
+            "hostssl shop     alice   10.0.0.0/8  scram-sha-256",
+            "host    shop     alice   10.1.0.0/16 reject   # narrower, but later",
+            "hostnossl all    bob     0.0.0.0/0   md5",
+            "host    sameuser all     192.168.1.0 255.255.255.0 password",
+            "host    all      all     ::1/128     trust");
+    assertThat(h.decide("shop", "alice", null, false).authType()).isEqualTo(AuthType.TRUST);
+    assertThat(h.decide("shop", "alice", Hba.address("10.1.2.3"), true).authType())
+        .isEqualTo(AuthType.SCRAM_SHA_256);
+    assertThat(h.decide("shop", "alice", Hba.address("10.1.2.3"), false).rejected()).isTrue();
+    assertThat(h.decide("shop", "alice", Hba.address("10.1.2.3"), false).line()).isEqualTo(4);
+    assertThat(h.decide("x", "bob", Hba.address("8.8.8.8"), false).authType()).isEqualTo(AuthType.MD5);
+    assertThat(h.decide("x", "bob", Hba.address("8.8.8.8"), true).rejected()).isTrue();
+    assertThat(h.decide("carol", "carol", Hba.address("192.168.1.77"), false).authType())
+        .isEqualTo(AuthType.PLAIN);
+    assertThat(h.decide("other", "carol", Hba.address("192.168.1.77"), false).rejected()).isTrue();
+    assertThat(h.decide("db", "u", Hba.address("::1"), false).authType()).isEqualTo(AuthType.TRUST);
+    assertThat(h.decide("db", "u", Hba.address("::2"), false).line()).as("no match").isZero();
+  }
+
+  @Test
+  void mistakesNameTheLine() {
+    assertThatThrownBy(() -> hba("host all all 10.0.0.0/8 ident"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hba.conf:1")
+        .hasMessageContaining("unsupported method");
+    assertThatThrownBy(() -> hba("", "hostgssenc all all 0.0.0.0/0 trust"))
+        .hasMessageContaining("hba.conf:2");
+    assertThatThrownBy(() -> hba("host all all 10.0.0.0/33 trust")).hasMessageContaining("mask");
+    assertThatThrownBy(() -> hba("host all all example.com trust")).hasMessageContaining("host names");
+  }
+}

@@ -1,0 +1,139 @@
+package dev.breakwater.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.breakwater.server.Control.ShutdownMode;
+import dev.breakwater.server.config.ConfigException;
+import dev.breakwater.testkit.TestPostgres.Roles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The operator verbs, through the Control interface the admin console and signals use. */
+class ControlIT {
+
+  private static int pid(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  @Test
+  void pauseWaitsForTransactionsAndResumeServesTheWaiters() throws Exception {
+    try (Pooler pooler = Pooler.builder().poolSize(2).start();
+        Connection busy = pooler.connect(Roles.PLAIN);
+        Connection later = pooler.connect(Roles.PLAIN)) {
+      busy.setAutoCommit(false);
+      busy.createStatement().execute("SELECT 1");
+      CompletableFuture<Void> paused = pooler.breakwater().control().pause(null);
+      Thread.sleep(300);
+      assertThat(paused).as("a transaction is still open").isNotDone();
+      CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> {
+        try {
+          return pid(later);
+        } catch (SQLException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      busy.commit();
+      paused.get(5, TimeUnit.SECONDS);
+      assertThat(pooler.backendsOf(Roles.PLAIN)).as("PAUSE closed the servers").isZero();
+      Thread.sleep(300);
+      assertThat(waiter).as("no server is lent while paused").isNotDone();
+      pooler.breakwater().control().resume(null);
+      assertThat(waiter.get(5, TimeUnit.SECONDS)).isPositive();
+    }
+  }
+
+  @Test
+  void reconnectReplacesServersAndKillClosesClients() throws Exception {
+    try (Pooler pooler = Pooler.builder().poolSize(1).start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      int before = pid(c);
+      pooler.breakwater().control().reconnect(Roles.DATABASE);
+      pooler.breakwater().control().waitClose(Roles.DATABASE).get(5, TimeUnit.SECONDS);
+      assertThat(pid(c)).isNotEqualTo(before);
+
+      pooler.breakwater().control().kill(Roles.DATABASE);
+      assertThatThrownBy(() -> pid(c)).isInstanceOf(SQLException.class);
+      try (Connection again = pooler.connect(Roles.PLAIN)) {
+        assertThat(pid(again)).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void disableRefusesNewClientsOnly() throws Exception {
+    try (Pooler pooler = Pooler.builder().start();
+        Connection connected = pooler.connect(Roles.PLAIN)) {
+      pooler.breakwater().control().disable(Roles.DATABASE);
+      assertThatThrownBy(() -> pooler.connect(Roles.PLAIN))
+          .isInstanceOf(SQLException.class)
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P03"));
+      assertThat(pid(connected)).isPositive();
+      pooler.breakwater().control().enable(Roles.DATABASE);
+      pooler.connect(Roles.PLAIN).close();
+    }
+  }
+
+  @Test
+  void reloadAppliesNewSizesAndRejectsABadFileWhole() throws Exception {
+    try (Pooler pooler = Pooler.builder().poolSize(1).start()) {
+      Path ini = pooler.configDir().resolve("pgbouncer.ini");
+      String good = Files.readString(ini);
+      Files.writeString(ini, good.replace("default_pool_size = 1", "default_pool_size = 3"));
+      pooler.breakwater().control().reload();
+      assertThat(pooler.breakwater().settings().general().defaultPoolSize()).isEqualTo(3);
+      try (Connection a = pooler.connect(Roles.PLAIN);
+          Connection b = pooler.connect(Roles.PLAIN)) {
+        a.setAutoCommit(false);
+        b.setAutoCommit(false);
+        assertThat(pid(a)).as("two transactions at once: the pool grew").isNotEqualTo(pid(b));
+        a.commit();
+        b.commit();
+      }
+      Files.writeString(ini, good.replace("pool_mode = transaction", "pool_mode = sometimes"));
+      assertThatThrownBy(() -> pooler.breakwater().control().reload())
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("pool_mode");
+      assertThat(pooler.breakwater().settings().general().defaultPoolSize()).isEqualTo(3);
+      pooler.connect(Roles.PLAIN).close();
+    }
+  }
+
+  @Test
+  void setChangesARunTimeSetting() throws Exception {
+    try (Pooler pooler = Pooler.builder().start()) {
+      pooler.breakwater().control().set("query_wait_timeout", "7");
+      assertThat(pooler.breakwater().settings().general().queryWaitTimeout().toSeconds()).isEqualTo(7);
+      assertThatThrownBy(() -> pooler.breakwater().control().set("listen_port", "1"))
+          .isInstanceOf(ConfigException.class);
+    }
+  }
+
+  @Test
+  void shutdownLetsTransactionsFinishThenStops() throws Exception {
+    Pooler pooler = Pooler.builder().start();
+    try (Connection inTx = pooler.connect(Roles.PLAIN);
+        Connection idle = pooler.connect(Roles.PLAIN)) {
+      inTx.setAutoCommit(false);
+      inTx.createStatement().execute("SELECT 1");
+      CompletableFuture<Void> stopped = pooler.breakwater().control().shutdown(ShutdownMode.WAIT_FOR_CLIENTS);
+      Thread.sleep(300);
+      assertThatThrownBy(() -> pid(idle)).as("idle clients are closed at once").isInstanceOf(SQLException.class);
+      assertThatThrownBy(() -> pooler.connect(Roles.PLAIN)).as("no new clients").isInstanceOf(SQLException.class);
+      assertThat(pid(inTx)).as("the open transaction carries on").isPositive();
+      inTx.commit();
+      stopped.get(5, TimeUnit.SECONDS);
+    }
+  }
+}

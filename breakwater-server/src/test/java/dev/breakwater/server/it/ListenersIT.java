@@ -1,0 +1,91 @@
+package dev.breakwater.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.breakwater.testkit.TestPostgres.Roles;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Several listen addresses, IPv6, and PgBouncer's Unix socket in unix_socket_dir. */
+class ListenersIT {
+
+  @Test
+  void unixSocketServesClients() throws Exception {
+    Path dir = Files.createTempDirectory("bw-sock-");
+    try (Pooler pooler = Pooler.builder().set("unix_socket_dir", dir.toString()).set("unix_socket_mode", "0700").start()) {
+      Path socket = dir.resolve(".s.PGSQL." + pooler.port());
+      assertThat(socket).exists();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rwx------");
+      try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        ch.connect(UnixDomainSocketAddress.of(socket));
+        byte[] body = ("user\0" + Roles.PLAIN + "\0database\0" + Roles.DATABASE + "\0\0").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer startup = ByteBuffer.allocate(8 + body.length);
+        startup.putInt(8 + body.length).putInt(3 << 16).put(body).flip();
+        ch.write(startup);
+        ByteBuffer reply = ByteBuffer.allocate(9);
+        while (reply.hasRemaining()) {
+          if (ch.read(reply) < 0) {
+            break;
+          }
+        }
+        reply.flip();
+        assertThat((char) reply.get()).isEqualTo('R');
+        reply.getInt();
+        assertThat(reply.getInt()).as("SASL, as over TCP").isEqualTo(10);
+      }
+      if (Files.isExecutable(Path.of("/usr/bin/psql"))) {
+        ProcessBuilder pb =
+            new ProcessBuilder("/usr/bin/psql", "-h", dir.toString(), "-p", Integer.toString(pooler.port()),
+                    "-U", Roles.PLAIN, "-d", Roles.DATABASE, "-Atc", "SELECT 40 + 2")
+                .redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", Roles.password(Roles.PLAIN));
+        Process psql = pb.start();
+        psql.getOutputStream().close();
+        assertThat(psql.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        String out = new String(psql.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(out).as("psql output").isEqualTo("42\n");
+      }
+    }
+    assertThat(Files.list(dir)).as("the socket is removed at stop").isEmpty();
+  }
+
+  @Test
+  void severalAddressesIncludingIpv6() throws Exception {
+    assumeTrue(ipv6Loopback(), "no IPv6 loopback on this machine");
+    try (Pooler pooler = Pooler.builder().set("listen_addr", "127.0.0.1, ::1").start()) {
+      for (String host : new String[] {"127.0.0.1", "[::1]"}) {
+        Properties p = new Properties();
+        p.setProperty("user", Roles.PLAIN);
+        p.setProperty("password", Roles.password(Roles.PLAIN));
+        try (Connection c =
+            DriverManager.getConnection("jdbc:postgresql://" + host + ":" + pooler.port() + "/" + Roles.DATABASE, p)) {
+          assertThat(c.isValid(2)).as(host).isTrue();
+        }
+      }
+    }
+  }
+
+  private static boolean ipv6Loopback() {
+    try {
+      InetAddress a = InetAddress.getByName("::1");
+      return NetworkInterface.getByInetAddress(a) != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

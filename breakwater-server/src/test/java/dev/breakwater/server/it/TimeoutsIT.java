@@ -1,0 +1,116 @@
+package dev.breakwater.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.breakwater.testkit.TestPostgres.Roles;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/** Each timeout firing with its SQLSTATE, and not firing when it should not. */
+class TimeoutsIT {
+
+  private static String sqlState(Throwable e) {
+    return ((SQLException) e).getSQLState();
+  }
+
+  @Test
+  void queryTimeoutCancelsLongQueriesOnly() throws Exception {
+    try (Pooler pooler = Pooler.builder().set("query_timeout", "0.5").start();
+        Connection c = pooler.connect(Roles.PLAIN);
+        Statement s = c.createStatement()) {
+      s.execute("SELECT pg_sleep(0.1)");
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> s.execute("SELECT pg_sleep(10)"))
+          .satisfies(e -> assertThat(sqlState(e)).isEqualTo("57014"));
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(400L, 3000L);
+      try (ResultSet rs = s.executeQuery("SELECT 1")) {
+        assertThat(rs.next()).as("the client keeps its connection").isTrue();
+      }
+    }
+  }
+
+  @Test
+  void idleTransactionTimeoutClosesTheIdleClientOnly() throws Exception {
+    try (Pooler pooler = Pooler.builder().set("idle_transaction_timeout", "0.5").poolSize(1).start();
+        Connection idle = pooler.connect(Roles.PLAIN);
+        Connection busy = pooler.connect(Roles.PLAIN)) {
+      busy.setAutoCommit(false);
+      busy.createStatement().execute("SELECT pg_sleep(1)");
+      busy.commit();
+      idle.setAutoCommit(false);
+      idle.createStatement().execute("SELECT 1");
+      Thread.sleep(1200);
+      assertThatThrownBy(() -> idle.createStatement().execute("SELECT 1"))
+          .isInstanceOf(SQLException.class)
+          .satisfies(e -> assertThat(e.getMessage()).contains("idle transaction timeout"));
+      try (Connection next = pooler.connect(Roles.PLAIN);
+          ResultSet rs = next.createStatement().executeQuery("SELECT txid_current_if_assigned() IS NULL")) {
+        rs.next();
+        assertThat(rs.getBoolean(1)).as("the server came back clean").isTrue();
+      }
+    }
+  }
+
+  @Test
+  void transactionTimeoutEndsLongTransactions() throws Exception {
+    try (Pooler pooler = Pooler.builder().set("transaction_timeout", "0.8").start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      c.setAutoCommit(false);
+      Statement s = c.createStatement();
+      s.execute("SELECT 1");
+      Thread.sleep(300);
+      s.execute("SELECT 2");
+      Thread.sleep(900);
+      assertThatThrownBy(() -> s.execute("SELECT 3"))
+          .satisfies(e -> assertThat(e.getMessage()).contains("transaction timeout"));
+    }
+  }
+
+  @Test
+  void clientIdleTimeoutClosesSilentClients() throws Exception {
+    try (Pooler pooler = Pooler.builder().set("client_idle_timeout", "0.5").start();
+        Connection active = pooler.connect(Roles.PLAIN);
+        Connection silent = pooler.connect(Roles.PLAIN)) {
+      for (int i = 0; i < 6; i++) {
+        active.createStatement().execute("SELECT 1");
+        Thread.sleep(200);
+      }
+      assertThatThrownBy(() -> silent.createStatement().execute("SELECT 1"))
+          .isInstanceOf(SQLException.class);
+      active.createStatement().execute("SELECT 1");
+    }
+  }
+
+  @Test
+  void serverCheckQueryRunsBeforeLendingAnIdleServer() throws Exception {
+    try (Pooler pooler =
+            Pooler.builder()
+                .poolSize(1)
+                .set("server_check_delay", "0.2")
+                .set("server_check_query", "NOTIFY bw_check")
+                .start();
+        Connection listener = pooler.postgres().connect(Roles.DATABASE, Roles.ADMIN, Roles.password(Roles.ADMIN));
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      listener.createStatement().execute("LISTEN bw_check");
+      c.createStatement().execute("SELECT 1");
+      c.createStatement().execute("SELECT 1");
+      assertThat(notifications(listener)).as("used within the delay: no check").isZero();
+      Thread.sleep(400);
+      c.createStatement().execute("SELECT 1");
+      Thread.sleep(100);
+      assertThat(notifications(listener)).as("idle past the delay: checked once").isEqualTo(1);
+    }
+  }
+
+  private static int notifications(Connection c) throws SQLException {
+    c.createStatement().execute("SELECT 1");
+    PGNotification[] n = c.unwrap(PGConnection.class).getNotifications();
+    return n == null ? 0 : n.length;
+  }
+}
