@@ -65,14 +65,15 @@ class BenchmarksLoadTest {
       b.poolSize = size;
       b.setUp();
       PoolBench.Clients clients = new PoolBench.Clients();
-      clients.setUp();
+      clients.setUp(b);
+      PoolBench.Counters counters = new PoolBench.Counters();
       for (Method m : benchmarks(PoolBench.class)) {
         for (int i = 0; i < 100; i++) {
-          assertThat((int) m.invoke(b, clients)).isEqualTo(1);
+          assertThat((int) m.invoke(b, clients, counters)).isEqualTo(1);
         }
       }
+      assertThat(counters.handoffs).isEqualTo(200);
       assertThat(b.idleServers()).isEqualTo(size);
-      clients.tearDown();
     }
   }
 

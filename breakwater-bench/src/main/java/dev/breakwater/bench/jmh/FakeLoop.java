@@ -14,21 +14,29 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An event loop that runs nothing. Each fake server has its own, so that when the pool assigns the
- * server ({@code ServerConnection.assign} hands {@code attach} to the server's loop) the benchmark
- * learns which server the calling thread now holds: it lands in that thread's {@link #handed} list.
+ * An event loop that runs nothing. Each fake server has its own, so that when the pool lends the
+ * server (it hands {@code attach(client)} to the server's loop) the benchmark learns which server
+ * the calling thread now holds, and the task that would link it: both land in that thread's
+ * {@link Handed}.
  */
 final class FakeLoop extends AbstractEventExecutor implements EventLoop {
 
-  /** Servers assigned by the calling thread, to be released by it. */
-  static final ThreadLocal<List<ServerConnection>> HANDED = ThreadLocal.withInitial(ArrayList::new);
+  /** What the calling thread was handed: servers to release, with the tasks that lent them. */
+  static final class Handed {
+    final List<ServerConnection> servers = new ArrayList<>();
+    final List<Runnable> tasks = new ArrayList<>();
+  }
+
+  static final ThreadLocal<Handed> HANDED = ThreadLocal.withInitial(Handed::new);
 
   ServerConnection server;
 
   @Override
   public void execute(Runnable task) {
     if (server != null) {
-      HANDED.get().add(server);
+      Handed h = HANDED.get();
+      h.servers.add(server);
+      h.tasks.add(task);
     }
   }
 
