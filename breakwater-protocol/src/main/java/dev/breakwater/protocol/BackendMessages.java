@@ -97,6 +97,51 @@ public final class BackendMessages {
     Codec.endMessage(out, at);
   }
 
+  /**
+   * RowDescription for a result in text format: one field per column with its name, type OID and
+   * type size (-1 for variable-length types), no table, typmod -1.
+   */
+  public static void rowDescription(
+      ByteBuf out, List<String> names, List<Integer> typeOids, List<Integer> typeSizes) {
+    if (names.size() != typeOids.size() || names.size() != typeSizes.size()) {
+      throw new IllegalArgumentException("one type OID and size per column");
+    }
+    int at = Codec.beginMessage(out, MessageType.ROW_DESCRIPTION);
+    out.writeShort(names.size());
+    for (int i = 0; i < names.size(); i++) {
+      Codec.writeCString(out, names.get(i));
+      out.writeInt(0); // table OID
+      out.writeShort(0); // column number
+      out.writeInt(typeOids.get(i));
+      out.writeShort(typeSizes.get(i));
+      out.writeInt(-1); // typmod
+      out.writeShort(0); // text format
+    }
+    Codec.endMessage(out, at);
+  }
+
+  /** DataRow in text format; a null value is SQL NULL. */
+  public static void dataRow(ByteBuf out, List<String> values) {
+    int at = Codec.beginMessage(out, MessageType.DATA_ROW);
+    out.writeShort(values.size());
+    for (String v : values) {
+      if (v == null) {
+        out.writeInt(-1);
+      } else {
+        int lengthAt = out.writerIndex();
+        out.writeInt(0);
+        int written = out.writeCharSequence(v, java.nio.charset.StandardCharsets.UTF_8);
+        out.setInt(lengthAt, written);
+      }
+    }
+    Codec.endMessage(out, at);
+  }
+
+  /** NoticeResponse with any fields, e.g. a DETAIL (SHOW HELP). */
+  public static void notice(ByteBuf out, ErrorFields fields) {
+    fields.encode(out, MessageType.NOTICE_RESPONSE);
+  }
+
   private static void authentication(ByteBuf out, int code) {
     int at = Codec.beginMessage(out, MessageType.AUTHENTICATION);
     out.writeInt(code);

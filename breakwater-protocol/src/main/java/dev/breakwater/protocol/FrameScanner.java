@@ -84,6 +84,11 @@ public final class FrameScanner {
     pauseRequested = true;
   }
 
+  /** True when part of a message has been handed on and the rest has not arrived. */
+  public boolean midForwardedMessage() {
+    return remaining > 0;
+  }
+
   /** True when the scanner is between messages, with nothing pending. */
   public boolean atBoundary() {
     return remaining == 0 && pending == null;

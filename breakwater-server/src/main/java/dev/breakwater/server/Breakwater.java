@@ -64,6 +64,9 @@ public final class Breakwater implements AutoCloseable, Control {
   private final Frontend frontend;
   private final Janitor janitor;
   private final List<Channel> listeners = new ArrayList<>();
+  private final dev.breakwater.server.stats.Observer observer;
+  private final dev.breakwater.server.admin.Console console;
+  private volatile dev.breakwater.server.http.HttpEndpoint http;
 
   private Breakwater(Settings settings, Map<String, Secret> secrets, int threads, dev.breakwater.server.tls.Tls tls) {
     this.settings = settings;
@@ -82,6 +85,12 @@ public final class Breakwater implements AutoCloseable, Control {
     this.janitor = new Janitor(workers.next(), pools);
     frontend.tls(tls);
     backend.tls(tls);
+    // Operate and observe: metrics, connection logs, stats_period, alerts, the admin console.
+    this.observer = new dev.breakwater.server.stats.Observer(frontend, pools, backend.preparedStatements());
+    frontend.events(observer.events());
+    backend.events(observer.events());
+    this.console = new dev.breakwater.server.admin.Console(this, observer);
+    frontend.adminConsole(console);
   }
 
   /** The auth_hba_file rules when auth_type is hba. */
@@ -135,6 +144,7 @@ public final class Breakwater implements AutoCloseable, Control {
     b.frontend.hba(hba);
     try {
       b.listen();
+      b.observe();
     } catch (RuntimeException | InterruptedException e) {
       b.close();
       throw e;
@@ -230,6 +240,27 @@ public final class Breakwater implements AutoCloseable, Control {
       }
     }
     return set;
+  }
+
+  /** Starts the observer and, when {@code http_listen_port} is set, the HTTP endpoint. */
+  private void observe() throws InterruptedException {
+    observer.start();
+    General g = settings.general();
+    if (g.httpEnabled()) {
+      http =
+          dev.breakwater.server.http.HttpEndpoint.start(
+              transport, g.httpListenAddr(), g.httpListenPort(), console);
+    }
+  }
+
+  /** Metrics, averages and alerts. */
+  public dev.breakwater.server.stats.Observer observer() {
+    return observer;
+  }
+
+  /** The HTTP endpoint, or null when {@code http_listen_port} is 0. */
+  public dev.breakwater.server.http.HttpEndpoint http() {
+    return http;
   }
 
   /** The TCP port of the first listener: the configured one, or the one chosen for port 0. */
@@ -503,15 +534,22 @@ public final class Breakwater implements AutoCloseable, Control {
       return;
     }
     stopListening();
+    if (http != null) {
+      http.close();
+    }
     janitor.close();
     ErrorFields reason =
         ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: pooler is shutting down");
     for (Pool p : pools.all()) {
       p.kill(reason, CloseReason.SHUTDOWN);
     }
+    for (dev.breakwater.server.backend.Listener l : backend.listeners()) {
+      l.close();
+    }
     acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     workers.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     resolver.close();
+    observer.close();
     log.info("stopped");
     stopped.complete(null);
   }

@@ -39,6 +39,8 @@ public final class Backend implements Pool.ServerLauncher {
   private final ScramCache scramCache;
   private final PreparedStatements preparedStatements = new PreparedStatements();
   private volatile int maxPreparedStatements;
+  private volatile dev.breakwater.server.stats.ConnectionEvents events =
+      dev.breakwater.server.stats.ConnectionEvents.NONE;
   private volatile dev.breakwater.server.tls.Tls tls;
 
   public Backend(
@@ -54,9 +56,35 @@ public final class Backend implements Pool.ServerLauncher {
     this.scramCache = scramCache;
   }
 
+  private final java.util.concurrent.ConcurrentHashMap<Pool, Listener> listeners =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The pool's shared listening connection (made on first use). */
+  public Listener listener(Pool pool) {
+    return listeners.computeIfAbsent(pool, p -> new Listener(this, p));
+  }
+
+  /** The listeners there are, for shutdown. */
+  public java.util.Collection<Listener> listeners() {
+    return listeners.values();
+  }
+
+  ServerConnection createListener(Pool pool, Listener listener) {
+    return new ServerConnection(this, pool, workers.next(), listener);
+  }
+
   @Override
   public ServerConnection create(Pool pool, EventLoop loop) {
     return new ServerConnection(this, pool, loop != null ? loop : workers.next());
+  }
+
+  /** Who hears of server connections logging in and closing (metrics, connection logs). */
+  public dev.breakwater.server.stats.ConnectionEvents events() {
+    return events;
+  }
+
+  public void events(dev.breakwater.server.stats.ConnectionEvents events) {
+    this.events = events;
   }
 
   /** The auth file's secret for a user, or null. */

@@ -76,7 +76,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     /** server_check_query, before lending a server idle longer than server_check_delay. */
     CHECK,
     /** One of Breakwater's own queries, whose rows are kept (auth_query). */
-    LOOKUP
+    LOOKUP,
+    /** LISTEN or UNLISTEN on the pool's listening connection. */
+    LISTEN_COMMAND
   }
 
   private final long id = IDS.incrementAndGet();
@@ -85,6 +87,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private final EventLoop loop;
   private final long createdNanos = System.nanoTime();
   private final int generation;
+  /** Set on a pool's listening connection (LISTEN without pinning), null on pooled servers. */
+  private final Listener listenerRole;
+  private final SessionTracker tracker = new SessionTracker();
   /** Whether a client has used this server: server_lifetime 0 closes it after one use. */
   private volatile boolean used;
 
@@ -110,6 +115,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private int backendSecret;
 
   private Internal internal = Internal.NONE;
+  /** The cleanup being run drops the whole session (DISCARD ALL). */
+  private boolean resetDiscards;
   /** The client a server check is for. */
   private ClientConnection checkingFor;
   /** The query being run for Breakwater itself, and its rows so far. */
@@ -129,6 +136,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** The client the current read's forwarded bytes go to. */
   private ClientConnection readTarget;
+  /** The client whose transaction ended in this read: its queued notifications follow the Z. */
+  private ClientConnection releasedClient;
 
   // Client to server: statement names rewritten, requests queued to match their replies.
   private final ClientSide clientSide = new ClientSide();
@@ -152,10 +161,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private AfterRead afterRead = AfterRead.NOTHING;
 
   ServerConnection(Backend backend, Pool pool, EventLoop loop) {
+    this(backend, pool, loop, null);
+  }
+
+  /** A pool's listening connection when {@code listener} is set; otherwise a pooled server. */
+  ServerConnection(Backend backend, Pool pool, EventLoop loop, Listener listener) {
     this.backend = backend;
     this.pool = pool;
     this.loop = loop;
     this.generation = pool.generation();
+    this.listenerRole = listener;
   }
 
   /** The pool's generation when this server was made: older ones are replaced (RECONNECT). */
@@ -197,6 +212,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   public int backendPid() {
     return backendPid;
+  }
+
+  /** Prepared statements on this server now, for SHOW SERVERS (read from any thread). */
+  public int preparedStatementCount() {
+    return statements.size();
   }
 
   public CloseReason closingReason() {
@@ -274,6 +294,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
             MessageType.READY_FOR_QUERY,
             MessageType.ERROR_RESPONSE,
             MessageType.NOTICE_RESPONSE,
+            MessageType.NOTIFICATION_RESPONSE,
             MessageType.NEGOTIATE_PROTOCOL_VERSION);
     outbox = new Outbox(ctx.alloc());
     toServer = new Outbox(ctx.alloc());
@@ -355,6 +376,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     scanner.inspect(MessageType.NOTICE_RESPONSE, false);
     scanner.inspect(MessageType.AUTHENTICATION, false);
     log.debug("S-{}: {} logged in, backend pid {}", id, where(), backendPid);
+    backend.events().serverLoggedIn(this);
     String connectQuery = pool.settings().connectQuery();
     if (connectQuery != null && !connectQuery.isBlank()) {
       state = ServerState.TESTED;
@@ -365,6 +387,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   private void ready() {
+    if (listenerRole != null) {
+      state = ServerState.ACTIVE;
+      listenerRole.onReady(this);
+      return;
+    }
     pool.welcomeParameters(reported);
     pool.onServerLoggedIn(this);
     pool.release(this);
@@ -384,6 +411,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       ClientConnection c = (ClientConnection) b;
       loop.execute(() -> attach(c));
     }
+  }
+
+  /** On the listening connection: runs LISTEN or UNLISTEN. */
+  void runListenerCommand(String sql) {
+    if (state == ServerState.CLOSED) {
+      return;
+    }
+    runInternal(Internal.LISTEN_COMMAND, List.of(sql));
   }
 
   /** Called by the pool, under its lock: taken from the idle stack; {@link #dispatch} follows. */
@@ -603,6 +638,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     public boolean onMessage(byte type, ByteBuf message) {
       if (type == MessageType.QUERY || type == MessageType.PARSE) {
         watchDeallocate(message);
+        if (mapStatements) {
+          trackStatement(client, type, message);
+        }
       }
       if (!mapStatements) {
         return true;
@@ -641,6 +679,28 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     public void onForward(ByteBuf bytes) {
       toServer.add(bytes);
     }
+  }
+
+  /** Reads the SQL of a Query or Parse for session state (SETs, pins, LISTEN). */
+  private void trackStatement(ClientConnection c, byte type, ByteBuf message) {
+    ByteBuf body = Codec.body(message);
+    if (type == MessageType.PARSE) {
+      int nul = body.indexOf(body.readerIndex(), body.writerIndex(), (byte) 0);
+      if (nul < 0) {
+        return;
+      }
+      body.readerIndex(nul + 1);
+    }
+    String pinned = tracker.onStatement(body, pool.settings().sessionPinning());
+    if (pinned != null) {
+      pool.stats().pinned(pinned);
+      log.debug("S-{}: {} is pinned to this server: {}", id, c, pinned);
+    }
+  }
+
+  /** Why the linked client is pinned to this server, or null. */
+  public String pinReason() {
+    return tracker.pinReason();
   }
 
   private static boolean isRequest(byte type) {
@@ -910,6 +970,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (state == ServerState.CLOSED) {
       return;
     }
+    if (fromClient.midForwardedMessage()) {
+      // The server has part of a message: nothing can follow it.
+      close(CloseReason.CLIENT_GONE_MID_QUERY);
+      return;
+    }
+    // A message the client never finished never reached the server: forget it.
+    fromClient.release();
     if (expected > 0 || internal == Internal.SYNC) {
       // Stop the abandoned query rather than leave it running on a closed connection.
       cancel();
@@ -931,6 +998,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (reset && cfg.resetQuery() != null && !cfg.resetQuery().isBlank()) {
       queries.add(cfg.resetQuery());
     }
+    String sessionCleanup = tracker.cleanupQuery();
+    if (sessionCleanup != null && !queries.contains(sessionCleanup)) {
+      queries.add(sessionCleanup);
+    }
+    resetDiscards = queries.stream().anyMatch(q -> q.toUpperCase(java.util.Locale.ROOT).contains("DISCARD ALL"));
     channel.config().setAutoRead(true);
     queue.clear();
     updateSplitting();
@@ -973,10 +1045,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           log.warn("S-{}: reset failed on {}: {}", id, where(), error);
           close(CloseReason.RESET_FAILED);
         } else {
-          if (pool.settings().resetQuery() != null) {
+          if (resetDiscards) {
             extras.clear();
             statements.clear();
           }
+          tracker.cleaned();
           pool.release(this);
         }
         break;
@@ -986,6 +1059,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         } else {
           ready();
         }
+        break;
+      case LISTEN_COMMAND:
+        if (error != null) {
+          log.warn("S-{}: listening connection: {}", id, error);
+        }
+        listenerRole.onCommandDone(this);
         break;
       case LOOKUP:
         {
@@ -1057,7 +1136,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       channel.config().setAutoRead(true);
       queue.clear();
       updateSplitting();
-      if (next == AfterRead.ROLLBACK || pool.settings().resetQueryAlways()) {
+      ClientConnection released = releasedClient;
+      releasedClient = null;
+      if (released != null) {
+        released.flushNotifications();
+      }
+      if (next == AfterRead.ROLLBACK || pool.settings().resetQueryAlways() || tracker.cleanupQuery() != null) {
         cleanUpAndRelease(false);
       } else {
         pool.release(this);
@@ -1106,6 +1190,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (state == ServerState.LOGIN) {
       onLoginMessage(type, message);
       return false;
+    }
+    if (type == MessageType.NOTIFICATION_RESPONSE) {
+      if (listenerRole != null) {
+        listenerRole.onNotification(message);
+        return false;
+      }
+      // In transaction pooling a server's notifications are nobody's: clients get theirs from
+      // the pool's listening connection. In session mode they are the client's own.
+      return internal == Internal.NONE && !mapStatements && client != null;
     }
     if (internal != Internal.NONE) {
       return onInternalMessage(type, message);
@@ -1227,15 +1320,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     PoolMode mode = pool.settings().mode();
     boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;
     int stillExpected;
+    if (mapStatements) {
+      tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, backend.listener(pool));
+    }
     synchronized (c) {
       outstanding--;
       stillExpected = outstanding;
-      boolean done = outstanding <= 0 && inFlight == 0 && status == TransactionStatus.IDLE;
-      if (refuse || (done && mode != PoolMode.SESSION)) {
+      boolean done =
+          outstanding <= 0 && inFlight == 0 && status == TransactionStatus.IDLE && !c.isMidMessage();
+      if (refuse || (done && mode != PoolMode.SESSION && !tracker.pinned())) {
         outstanding = 0;
         client = null;
         c.unlink(this);
         afterRead = refuse ? AfterRead.ROLLBACK : AfterRead.RELEASE;
+        releasedClient = c;
         scanner.pause();
       }
     }
@@ -1287,6 +1385,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       }
       return false;
     }
+    tracker.onError();
     return true;
   }
 
@@ -1378,16 +1477,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (scanner != null) {
       scanner.release();
     }
+    if (fromClient != null) {
+      fromClient.release();
+    }
     if (outbox != null) {
       outbox.clear();
     }
-    if (reason == CloseReason.SERVER_IDLE_TIMEOUT || reason == CloseReason.SERVER_LIFETIME) {
-      log.debug("S-{}: closing {}: {}", id, where(), reason.description());
-    } else {
-      log.info("S-{}: closing {}: {}", id, where(), reason.description());
-    }
+    // The line operators read is written by the connection log (log_disconnections).
+    log.debug("S-{}: closing {}: {}", id, where(), reason.description());
+    backend.events().serverClosed(this, reason, neverReady ? loginFailure(error) : null);
     if (c != null) {
       c.serverLost(this, reason, error);
+    }
+    if (listenerRole != null) {
+      listenerRole.onClosed(this);
     }
     ClientConnection checked = checkingFor;
     checkingFor = null;

@@ -134,7 +134,8 @@ public record General(
     // Breakwater's own
     String httpListenAddr,
     int httpListenPort,
-    Duration authCacheTtl) {
+    Duration authCacheTtl,
+    boolean sessionPinning) {
 
   public General {
     listenAddr = List.copyOf(listenAddr);
@@ -344,7 +345,8 @@ public record General(
         v.str("server_tls13_ciphers"),
         v.str("http_listen_addr"),
         v.i("http_listen_port"),
-        v.d("auth_cache_ttl"));
+        v.d("auth_cache_ttl"),
+        v.b("session_pinning"));
   }
 
   /** Typed reads from the values map; a name missing from the table is a programming error. */

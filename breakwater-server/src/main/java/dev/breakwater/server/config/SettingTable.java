@@ -44,6 +44,7 @@ final class SettingTable {
           "auth_query",
           "auth_dbname",
           "auth_cache_ttl",
+          "session_pinning",
           "admin_users",
           "stats_users",
           "pool_mode",
@@ -83,7 +84,15 @@ final class SettingTable {
           "server_tls_protocols",
           "server_tls_ciphers",
           "logfile",
-          "pidfile");
+          "pidfile",
+          // Operate and observe (admin, http, stats packages).
+          "log_connections",
+          "log_disconnections",
+          "log_pooler_errors",
+          "log_stats",
+          "stats_period",
+          "http_listen_addr",
+          "http_listen_port");
 
   static final List<SettingDefinition> ALL =
       List.of(
@@ -335,13 +344,19 @@ final class SettingTable {
               "Log verbosity, as -v on the command line.", General::verbose),
           // Breakwater's own settings; PgBouncer does not know them.
           str("http_listen_addr", "", NO_RELOAD,
-              "Breakwater: address of the HTTP endpoint (health, metrics). Empty: off.",
+              "Breakwater: address of the HTTP endpoint (health, metrics, dashboard); * for every"
+                  + " address. Empty: 127.0.0.1.",
               General::httpListenAddr),
           integer("http_listen_port", "0", 0, 65535, NO_RELOAD,
               "Breakwater: port of the HTTP endpoint. 0: off.", General::httpListenPort),
           secs("auth_cache_ttl", "5", RELOAD,
               "Breakwater: how long an auth_query answer (or its absence) is reused. 0: not cached.",
-              General::authCacheTtl));
+              General::authCacheTtl),
+          bool("session_pinning", "1", RELOAD,
+              "Breakwater: in transaction mode, keep a client on its server while it holds session"
+                  + " state that cannot follow it (advisory locks, temporary tables, cursors WITH HOLD,"
+                  + " PREPARE, LOAD, SET ROLE). 0: PgBouncer's behaviour.",
+              General::sessionPinning));
 
   static final Map<String, SettingDefinition> BY_NAME = index();
 

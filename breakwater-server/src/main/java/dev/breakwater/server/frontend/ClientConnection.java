@@ -87,8 +87,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
   private final Map<String, String> reported = new HashMap<>();
-  /** Other settings the client asked for (startup parameters, options -c). */
+  /** Other settings the client asked for (startup parameters, options -c, SETs it made). */
   private final Map<String, String> extras = new HashMap<>();
+  /** The settings the client gave at startup: what RESET goes back to. */
+  private Map<String, String> startupExtras = Map.of();
+  /** Channels this client listens on through its pool's listening connection. */
+  private final java.util.Set<String> listening = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile dev.breakwater.server.backend.Listener listener;
+  /** Notifications that came while the client was in a transaction: guarded by this. */
+  private java.util.ArrayDeque<ByteBuf> notifications;
   /** The client's prepared statement names: touched only by the linked server's loop. */
   private final Map<String, PreparedStatements.Statement> statements = new HashMap<>();
 
@@ -97,6 +104,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private Outbox pending;
   private int pendingBytes;
   private int pendingReplies;
+  /** The client is in the middle of a message: its server cannot go to anyone else yet. */
+  private boolean midMessage;
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
@@ -188,6 +197,59 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return extras;
   }
 
+  /** The settings the client gave at startup. */
+  public Map<String, String> startupExtras() {
+    return startupExtras;
+  }
+
+  /** The channels the client listens on (LISTEN in transaction mode). */
+  public java.util.Set<String> listening() {
+    return listening;
+  }
+
+  public void listener(dev.breakwater.server.backend.Listener l) {
+    this.listener = l;
+  }
+
+  /**
+   * A notification for this client (owned by the callee). Written at once between transactions,
+   * else kept until the transaction ends so it never lands inside a reply. From any thread.
+   */
+  public void deliverNotification(ByteBuf message) {
+    synchronized (this) {
+      if (closed) {
+        message.release();
+        return;
+      }
+      if (server != null || (notifications != null && !notifications.isEmpty())) {
+        if (notifications == null) {
+          notifications = new java.util.ArrayDeque<>();
+        }
+        notifications.add(message);
+        return;
+      }
+      channel.writeAndFlush(message, channel.voidPromise());
+    }
+  }
+
+  /** The transaction ended: the notifications that waited go out. From the server's loop. */
+  public void flushNotifications() {
+    synchronized (this) {
+      if (notifications == null || notifications.isEmpty() || server != null) {
+        return;
+      }
+      ByteBuf m;
+      while ((m = notifications.poll()) != null) {
+        if (closed) {
+          m.release();
+        } else {
+          channel.write(m, channel.voidPromise());
+        }
+      }
+      channel.flush();
+    }
+  }
+
   /** The client's prepared statements by its own names; for the linked server's loop only. */
   public Map<String, PreparedStatements.Statement> statements() {
     return statements;
@@ -248,6 +310,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (!readStartupParameters(settings)) {
       return;
     }
+    startupExtras = Map.copyOf(extras);
     if (!frontend.acceptingClients()) {
       fatal(SqlState.CANNOT_CONNECT_NOW, "pooler is shutting down", CloseReason.SHUTDOWN);
       return;
@@ -509,6 +572,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
     }
     log.debug("{}: login ok", this);
+    frontend.events().clientLoggedIn(this);
     if (work && pool != null) {
       pool.acquire(this);
     }
@@ -599,6 +663,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         return;
       }
+      midMessage = scanner.midForwardedMessage();
       s = server;
       if (s != null) {
         s.expectReplies(readReplies);
@@ -689,6 +754,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return b;
   }
 
+  /** Hold this monitor: whether the last bytes sent ended inside a message. */
+  public boolean isMidMessage() {
+    return midMessage;
+  }
+
   /** Hold this monitor: the replies expected for the bytes kept. */
   public int takePendingReplies() {
     int n = pendingReplies;
@@ -740,7 +810,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       if (closed) {
         return;
       }
-      log.warn("{}: closing because: {} ({})", this, error.message(), reason.description());
+      if (frontend.settings().general().logPoolerErrors()) {
+        log.warn("{}: closing because: {} ({})", this, error.message(), reason.description());
+      }
       sendAndClose(error, reason);
     });
   }
@@ -782,7 +854,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   private void fatal(String sqlState, String message, CloseReason reason) {
-    log.warn("{}: closing because: {} ({})", this, message, reason.description());
+    if (frontend.settings().general().logPoolerErrors()) {
+      log.warn("{}: closing because: {} ({})", this, message, reason.description());
+    }
     sendAndClose(ErrorFields.of("FATAL", sqlState, message), reason);
   }
 
@@ -810,17 +884,29 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         pending.clear();
         pending = null;
       }
+      if (notifications != null) {
+        for (ByteBuf m : notifications) {
+          m.release();
+        }
+        notifications.clear();
+      }
     }
+    boolean duringLogin = state == ClientState.LOGIN;
     state = ClientState.CLOSED;
     if (loginTimeout != null) {
       loginTimeout.cancel(false);
     }
     frontend.clientClosed();
+    frontend.events().clientClosed(this, reason, duringLogin);
     if (cancelKey != 0) {
       frontend.cancelKeys().unregister(cancelKey);
     }
     if (pool != null) {
       pool.removeClient(this);
+    }
+    dev.breakwater.server.backend.Listener l = listener;
+    if (l != null) {
+      l.unlistenAll(this);
     }
     if (s != null) {
       s.eventLoop().execute(() -> s.onClientClosed(this));

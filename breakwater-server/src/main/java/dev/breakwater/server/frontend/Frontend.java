@@ -23,6 +23,8 @@ public final class Frontend {
   private final byte[] serverSecret = new byte[32];
   private volatile boolean acceptingClients = true;
   private volatile AdminConsole adminConsole;
+  private volatile dev.breakwater.server.stats.ConnectionEvents events =
+      dev.breakwater.server.stats.ConnectionEvents.NONE;
   private volatile dev.breakwater.server.tls.Tls tls;
   private final AuthQuery authQuery;
   private volatile Hba hba;
@@ -112,6 +114,15 @@ public final class Frontend {
 
   public void adminConsole(AdminConsole console) {
     this.adminConsole = console;
+  }
+
+  /** Who hears of clients logging in and closing (metrics, connection logs). */
+  public dev.breakwater.server.stats.ConnectionEvents events() {
+    return events;
+  }
+
+  public void events(dev.breakwater.server.stats.ConnectionEvents events) {
+    this.events = events;
   }
 
   /** Shutting down: clients are closed as their transactions end. */

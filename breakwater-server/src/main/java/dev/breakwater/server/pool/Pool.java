@@ -130,6 +130,11 @@ public final class Pool {
     return lastServerError;
   }
 
+  /** When {@link #lastServerError} happened ({@link System#nanoTime()}); meaningless when it is null. */
+  public long lastServerErrorNanos() {
+    return lastServerErrorNanos;
+  }
+
   // ---- Clients ----
 
   public void addClient(ClientConnection c) {
@@ -334,10 +339,25 @@ public final class Pool {
     }
   }
 
+  /**
+   * Login errors that go away by themselves (the server starting up or shutting down, too many
+   * connections, connection trouble): retried in the background rather than after
+   * server_login_retry, which is for errors that need a person (a wrong password).
+   */
+  private static boolean transientLoginError(String sqlState) {
+    return sqlState.startsWith("08")
+        || sqlState.equals("57P01")
+        || sqlState.equals("57P02")
+        || sqlState.equals("57P03")
+        || sqlState.equals("53300");
+  }
+
   /** The server has closed, for whatever reason: forget it, and open another if clients wait. */
   public void onServerClosed(ServerConnection s, CloseReason reason, ErrorFields error) {
     boolean connectFailure =
-        reason == CloseReason.CONNECT_FAILED || reason == CloseReason.CONNECT_TIMEOUT;
+        reason == CloseReason.CONNECT_FAILED
+            || reason == CloseReason.CONNECT_TIMEOUT
+            || (error != null && transientLoginError(error.sqlState()));
     List<Borrower> toFail = null;
     List<ServerConnection> toLaunch = null;
     lock.lock();

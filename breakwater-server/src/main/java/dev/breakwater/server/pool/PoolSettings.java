@@ -42,6 +42,7 @@ public record PoolSettings(
     String serverCheckQuery,
     Duration serverCheckDelay,
     String connectQuery,
+    boolean sessionPinning,
     Map<String, String> serverStartupParameters) {
 
   public PoolSettings {
@@ -90,6 +91,7 @@ public record PoolSettings(
         g.serverCheckQuery(),
         g.serverCheckDelay(),
         db.connectQuery(),
+        g.sessionPinning(),
         startup);
   }
 
@@ -100,7 +102,7 @@ public record PoolSettings(
         minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections,
         resetQuery, resetQueryAlways, queryWaitTimeout, serverConnectTimeout, serverLoginRetry,
         serverIdleTimeout, serverLifetime, queryTimeout, idleTransactionTimeout, transactionTimeout,
-        clientIdleTimeout, serverCheckQuery, serverCheckDelay, null, serverStartupParameters);
+        clientIdleTimeout, serverCheckQuery, serverCheckDelay, null, sessionPinning, serverStartupParameters);
   }
 
   private static void putIfSet(Map<String, String> m, String key, String value) {

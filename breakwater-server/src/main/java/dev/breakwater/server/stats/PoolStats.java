@@ -33,6 +33,8 @@ public final class PoolStats {
   private final LongAdder binds = new LongAdder();
   private final LongAdder evictions = new LongAdder();
   private volatile Listener listener;
+  private final java.util.concurrent.ConcurrentHashMap<String, LongAdder> pins =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public void listener(Listener l) {
     this.listener = l;
@@ -88,6 +90,18 @@ public final class PoolStats {
 
   public void eviction() {
     evictions.increment();
+  }
+
+  /** A client was pinned to its server, for this reason (advisory_lock, temp_table, ...). */
+  public void pinned(String reason) {
+    pins.computeIfAbsent(reason, k -> new LongAdder()).increment();
+  }
+
+  /** Pins so far, by reason. */
+  public java.util.Map<String, Long> pins() {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    pins.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
   }
 
   /** A point-in-time copy of the counters; times in microseconds, as PgBouncer prints them. */

@@ -117,11 +117,11 @@ class SettingTableTest {
   void pgbouncerSettingsAreInShowConfigOrderWithBreakwatersLast() {
     List<String> names =
         ConfigLoader.definitions().stream().map(SettingDefinition::name).toList();
-    List<String> pgbouncer = names.subList(0, names.size() - 3);
+    List<String> pgbouncer = names.subList(0, names.size() - 4);
     assertThat(pgbouncer).isSorted();
-    assertThat(names.subList(names.size() - 3, names.size()))
-        .containsExactly("http_listen_addr", "http_listen_port", "auth_cache_ttl");
-    assertThat(names).hasSize(101).doesNotHaveDuplicates();
+    assertThat(names.subList(names.size() - 4, names.size()))
+        .containsExactly("http_listen_addr", "http_listen_port", "auth_cache_ttl", "session_pinning");
+    assertThat(names).hasSize(102).doesNotHaveDuplicates();
   }
 
   @Test

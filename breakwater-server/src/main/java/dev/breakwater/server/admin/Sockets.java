@@ -1,0 +1,148 @@
+package dev.breakwater.server.admin;
+
+import dev.breakwater.server.backend.ServerConnection;
+import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.frontend.ClientState;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Instant;
+
+/**
+ * The columns SHOW CLIENTS and SHOW SERVERS share, in PgBouncer's order, and how a connection
+ * fills them. {@code ptr} and {@code link} name connections as the logs do ({@code C-12},
+ * {@code S-7}) instead of printing memory addresses.
+ */
+final class Sockets {
+
+  private Sockets() {}
+
+  static Result header() {
+    return Result.of(
+        "type", ColumnType.TEXT,
+        "user", ColumnType.TEXT,
+        "database", ColumnType.TEXT,
+        "replication", ColumnType.TEXT,
+        "state", ColumnType.TEXT,
+        "addr", ColumnType.TEXT,
+        "port", ColumnType.INT4,
+        "local_addr", ColumnType.TEXT,
+        "local_port", ColumnType.INT4,
+        "connect_time", ColumnType.TIME,
+        "request_time", ColumnType.TIME,
+        "wait", ColumnType.INT4,
+        "wait_us", ColumnType.INT4,
+        "close_needed", ColumnType.INT4,
+        "ptr", ColumnType.TEXT,
+        "link", ColumnType.TEXT,
+        "remote_pid", ColumnType.INT4,
+        "tls", ColumnType.TEXT,
+        "application_name", ColumnType.TEXT,
+        "prepared_statements", ColumnType.INT4,
+        "id", ColumnType.INT8);
+  }
+
+  /** A client's state as SHOW CLIENTS prints it; null for clients it does not list. */
+  static String clientState(ClientConnection c) {
+    return switch (c.state()) {
+      case ACTIVE -> "active";
+      case IDLE -> "idle";
+      case WAITING -> "waiting";
+      default -> null;
+    };
+  }
+
+  static void client(Result r, ClientConnection c, String database, String state) {
+    long now = System.nanoTime();
+    long waitStarted = c.waitStartedNanos();
+    long waitMicros =
+        c.state() == ClientState.WAITING && waitStarted != 0 ? Math.max(0, now - waitStarted) / 1000 : 0;
+    ServerConnection s = c.server();
+    Instant connected = Observed.wallClock(c.connectedNanos());
+    r.row(
+        "C",
+        c.user(),
+        database,
+        "none",
+        state,
+        host(c.channel() == null ? null : c.channel().remoteAddress()),
+        port(c.channel() == null ? null : c.channel().remoteAddress()),
+        host(c.channel() == null ? null : c.channel().localAddress()),
+        port(c.channel() == null ? null : c.channel().localAddress()),
+        connected,
+        waitStarted != 0 ? Observed.wallClock(waitStarted) : connected,
+        (int) (waitMicros / 1_000_000),
+        (int) (waitMicros % 1_000_000),
+        0,
+        "C-" + c.id(),
+        s == null ? "" : "S-" + s.id(),
+        0,
+        "",
+        applicationName(c),
+        c.statements().size(),
+        c.id());
+  }
+
+  static void server(Result r, ServerConnection s, String state) {
+    ClientConnection c = s.client();
+    boolean closeNeeded = s.closingReason() != null || s.generation() != s.pool().generation();
+    SocketAddress remote = s.channel() == null ? null : s.channel().remoteAddress();
+    SocketAddress local = s.channel() == null ? null : s.channel().localAddress();
+    r.row(
+        "S",
+        s.pool().key().user(),
+        s.pool().key().database(),
+        "none",
+        state,
+        remote != null ? host(remote) : s.pool().settings().serverHost(),
+        remote != null ? port(remote) : s.pool().settings().serverPort(),
+        host(local),
+        port(local),
+        Observed.wallClock(s.createdNanos()),
+        Observed.wallClock(s.idleSinceNanos()),
+        0,
+        0,
+        closeNeeded ? 1 : 0,
+        "S-" + s.id(),
+        c == null ? "" : "C-" + c.id(),
+        s.backendPid(),
+        "",
+        c == null ? "" : applicationName(c),
+        s.preparedStatementCount(),
+        s.id());
+  }
+
+  /** A server's state as SHOW SERVERS prints it; null for closed ones. */
+  static String serverState(ServerConnection s) {
+    return switch (s.state()) {
+      case ACTIVE -> "active";
+      case IDLE -> "idle";
+      case TESTED -> "tested";
+      case LOGIN -> "new";
+      default -> null;
+    };
+  }
+
+  private static String applicationName(ClientConnection c) {
+    try {
+      String name = c.reportedParameters().get("application_name");
+      return name == null ? "" : name;
+    } catch (RuntimeException e) {
+      // The map belongs to the client's server loop; a read that races a write is retried next time.
+      return "";
+    }
+  }
+
+  static String host(SocketAddress a) {
+    if (a instanceof InetSocketAddress i) {
+      return i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
+    }
+    return a == null ? null : "unix";
+  }
+
+  static Integer port(SocketAddress a) {
+    if (a instanceof InetSocketAddress i) {
+      return i.getPort();
+    }
+    return a == null ? null : 0;
+  }
+}

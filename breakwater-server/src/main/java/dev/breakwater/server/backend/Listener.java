@@ -1,0 +1,173 @@
+package dev.breakwater.server.backend;
+
+import dev.breakwater.protocol.Codec;
+import dev.breakwater.protocol.FrontendMessages;
+import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.pool.Pool;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * LISTEN without pinning: one connection per pool, held by Breakwater, listens on every channel
+ * that at least one client of the pool listens on, and hands each notification to every such
+ * client, whether it is in a transaction on some server or idle between transactions.
+ *
+ * <p>The connection does not count against pool_size. It is opened on the first LISTEN and
+ * reopened, with every channel listened again, if it is lost while clients listen.
+ */
+public final class Listener implements SessionTracker.Listens {
+
+  private static final Logger log = LoggerFactory.getLogger(Listener.class);
+
+  private final Backend backend;
+  private final Pool pool;
+  /** Guarded by this. */
+  private final Map<String, Set<ClientConnection>> subscribers = new HashMap<>();
+  private final ArrayDeque<String> commands = new ArrayDeque<>();
+  private ServerConnection connection;
+  private boolean ready;
+  private boolean busy;
+
+  Listener(Backend backend, Pool pool) {
+    this.backend = backend;
+    this.pool = pool;
+  }
+
+  @Override
+  public synchronized void listen(ClientConnection c, String channel) {
+    Set<ClientConnection> set = subscribers.computeIfAbsent(channel, k -> new HashSet<>());
+    if (set.isEmpty()) {
+      command("LISTEN " + FrontendMessages.quoteIdentifier(channel));
+    }
+    set.add(c);
+    c.listening().add(channel);
+    c.listener(this);
+  }
+
+  @Override
+  public synchronized void unlisten(ClientConnection c, String channel) {
+    c.listening().remove(channel);
+    Set<ClientConnection> set = subscribers.get(channel);
+    if (set != null && set.remove(c) && set.isEmpty()) {
+      subscribers.remove(channel);
+      command("UNLISTEN " + FrontendMessages.quoteIdentifier(channel));
+    }
+  }
+
+  @Override
+  public synchronized void unlistenAll(ClientConnection c) {
+    for (String channel : Set.copyOf(c.listening())) {
+      unlisten(c, channel);
+    }
+  }
+
+  /** Clients listening on a channel: for views and tests. */
+  public synchronized int subscribers(String channel) {
+    Set<ClientConnection> set = subscribers.get(channel);
+    return set == null ? 0 : set.size();
+  }
+
+  private void command(String sql) {
+    commands.add(sql);
+    if (connection == null) {
+      connection = backend.createListener(pool, this);
+      ready = false;
+      busy = false;
+      connection.connect();
+      return;
+    }
+    next();
+  }
+
+  /** Sends the next command when the connection is free (lock held). */
+  private void next() {
+    if (!ready || busy || commands.isEmpty()) {
+      return;
+    }
+    busy = true;
+    String sql = commands.poll();
+    ServerConnection conn = connection;
+    conn.eventLoop().execute(() -> conn.runListenerCommand(sql));
+  }
+
+  /** The listening connection logged in. */
+  synchronized void onReady(ServerConnection conn) {
+    if (conn != connection) {
+      return;
+    }
+    ready = true;
+    next();
+  }
+
+  /** A LISTEN or UNLISTEN finished. */
+  synchronized void onCommandDone(ServerConnection conn) {
+    if (conn != connection) {
+      return;
+    }
+    busy = false;
+    next();
+  }
+
+  /** A NotificationResponse: to every client listening on its channel. */
+  void onNotification(ByteBuf message) {
+    ByteBuf body = Codec.body(message);
+    body.skipBytes(4);
+    String channel = Codec.readCString(body);
+    ClientConnection[] targets;
+    synchronized (this) {
+      Set<ClientConnection> set = subscribers.get(channel);
+      if (set == null || set.isEmpty()) {
+        return;
+      }
+      targets = set.toArray(new ClientConnection[0]);
+    }
+    for (ClientConnection c : targets) {
+      c.deliverNotification(message.retainedDuplicate());
+    }
+  }
+
+  /** The connection closed: listen again on a new one if anyone still listens. */
+  synchronized void onClosed(ServerConnection conn) {
+    if (conn != connection) {
+      return;
+    }
+    connection = null;
+    ready = false;
+    busy = false;
+    commands.clear();
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    log.warn("the listening connection of pool {} closed; listening again on {} channels", pool.key(), subscribers.size());
+    conn.eventLoop()
+        .schedule(
+            () -> {
+              synchronized (Listener.this) {
+                if (connection == null && !subscribers.isEmpty()) {
+                  for (String channel : subscribers.keySet()) {
+                    command("LISTEN " + FrontendMessages.quoteIdentifier(channel));
+                  }
+                }
+              }
+            },
+            500,
+            TimeUnit.MILLISECONDS);
+  }
+
+  /** Shutdown. */
+  public synchronized void close() {
+    if (connection != null) {
+      ServerConnection conn = connection;
+      connection = null;
+      subscribers.clear();
+      conn.close(dev.breakwater.server.CloseReason.SHUTDOWN);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.breakwater.server.http;
+
+import dev.breakwater.server.Transport;
+import dev.breakwater.server.admin.Console;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP listener on {@code http_listen_addr}:{@code http_listen_port}, on an event loop of its
+ * own so that scrapes and the dashboard never delay the pooler's loops. Requests are small and
+ * read whole (at most 16 KiB); idle connections are closed after a minute.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
+
+  private final EventLoopGroup group;
+  private final Channel channel;
+
+  private HttpEndpoint(EventLoopGroup group, Channel channel) {
+    this.group = group;
+    this.channel = channel;
+  }
+
+  /** Binds and starts answering; an empty address means 127.0.0.1, {@code *} every address. */
+  public static HttpEndpoint start(Transport transport, String address, int port, Console console)
+      throws InterruptedException {
+    EventLoopGroup group = transport.newGroup(1, "bw-http");
+    HttpApi api = new HttpApi(console);
+    try {
+      Channel ch =
+          new ServerBootstrap()
+              .group(group)
+              .channel(transport.serverChannel())
+              .option(ChannelOption.SO_REUSEADDR, true)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast(new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS) {
+                            @Override
+                            protected void channelIdle(
+                                io.netty.channel.ChannelHandlerContext ctx, IdleStateEvent evt) {
+                              ctx.close();
+                            }
+                          })
+                          .addLast(new HttpServerCodec(4096, 8192, 8192))
+                          .addLast(new HttpObjectAggregator(16 * 1024))
+                          .addLast(api);
+                    }
+                  })
+              .bind(host(address), port)
+              .sync()
+              .channel();
+      log.info("HTTP endpoint on http://{} (health, metrics, dashboard)", hostPort(ch));
+      return new HttpEndpoint(group, ch);
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  private static String host(String address) {
+    if (address == null || address.isEmpty()) {
+      return "127.0.0.1";
+    }
+    return address.equals("*") ? "0.0.0.0" : address;
+  }
+
+  private static String hostPort(Channel ch) {
+    InetSocketAddress a = (InetSocketAddress) ch.localAddress();
+    return a.getHostString() + ":" + a.getPort();
+  }
+
+  /** The port bound (the configured one). */
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,193 @@
+package dev.breakwater.server.stats;
+
+import dev.breakwater.protocol.ErrorFields;
+import dev.breakwater.server.CloseReason;
+import dev.breakwater.server.backend.PreparedStatements;
+import dev.breakwater.server.backend.ServerConnection;
+import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.frontend.Frontend;
+import dev.breakwater.server.pool.Pool;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Breakwater's meters in a Micrometer Prometheus registry: per pool through {@link PoolMeters},
+ * and process-wide ones here: clients connected, logins by result, errors by reason, active alerts,
+ * prepared statement work, and the JVM's. The names are documented in {@code docs/metrics.md}.
+ */
+public final class Metrics implements ConnectionEvents, AutoCloseable {
+
+  static final String SERVER_LOGINS = "breakwater.server.logins";
+  static final String SERVER_LOGINS_HELP = "Server connections that logged in";
+  static final String SERVER_CONNECT_ERRORS = "breakwater.server.connect.errors";
+  static final String SERVER_CONNECT_ERRORS_HELP = "Server connections that could not connect or log in";
+  private static final String LOGINS = "breakwater.logins";
+  private static final String LOGINS_HELP = "Client logins by result";
+
+  /** Closes that are part of normal life, not errors. */
+  private static final Set<CloseReason> NORMAL = normalReasons();
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<Pool, PoolMeters> pools = new ConcurrentHashMap<>();
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
+  public Metrics(Frontend frontend, PreparedStatements statements, Alerts alerts) {
+    Gauge.builder("breakwater.clients", frontend, Frontend::clientCount)
+        .description("Client connections, logged in or not (admin console included)")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("breakwater.clients.max", frontend, f -> f.settings().general().maxClientConn())
+        .description("max_client_conn")
+        .strongReference(true)
+        .register(registry);
+    for (Alerts.Kind k : Alerts.Kind.values()) {
+      Gauge.builder(
+              "breakwater.alerts.active",
+              alerts,
+              a -> a.active().stream().filter(x -> x.kind() == k).count())
+          .description("Pools for which the alert is active now")
+          .tag("alert", k.name())
+          .strongReference(true)
+          .register(registry);
+    }
+    FunctionCounter.builder("breakwater.prepared.client.parses", statements, PreparedStatements::clientParses)
+        .description("Parse messages of named prepared statements received from clients")
+        .register(registry);
+    FunctionCounter.builder("breakwater.prepared.server.parses", statements, PreparedStatements::serverParses)
+        .description("Parse messages sent by Breakwater to prepare statements on servers")
+        .register(registry);
+    FunctionCounter.builder("breakwater.prepared.evictions", statements, PreparedStatements::evictions)
+        .description("Prepared statements closed on servers to stay within max_prepared_statements")
+        .register(registry);
+    Gauge.builder("breakwater.prepared.statements", statements, PreparedStatements::size)
+        .description("Distinct prepared statements known (by query text)")
+        .strongReference(true)
+        .register(registry);
+    for (String result : new String[] {"ok", "failed", "abandoned"}) {
+      Counter.builder(LOGINS).description(LOGINS_HELP).tag("result", result).register(registry);
+    }
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  private static Set<CloseReason> normalReasons() {
+    Set<CloseReason> normal = EnumSet.noneOf(CloseReason.class);
+    for (String name :
+        new String[] {
+          "CLIENT_TERMINATE", "CLIENT_CLOSED", "SERVER_IDLE_TIMEOUT", "SERVER_LIFETIME", "EVICTED",
+          "RECONNECT", "PAUSED", "KILLED", "SHUTDOWN"
+        }) {
+      try {
+        normal.add(CloseReason.valueOf(name));
+      } catch (IllegalArgumentException e) {
+        // A reason renamed in the core: it counts as an error until listed here.
+      }
+    }
+    return normal;
+  }
+
+  /** Whether a close for this reason counts in {@code breakwater_errors_total}. */
+  public static boolean isError(CloseReason reason) {
+    return !NORMAL.contains(reason);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Registers the meters of pools not seen before. */
+  public void discover(Collection<Pool> all) {
+    for (Pool p : all) {
+      pools.computeIfAbsent(p, k -> new PoolMeters(k, registry));
+    }
+  }
+
+  /** The meters of a pool, registering them if needed. */
+  public PoolMeters of(Pool p) {
+    return pools.computeIfAbsent(p, k -> new PoolMeters(k, registry));
+  }
+
+  /** Once a second: the dashboard's latency windows move on. */
+  void roll() {
+    for (PoolMeters m : pools.values()) {
+      m.roll();
+    }
+  }
+
+  /** The Prometheus text exposition of every meter. */
+  public String scrape(Collection<Pool> all) {
+    discover(all);
+    return registry.scrape();
+  }
+
+  private void count(String name, String description, String... tags) {
+    String key = name + String.join(",", tags);
+    counters
+        .computeIfAbsent(
+            key, k -> Counter.builder(name).description(description).tags(tags).register(registry))
+        .increment();
+  }
+
+  private static String label(CloseReason reason) {
+    return reason.name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public void clientLoggedIn(ClientConnection c) {
+    count(LOGINS, LOGINS_HELP, "result", "ok");
+  }
+
+  @Override
+  public void clientClosed(ClientConnection c, CloseReason reason, boolean duringLogin) {
+    if (duringLogin) {
+      boolean abandoned = reason == CloseReason.CLIENT_CLOSED || reason == CloseReason.CLIENT_TERMINATE;
+      count(LOGINS, LOGINS_HELP, "result", abandoned ? "abandoned" : "failed");
+    }
+    if (isError(reason)) {
+      count("breakwater.errors", "Connections closed for an error, by side and reason",
+          "side", "client", "reason", label(reason));
+    }
+  }
+
+  @Override
+  public void serverLoggedIn(ServerConnection s) {
+    count(SERVER_LOGINS, SERVER_LOGINS_HELP,
+        "database", s.pool().key().database(), "user", s.pool().key().user());
+  }
+
+  @Override
+  public void serverClosed(ServerConnection s, CloseReason reason, ErrorFields error) {
+    if (error != null) {
+      count(SERVER_CONNECT_ERRORS, SERVER_CONNECT_ERRORS_HELP,
+          "database", s.pool().key().database(), "user", s.pool().key().user());
+    }
+    if (isError(reason)) {
+      count("breakwater.errors", "Connections closed for an error, by side and reason",
+          "side", "server", "reason", label(reason));
+    }
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}

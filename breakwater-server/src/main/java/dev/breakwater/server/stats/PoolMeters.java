@@ -1,0 +1,250 @@
+package dev.breakwater.server.stats;
+
+import dev.breakwater.server.backend.ServerConnection;
+import dev.breakwater.server.backend.ServerState;
+import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.frontend.ClientState;
+import dev.breakwater.server.pool.Pool;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * One pool's meters: gauges read from the pool when scraped, counters read from its
+ * {@link PoolStats}, and the histograms of wait, transaction and query time fed by
+ * {@link PoolStats.Listener}, which also feeds the dashboard's {@link LatencyWindow}s.
+ */
+public final class PoolMeters implements PoolStats.Listener {
+
+  /** Seconds over which the dashboard's percentiles are computed. */
+  public static final int WINDOW_SECONDS = 10;
+
+  /** The pool's connections by state, counted at most every 200 ms. */
+  public record Counts(
+      int clientsActive,
+      int clientsIdle,
+      int clientsWaiting,
+      int clientsLogin,
+      int serversActive,
+      int serversIdle,
+      int serversLogin,
+      int serversTested,
+      long maxWaitNanos) {
+
+    public int servers() {
+      return serversActive + serversIdle + serversLogin + serversTested;
+    }
+  }
+
+  private final Pool pool;
+  private final Timer waitTimer;
+  private final Timer transactionTimer;
+  private final Timer queryTimer;
+  private final LatencyWindow wait = new LatencyWindow(WINDOW_SECONDS);
+  private final LatencyWindow transaction = new LatencyWindow(WINDOW_SECONDS);
+  private final LatencyWindow query = new LatencyWindow(WINDOW_SECONDS);
+  private volatile Counts counts;
+  private volatile long countedAt;
+
+  PoolMeters(Pool pool, MeterRegistry registry) {
+    this.pool = pool;
+    Tags tags = Tags.of("database", pool.key().database(), "user", pool.key().user());
+    this.waitTimer = timer(registry, "breakwater.pool.wait", "Time clients waited for a server", tags);
+    this.transactionTimer =
+        timer(registry, "breakwater.pool.transaction", "Time servers spent in a transaction", tags);
+    this.queryTimer = timer(registry, "breakwater.pool.query", "Time servers spent running a query", tags);
+
+    gauge(registry, "breakwater.pool.clients", "Client connections by state", tags.and("state", "active"), c -> c.clientsActive);
+    gauge(registry, "breakwater.pool.clients", "Client connections by state", tags.and("state", "idle"), c -> c.clientsIdle);
+    gauge(registry, "breakwater.pool.clients", "Client connections by state", tags.and("state", "waiting"), c -> c.clientsWaiting);
+    gauge(registry, "breakwater.pool.clients", "Client connections by state", tags.and("state", "login"), c -> c.clientsLogin);
+    gauge(registry, "breakwater.pool.servers", "Server connections by state", tags.and("state", "active"), c -> c.serversActive);
+    gauge(registry, "breakwater.pool.servers", "Server connections by state", tags.and("state", "idle"), c -> c.serversIdle);
+    gauge(registry, "breakwater.pool.servers", "Server connections by state", tags.and("state", "login"), c -> c.serversLogin);
+    gauge(registry, "breakwater.pool.servers", "Server connections by state", tags.and("state", "tested"), c -> c.serversTested);
+    Gauge.builder("breakwater.pool.max.wait", this, m -> m.counts().maxWaitNanos / 1e9)
+        .description("How long the oldest waiting client has waited")
+        .baseUnit("seconds")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("breakwater.pool.size", this, m -> maxServers(m.pool))
+        .description("Most server connections the pool may open (pool_size)")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("breakwater.pool.reserve.size", this, m -> m.pool.settings().reservePoolSize())
+        .description("Extra servers allowed after reserve_pool_timeout (reserve_pool_size)")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("breakwater.pool.paused", this, m -> m.pool.isPaused() ? 1 : 0)
+        .description("1 while the pool is paused (PAUSE)")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("breakwater.pool.server.unreachable", this, m -> m.pool.lastServerError() != null ? 1 : 0)
+        .description("1 while the last attempt to open a server connection failed")
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+
+    counter(registry, "breakwater.pool.transactions", "Transactions pooled", null, tags, t -> t.transactions());
+    counter(registry, "breakwater.pool.queries", "Queries pooled", null, tags, t -> t.queries());
+    counter(registry, "breakwater.pool.server.assignments", "Times a server was lent to a client", null, tags, t -> t.assignments());
+    counter(registry, "breakwater.pool.received", "Bytes received from clients", "bytes", tags, t -> t.received());
+    counter(registry, "breakwater.pool.sent", "Bytes sent to clients", "bytes", tags, t -> t.sent());
+    counter(registry, "breakwater.pool.client.parses", "Prepared statements created by clients", null, tags, t -> t.clientParses());
+    counter(registry, "breakwater.pool.server.parses", "Prepared statements created by Breakwater on servers", null, tags, t -> t.serverParses());
+    counter(registry, "breakwater.pool.binds", "Prepared statements bound", null, tags, t -> t.binds());
+
+    // The seed's names (db.pool.total, .idle, .waiting, .max), per pool.
+    Gauge.builder("db.pool.open", this, m -> m.counts().servers())
+        .description("Server connections open, in use or idle (the seed's db.pool.total; Prometheus keeps _total for counters)")
+        .tags(tags).strongReference(true).register(registry);
+    Gauge.builder("db.pool.idle", this, m -> m.counts().serversIdle)
+        .description("Server connections open and unused (the seed's db.pool.idle)")
+        .tags(tags).strongReference(true).register(registry);
+    Gauge.builder("db.pool.waiting", this, m -> m.counts().clientsWaiting)
+        .description("Clients waiting for a server (the seed's db.pool.waiting)")
+        .tags(tags).strongReference(true).register(registry);
+    Gauge.builder("db.pool.max", this, m -> maxServers(m.pool))
+        .description("Most server connections the pool may open (the seed's db.pool.max)")
+        .tags(tags).strongReference(true).register(registry);
+
+    // Registered now so that rules on them see 0 before the first event (Metrics counts them).
+    io.micrometer.core.instrument.Counter.builder(Metrics.SERVER_LOGINS)
+        .description(Metrics.SERVER_LOGINS_HELP).tags(tags).register(registry);
+    io.micrometer.core.instrument.Counter.builder(Metrics.SERVER_CONNECT_ERRORS)
+        .description(Metrics.SERVER_CONNECT_ERRORS_HELP).tags(tags).register(registry);
+
+    pool.stats().listener(this);
+  }
+
+  private static double maxServers(Pool p) {
+    int size = p.settings().poolSize();
+    return size == Integer.MAX_VALUE ? Double.POSITIVE_INFINITY : size;
+  }
+
+  private static Timer timer(MeterRegistry registry, String name, String description, Tags tags) {
+    return Timer.builder(name)
+        .description(description)
+        .tags(tags)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000))
+        .maximumExpectedValue(Duration.ofSeconds(120))
+        .register(registry);
+  }
+
+  private void gauge(MeterRegistry registry, String name, String description, Tags tags, ToDoubleFunction<Counts> f) {
+    Gauge.builder(name, this, m -> f.applyAsDouble(m.counts()))
+        .description(description)
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  private void counter(
+      MeterRegistry registry, String name, String description, String unit, Tags tags,
+      ToDoubleFunction<PoolStats.Totals> f) {
+    FunctionCounter.Builder<PoolStats> b =
+        FunctionCounter.builder(name, pool.stats(), s -> f.applyAsDouble(s.totals()))
+            .description(description)
+            .tags(tags);
+    if (unit != null) {
+      b.baseUnit(unit);
+    }
+    b.register(registry);
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /** The pool's connections by state (recounted when older than 200 ms). */
+  public Counts counts() {
+    long now = System.nanoTime();
+    Counts c = counts;
+    if (c == null || now - countedAt > 200_000_000L) {
+      c = count(pool);
+      counts = c;
+      countedAt = now;
+    }
+    return c;
+  }
+
+  /** Counts a pool's clients and servers by state. */
+  public static Counts count(Pool pool) {
+    int active = 0;
+    int idle = 0;
+    int waiting = 0;
+    int login = 0;
+    for (ClientConnection c : pool.clients()) {
+      ClientState st = c.state();
+      switch (st) {
+        case ACTIVE -> active++;
+        case IDLE -> idle++;
+        case WAITING -> waiting++;
+        case LOGIN -> login++;
+        default -> {}
+      }
+    }
+    int sActive = 0;
+    int sIdle = 0;
+    int sLogin = 0;
+    int sTested = 0;
+    for (ServerConnection s : pool.servers()) {
+      ServerState st = s.state();
+      switch (st) {
+        case ACTIVE -> sActive++;
+        case IDLE -> sIdle++;
+        case LOGIN -> sLogin++;
+        case TESTED -> sTested++;
+        default -> {}
+      }
+    }
+    return new Counts(active, idle, waiting, login, sActive, sIdle, sLogin, sTested, pool.snapshot().maxWaitNanos());
+  }
+
+  public LatencyWindow waitWindow() {
+    return wait;
+  }
+
+  public LatencyWindow transactionWindow() {
+    return transaction;
+  }
+
+  public LatencyWindow queryWindow() {
+    return query;
+  }
+
+  /** Once a second: the dashboard's windows move on. */
+  void roll() {
+    wait.roll();
+    transaction.roll();
+    query.roll();
+  }
+
+  @Override
+  public void transaction(long nanos) {
+    transactionTimer.record(nanos, TimeUnit.NANOSECONDS);
+    transaction.record(nanos);
+  }
+
+  @Override
+  public void query(long nanos) {
+    queryTimer.record(nanos, TimeUnit.NANOSECONDS);
+    query.record(nanos);
+  }
+
+  @Override
+  public void waited(long nanos) {
+    waitTimer.record(nanos, TimeUnit.NANOSECONDS);
+    wait.record(nanos);
+  }
+}

@@ -1,0 +1,137 @@
+package dev.breakwater.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.breakwater.testkit.TestPostgres.Roles;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Session settings follow the client in transaction mode: a SET made outside a transaction holds
+ * on every later transaction, whichever server runs it, and no other client ever runs under it.
+ */
+class SessionStateIT {
+
+  static Pooler pooler;
+
+  @BeforeAll
+  static void start() throws Exception {
+    pooler = Pooler.builder().poolSize(3).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    pooler.close();
+  }
+
+  private static String show(Connection c, String setting) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SHOW " + setting)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static int pid(Connection c) throws SQLException {
+    try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /** Keeps the other servers busy now and then, so that transactions land on different servers. */
+  private static void shuffle(Connection... others) throws SQLException {
+    for (Connection o : others) {
+      o.createStatement().execute("SELECT 1");
+    }
+  }
+
+  @Test
+  void statementTimeoutFollowsItsClientAndNobodyElse() throws Exception {
+    try (Connection seeded = pooler.connect(Roles.PLAIN);
+        Connection other = pooler.connect(Roles.PLAIN);
+        Connection third = pooler.connect(Roles.PLAIN)) {
+      seeded.createStatement().execute("SET statement_timeout = '30s'");
+      Set<Integer> seededServers = new HashSet<>();
+      Set<Integer> otherServers = new HashSet<>();
+      for (int i = 0; i < 40; i++) {
+        // Two transactions open at once force the third client onto another server.
+        Connection holder = i % 2 == 0 ? other : third;
+        holder.setAutoCommit(false);
+        otherServers.add(pid(holder));
+        assertThat(show(seeded, "statement_timeout")).isEqualTo("30s");
+        seededServers.add(pid(seeded));
+        holder.commit();
+        holder.setAutoCommit(true);
+        assertThat(show(other, "statement_timeout")).isEqualTo("0");
+        assertThat(show(third, "statement_timeout")).isEqualTo("0");
+      }
+      assertThat(seededServers).as("the seeded client used several servers").hasSizeGreaterThan(1);
+      assertThat(otherServers).hasSizeGreaterThan(1);
+    }
+  }
+
+  @Test
+  void searchPathIsNeverSeenByAnotherClient() throws Exception {
+    try (Connection a = pooler.connect(Roles.PLAIN);
+        Connection b = pooler.connect(Roles.PLAIN)) {
+      a.createStatement().execute("SET search_path TO pg_catalog, \"$user\"");
+      for (int i = 0; i < 20; i++) {
+        assertThat(show(a, "search_path")).isEqualTo("pg_catalog, \"$user\"");
+        assertThat(show(b, "search_path")).isEqualTo("\"$user\", public");
+      }
+      a.createStatement().execute("RESET search_path");
+      for (int i = 0; i < 5; i++) {
+        assertThat(show(a, "search_path")).isEqualTo("\"$user\", public");
+      }
+    }
+  }
+
+  @Test
+  void setLocalAndRolledBackSetsAreNotKept() throws Exception {
+    try (Connection c = pooler.connect(Roles.PLAIN);
+        Connection other = pooler.connect(Roles.PLAIN)) {
+      c.setAutoCommit(false);
+      c.createStatement().execute("SET LOCAL work_mem = '7MB'");
+      c.createStatement().execute("SET lock_timeout = '7s'");
+      c.rollback();
+      c.createStatement().execute("SET idle_session_timeout = '77s'");
+      c.commit();
+      c.setAutoCommit(true);
+      for (int i = 0; i < 6; i++) {
+        other.setAutoCommit(false);
+        pid(other);
+        assertThat(show(c, "work_mem")).isEqualTo("4MB");
+        assertThat(show(c, "lock_timeout")).isEqualTo("0");
+        assertThat(show(c, "idle_session_timeout")).isEqualTo("77s");
+        other.commit();
+        other.setAutoCommit(true);
+        assertThat(show(other, "idle_session_timeout")).isEqualTo("0");
+      }
+      c.createStatement().execute("RESET ALL");
+      assertThat(show(c, "idle_session_timeout")).isEqualTo("0");
+    }
+  }
+
+  @Test
+  void setConfigOutsideATransactionIsKept() throws Exception {
+    try (Connection c = pooler.connect(Roles.PLAIN);
+        Connection other = pooler.connect(Roles.PLAIN)) {
+      c.createStatement().execute("SELECT set_config('bw.tenant', '42', false)");
+      for (int i = 0; i < 6; i++) {
+        other.setAutoCommit(false);
+        pid(other);
+        assertThat(show(c, "bw.tenant")).isEqualTo("42");
+        other.commit();
+        other.setAutoCommit(true);
+      }
+    }
+  }
+}
