@@ -49,9 +49,26 @@ public final class FrameScanner {
     void onForward(ByteBuf bytes);
   }
 
+  /**
+   * A set of inspected types that many scanners can share until one of them changes its own
+   * (copy on write): an idle connection then costs no table of its own.
+   */
+  public static final class Inspected {
+    private final boolean[] table = new boolean[256];
+
+    public static Inspected of(byte... types) {
+      Inspected i = new Inspected();
+      for (byte t : types) {
+        i.table[t & 0xff] = true;
+      }
+      return i;
+    }
+  }
+
   private static final int HEADER = 5;
 
-  private final boolean[] inspected = new boolean[256];
+  private boolean[] inspected;
+  private boolean ownTable;
   private final int maxInspectedLength;
   private final ByteBufAllocator alloc;
 
@@ -67,15 +84,26 @@ public final class FrameScanner {
    * @param inspectedTypes the type bytes whose messages are handed to {@link Handler#onMessage}
    */
   public FrameScanner(ByteBufAllocator alloc, int maxInspectedLength, byte... inspectedTypes) {
+    this(alloc, maxInspectedLength, Inspected.of(inspectedTypes));
+    this.ownTable = true;
+  }
+
+  /** A scanner that shares {@code types} with others until {@link #inspect} changes its own. */
+  public FrameScanner(ByteBufAllocator alloc, int maxInspectedLength, Inspected types) {
     this.alloc = alloc;
     this.maxInspectedLength = maxInspectedLength;
-    for (byte t : inspectedTypes) {
-      inspected[t & 0xff] = true;
-    }
+    this.inspected = types.table;
   }
 
   /** Starts or stops reading the bodies of messages of this type. */
   public void inspect(byte type, boolean inspect) {
+    if (inspected[type & 0xff] == inspect) {
+      return;
+    }
+    if (!ownTable) {
+      inspected = inspected.clone();
+      ownTable = true;
+    }
     inspected[type & 0xff] = inspect;
   }
 

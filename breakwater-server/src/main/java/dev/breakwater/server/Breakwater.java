@@ -334,6 +334,7 @@ public final class Breakwater implements AutoCloseable, Control {
 
   @Override
   public CompletableFuture<Void> pause(String database) {
+    pools.markPaused(database, true);
     for (Pool p : poolsOf(database)) {
       p.pause();
     }
@@ -350,9 +351,17 @@ public final class Breakwater implements AutoCloseable, Control {
   }
 
   @Override
+  public boolean isPaused(String database) {
+    return pools.isPaused(database);
+  }
+
+  @Override
   public void resume(String database) {
+    pools.markPaused(database, false);
     for (Pool p : poolsOf(database)) {
-      p.resume();
+      if (!pools.isPaused(p.key().database())) {
+        p.resume();
+      }
     }
     log.info("RESUME {}", database == null ? "(all)" : database);
   }
@@ -369,7 +378,10 @@ public final class Breakwater implements AutoCloseable, Control {
   public void kill(String database) {
     ErrorFields reason =
         ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL)");
+    // As PgBouncer: a killed database stays paused, its new clients wait for RESUME.
+    pools.markPaused(database, true);
     for (Pool p : poolsOf(database)) {
+      p.pause();
       p.kill(reason, CloseReason.KILLED);
     }
     log.info("KILL {}", database == null ? "(all)" : database);

@@ -25,13 +25,16 @@ public interface Control {
    */
   CompletableFuture<Void> pause(String database);
 
-  /** RESUME after PAUSE. */
+  /** RESUME after PAUSE or KILL. */
   void resume(String database);
+
+  /** Whether PAUSE or KILL holds this database (null: every database). */
+  boolean isPaused(String database);
 
   /** RECONNECT: close each server of these databases once it is released, and open fresh ones. */
   void reconnect(String database);
 
-  /** KILL: close every client and server of these databases at once. */
+  /** KILL: close every client and server of these databases at once; they stay paused until RESUME. */
   void kill(String database);
 
   /** KILL_CLIENT: close one client; false when there is none with that id. */

@@ -57,6 +57,11 @@ final class EmbeddedDemo implements AutoCloseable {
             "pool_mode = transaction",
             "default_pool_size = 20",
             "max_client_conn = 1000",
+            "admin_users = " + USER,
+            "stats_users = " + USER,
+            "; Breakwater's HTTP endpoint: dashboard, /health, /metrics.",
+            "http_listen_addr = 127.0.0.1",
+            "http_listen_port = " + (port + 2),
             ""));
     try {
       Breakwater b = Breakwater.start(dir.resolve("pgbouncer.ini"));
@@ -81,6 +86,9 @@ final class EmbeddedDemo implements AutoCloseable {
         "",
         "  psql \"postgresql://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/" + DATABASE + "\"",
         "",
+        "Admin console: psql \"postgresql://" + USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/pgbouncer\" -c 'SHOW POOLS'",
+        "Dashboard:     http://127.0.0.1:" + (port + 2) + "/   (also /health and /metrics)",
+        "",
         "Configuration: " + configDir.resolve("pgbouncer.ini"),
         "Stop with Ctrl-C.",
         "");
@@ -90,5 +98,8 @@ final class EmbeddedDemo implements AutoCloseable {
   public void close() throws IOException {
     breakwater.close();
     postgres.close();
+    try (var files = Files.walk(configDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 }

@@ -69,7 +69,7 @@ final class Sockets {
         host(c.channel() == null ? null : c.channel().localAddress()),
         port(c.channel() == null ? null : c.channel().localAddress()),
         connected,
-        waitStarted != 0 ? Observed.wallClock(waitStarted) : connected,
+        Observed.wallClock(c.lastActivityNanos()),
         (int) (waitMicros / 1_000_000),
         (int) (waitMicros % 1_000_000),
         0,

@@ -30,7 +30,13 @@ public final class Listener implements SessionTracker.Listens {
   private final Pool pool;
   /** Guarded by this. */
   private final Map<String, Set<ClientConnection>> subscribers = new HashMap<>();
-  private final ArrayDeque<String> commands = new ArrayDeque<>();
+  /** A LISTEN or UNLISTEN to run, and who waits for it. */
+  private record Command(String sql, java.util.concurrent.CompletableFuture<Void> done) {}
+
+  private final ArrayDeque<Command> commands = new ArrayDeque<>();
+  /** LISTENs sent and not yet done, by channel: a client's LISTEN returns when its is done. */
+  private final Map<String, java.util.concurrent.CompletableFuture<Void>> listening = new HashMap<>();
+  private Command running;
   private ServerConnection connection;
   private boolean ready;
   private boolean busy;
@@ -41,14 +47,23 @@ public final class Listener implements SessionTracker.Listens {
   }
 
   @Override
-  public synchronized void listen(ClientConnection c, String channel) {
+  public synchronized java.util.concurrent.CompletableFuture<Void> listen(ClientConnection c, String channel) {
     Set<ClientConnection> set = subscribers.computeIfAbsent(channel, k -> new HashSet<>());
     if (set.isEmpty()) {
-      command("LISTEN " + FrontendMessages.quoteIdentifier(channel));
+      java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+      listening.put(channel, done);
+      done.whenComplete((v, e) -> {
+        synchronized (Listener.this) {
+          listening.remove(channel, done);
+        }
+      });
+      command("LISTEN " + FrontendMessages.quoteIdentifier(channel), done);
     }
     set.add(c);
     c.listening().add(channel);
     c.listener(this);
+    java.util.concurrent.CompletableFuture<Void> pending = listening.get(channel);
+    return pending != null ? pending : java.util.concurrent.CompletableFuture.completedFuture(null);
   }
 
   @Override
@@ -57,7 +72,7 @@ public final class Listener implements SessionTracker.Listens {
     Set<ClientConnection> set = subscribers.get(channel);
     if (set != null && set.remove(c) && set.isEmpty()) {
       subscribers.remove(channel);
-      command("UNLISTEN " + FrontendMessages.quoteIdentifier(channel));
+      command("UNLISTEN " + FrontendMessages.quoteIdentifier(channel), null);
     }
   }
 
@@ -74,8 +89,8 @@ public final class Listener implements SessionTracker.Listens {
     return set == null ? 0 : set.size();
   }
 
-  private void command(String sql) {
-    commands.add(sql);
+  private void command(String sql, java.util.concurrent.CompletableFuture<Void> done) {
+    commands.add(new Command(sql, done));
     if (connection == null) {
       connection = backend.createListener(pool, this);
       ready = false;
@@ -92,7 +107,8 @@ public final class Listener implements SessionTracker.Listens {
       return;
     }
     busy = true;
-    String sql = commands.poll();
+    running = commands.poll();
+    String sql = running.sql();
     ServerConnection conn = connection;
     conn.eventLoop().execute(() -> conn.runListenerCommand(sql));
   }
@@ -112,6 +128,11 @@ public final class Listener implements SessionTracker.Listens {
       return;
     }
     busy = false;
+    Command done = running;
+    running = null;
+    if (done != null && done.done() != null) {
+      done.done().complete(null);
+    }
     next();
   }
 
@@ -141,6 +162,16 @@ public final class Listener implements SessionTracker.Listens {
     connection = null;
     ready = false;
     busy = false;
+    // Whoever waited for a LISTEN is let go: the new connection listens again below.
+    for (Command c : commands) {
+      if (c.done() != null) {
+        c.done().complete(null);
+      }
+    }
+    if (running != null && running.done() != null) {
+      running.done().complete(null);
+    }
+    running = null;
     commands.clear();
     if (subscribers.isEmpty()) {
       return;
@@ -152,7 +183,7 @@ public final class Listener implements SessionTracker.Listens {
               synchronized (Listener.this) {
                 if (connection == null && !subscribers.isEmpty()) {
                   for (String channel : subscribers.keySet()) {
-                    command("LISTEN " + FrontendMessages.quoteIdentifier(channel));
+                    command("LISTEN " + FrontendMessages.quoteIdentifier(channel), null);
                   }
                 }
               }

@@ -136,6 +136,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** The client the current read's forwarded bytes go to. */
   private ClientConnection readTarget;
+  /** A ReadyForQuery waiting for the shared connection's LISTEN (see onReadyForQuery). */
+  private ByteBuf heldReadyForQuery;
   /** The client whose transaction ended in this read: its queued notifications follow the Z. */
   private ClientConnection releasedClient;
 
@@ -478,8 +480,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return;
     }
     if (c.isLoggingIn()) {
-      // The client needs only the server's parameters to finish its login.
-      c.welcome(Map.copyOf(reported));
+      // The client needs only the server's parameters to finish its login; all share one copy.
+      pool.welcomeParameters(reported);
+      c.welcome(pool.welcomeParameters());
       pool.release(this);
       return;
     }
@@ -636,11 +639,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean onMessage(byte type, ByteBuf message) {
-      if (type == MessageType.QUERY || type == MessageType.PARSE) {
-        watchDeallocate(message);
-        if (mapStatements) {
-          trackStatement(client, type, message);
-        }
+      if ((type == MessageType.QUERY || type == MessageType.PARSE) && mapStatements) {
+        trackStatement(client, type, message);
       }
       if (!mapStatements) {
         return true;
@@ -692,6 +692,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       body.readerIndex(nul + 1);
     }
     String pinned = tracker.onStatement(body, pool.settings().sessionPinning());
+    if (tracker.droppedStatements() && !watchTags) {
+      // DISCARD ALL or DEALLOCATE ALL: read CommandComplete tags to learn when it is done.
+      watchTags = true;
+      updateSplitting();
+    }
     if (pinned != null) {
       pool.stats().pinned(pinned);
       log.debug("S-{}: {} is pinned to this server: {}", id, c, pinned);
@@ -774,14 +779,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return true;
     }
     ensurePrepared(stmt);
+    toServer.add(statementMessage(MessageType.DESCRIBE, stmt));
+    queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
+    return false;
+  }
+
+  /** A Describe or Close of a statement by its server name. */
+  private ByteBuf statementMessage(byte type, PreparedStatements.Statement stmt) {
     ByteBuf out = channel.alloc().buffer(16 + stmt.serverName().length());
-    int at = Codec.beginMessage(out, MessageType.DESCRIBE);
+    int at = Codec.beginMessage(out, type);
     out.writeByte('S');
     Codec.writeCString(out, stmt.serverName());
     Codec.endMessage(out, at);
-    toServer.add(out);
-    queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
-    return false;
+    return out;
   }
 
   private boolean onClose(ClientConnection c, ByteBuf message) {
@@ -809,12 +819,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     PreparedStatements registry = backend.preparedStatements();
     PreparedStatements.Statement evicted = statements.add(stmt, backend.maxPreparedStatements());
     if (evicted != null) {
-      ByteBuf close = channel.alloc().buffer(16 + evicted.serverName().length());
-      int at = Codec.beginMessage(close, MessageType.CLOSE);
-      close.writeByte('S');
-      Codec.writeCString(close, evicted.serverName());
-      Codec.endMessage(close, at);
-      toServer.add(close);
+      toServer.add(statementMessage(MessageType.CLOSE, evicted));
       queue.push(MessageType.CLOSE, RequestQueue.HIDE, null);
       registry.evictions.increment();
       pool.stats().eviction();
@@ -829,41 +834,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     queue.push(MessageType.PARSE, action, stmt);
     registry.serverParses.increment();
     pool.stats().serverParse();
-  }
-
-  /**
-   * DISCARD ALL and DEALLOCATE ALL drop a session's prepared statements: when a client's query
-   * text (simple Query or Parse) mentions either, CommandComplete tags are read to learn when the
-   * server has done it.
-   */
-  private void watchDeallocate(ByteBuf message) {
-    if (watchTags) {
-      return;
-    }
-    ByteBuf body = Codec.body(message);
-    if (containsWord(body, DISCARD) || containsWord(body, DEALLOCATE)) {
-      watchTags = true;
-      updateSplitting();
-    }
-  }
-
-  private static final byte[] DISCARD = "discard".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] DEALLOCATE =
-      "deallocate".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-  /** Whether {@code buf} holds {@code lowerWord}, ignoring ASCII case; no allocation. */
-  static boolean containsWord(ByteBuf buf, byte[] lowerWord) {
-    int end = buf.writerIndex() - lowerWord.length;
-    outer:
-    for (int i = buf.readerIndex(); i <= end; i++) {
-      for (int k = 0; k < lowerWord.length; k++) {
-        if ((buf.getByte(i + k) | 0x20) != lowerWord[k]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   private boolean watchTags;
@@ -1032,6 +1002,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     internalError = null;
     switch (kind) {
       case SYNC:
+        if (error == null && client != null) {
+          // PostgreSQL reports a setting only when its value changes: record that the server now
+          // holds the client's values, so the same client (or one like it) needs no SET next time.
+          Map<String, String> wanted = client.reportedParameters();
+          for (String name : ParameterSync.TRACKED) {
+            String v = wanted.get(name);
+            if (v != null) {
+              reported.put(name, v);
+            }
+          }
+        }
         if (error != null) {
           ClientConnection c = client;
           log.warn("S-{}: setting the parameters of {} failed: {}", id, c, error);
@@ -1130,6 +1111,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     } finally {
       in.release();
     }
+    finishRead();
+  }
+
+  /** After a read: release the server, or roll back and reset it first, as the read decided. */
+  private void finishRead() {
     AfterRead next = afterRead;
     afterRead = AfterRead.NOTHING;
     if (next != AfterRead.NOTHING && state != ServerState.CLOSED) {
@@ -1211,13 +1197,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     switch (type) {
       case MessageType.READY_FOR_QUERY:
         if (mapStatements && splitting) {
-          // Replies queued up to here go first: the release decision below may end this read.
-          outbox.add(message.retainedSlice());
-          onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+          // Replies queued up to here go first; the ReadyForQuery follows unless it is withheld.
+          if (onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message)) {
+            outbox.add(message.retainedSlice());
+          }
           updateSplitting();
           return false;
         }
-        forward = onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+        forward = onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message);
         break;
       case MessageType.PARAMETER_STATUS:
         forward = onParameterStatus(message);
@@ -1283,7 +1270,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         }
         return false;
       case MessageType.READY_FOR_QUERY:
-        return onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)));
+        return onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message);
       case MessageType.PARAMETER_STATUS:
         return onParameterStatus(message);
       case MessageType.ERROR_RESPONSE:
@@ -1294,7 +1281,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   /** The one place where pooling decisions are made. */
-  private boolean onReadyForQuery(TransactionStatus status) {
+  private boolean onReadyForQuery(TransactionStatus status, ByteBuf message) {
     transactionStatus = status;
     if (internal != Internal.NONE) {
       if (--internalReplies == 0) {
@@ -1317,12 +1304,43 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       transactionStartNanos = 0;
     }
 
+    if (mapStatements) {
+      java.util.concurrent.CompletableFuture<Void> wait =
+          tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, () -> backend.listener(pool));
+      if (wait != null && !wait.isDone()) {
+        // The client's LISTEN returns once the shared connection listens: no notification sent
+        // after it can be missed. The ReadyForQuery waits until then, and so does the release.
+        heldReadyForQuery = message.retainedSlice();
+        scanner.pause();
+        wait.whenComplete((v, e) -> loop.execute(() -> releaseHeld(c, status)));
+        return false;
+      }
+    }
+    return decide(c, status, now);
+  }
+
+  /** A ReadyForQuery withheld until the shared connection listened: it goes out now. */
+  private void releaseHeld(ClientConnection c, TransactionStatus status) {
+    ByteBuf z = heldReadyForQuery;
+    heldReadyForQuery = null;
+    if (z == null) {
+      return;
+    }
+    if (state == ServerState.CLOSED || client != c) {
+      z.release();
+      return;
+    }
+    readTarget = c;
+    outbox.add(z);
+    decide(c, status, System.nanoTime());
+    flushToClient();
+    finishRead();
+  }
+
+  private boolean decide(ClientConnection c, TransactionStatus status, long now) {
     PoolMode mode = pool.settings().mode();
     boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;
     int stillExpected;
-    if (mapStatements) {
-      tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, backend.listener(pool));
-    }
     synchronized (c) {
       outstanding--;
       stillExpected = outstanding;
@@ -1479,6 +1497,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     if (fromClient != null) {
       fromClient.release();
+    }
+    if (heldReadyForQuery != null) {
+      heldReadyForQuery.release();
+      heldReadyForQuery = null;
     }
     if (outbox != null) {
       outbox.clear();

@@ -31,7 +31,8 @@ final class SessionTracker {
 
   /** What a client's committed LISTEN and UNLISTEN do. */
   interface Listens {
-    void listen(ClientConnection c, String channel);
+    /** Completes once the shared connection listens on the channel. */
+    java.util.concurrent.CompletableFuture<Void> listen(ClientConnection c, String channel);
 
     void unlisten(ClientConnection c, String channel);
 
@@ -54,7 +55,9 @@ final class SessionTracker {
   private boolean listened;
   private String lastPinReason;
 
-  private final AsciiView view = new AsciiView();
+  /** A copy of the SQL text for the pre-check: plain array reads, reused. */
+  private byte[] scratch = new byte[1024];
+  private boolean droppedStatements;
 
   /**
    * Reads the SQL of a Query or Parse body (reader at the SQL text). Pins take effect at once; the
@@ -63,15 +66,30 @@ final class SessionTracker {
    * @return the reason of a pin this statement added, or null
    */
   String onStatement(ByteBuf sql, boolean pinning) {
-    view.wrap(sql);
-    if (!StatementClassifier.mightHaveEffects(view)) {
+    droppedStatements = false;
+    int from = sql.readerIndex();
+    int nul = sql.indexOf(from, sql.writerIndex(), (byte) 0);
+    int length = (nul < 0 ? sql.writerIndex() : nul) - from;
+    if (length > scratch.length) {
+      if (length > 1 << 20) {
+        // Too long to copy for a pre-check: classify it, as rarely as such statements come.
+        return classify(sql.toString(from, length, StandardCharsets.UTF_8), pinning);
+      }
+      scratch = new byte[Integer.highestOneBit(length) << 1];
+    }
+    sql.getBytes(from, scratch, 0, length);
+    if (!StatementClassifier.mightHaveEffects(scratch, 0, length)) {
       return null;
     }
-    String text = sql.toString(StandardCharsets.UTF_8);
-    int nul = text.indexOf('\0');
-    if (nul >= 0) {
-      text = text.substring(0, nul);
-    }
+    return classify(new String(scratch, 0, length, StandardCharsets.UTF_8), pinning);
+  }
+
+  /** Whether the last statement read drops prepared statements (DISCARD ALL, DEALLOCATE ALL). */
+  boolean droppedStatements() {
+    return droppedStatements;
+  }
+
+  private String classify(String text, boolean pinning) {
     String pinned = null;
     for (Effect e : StatementClassifier.classify(text)) {
       if (e instanceof Effect.Pin pin) {
@@ -82,6 +100,9 @@ final class SessionTracker {
         listened = true;
         pending.add(e);
       } else {
+        if (e instanceof Effect.DiscardAll || e instanceof Effect.DeallocateAll) {
+          droppedStatements = true;
+        }
         pending.add(e);
       }
     }
@@ -97,15 +118,22 @@ final class SessionTracker {
    * ReadyForQuery for the client: when the transaction is over, applies what it committed to the
    * client and to this server's record of its settings.
    */
-  void onReadyForQuery(boolean idle, ClientConnection c, Map<String, String> serverExtras, Listens listens) {
+  /**
+   * @return what the client's ReadyForQuery must wait for (the shared connection's LISTEN), or
+   *     null when nothing
+   */
+  java.util.concurrent.CompletableFuture<Void> onReadyForQuery(
+      boolean idle, ClientConnection c, Map<String, String> serverExtras, java.util.function.Supplier<Listens> listens) {
     if (!idle) {
-      return;
+      return null;
     }
+    java.util.concurrent.CompletableFuture<Void> wait = null;
     if (!failed && !pending.isEmpty()) {
-      apply(committed(), c, serverExtras, listens);
+      wait = apply(committed(), c, serverExtras, listens.get());
     }
     pending.clear();
     failed = false;
+    return wait;
   }
 
   /** The effects that stand once the pending statements ran, transaction blocks played out. */
@@ -144,7 +172,9 @@ final class SessionTracker {
     return applied;
   }
 
-  private void apply(List<Effect> effects, ClientConnection c, Map<String, String> serverExtras, Listens listens) {
+  private java.util.concurrent.CompletableFuture<Void> apply(
+      List<Effect> effects, ClientConnection c, Map<String, String> serverExtras, Listens listens) {
+    java.util.concurrent.CompletableFuture<Void> wait = null;
     Map<String, String> clientExtras = c.extraParameters();
     for (Effect e : effects) {
       if (e instanceof Effect.SetSession s) {
@@ -190,13 +220,17 @@ final class SessionTracker {
       } else if (e instanceof Effect.DeallocateAll) {
         prepared.clear();
       } else if (e instanceof Effect.Listen l) {
-        listens.listen(c, l.channel());
+        java.util.concurrent.CompletableFuture<Void> f = listens.listen(c, l.channel());
+        if (!f.isDone()) {
+          wait = wait == null ? f : java.util.concurrent.CompletableFuture.allOf(wait, f);
+        }
       } else if (e instanceof Effect.Unlisten u) {
         listens.unlisten(c, u.channel());
       } else if (e instanceof Effect.UnlistenAll) {
         listens.unlistenAll(c);
       }
     }
+    return wait;
   }
 
   private void resetAll(ClientConnection c, Map<String, String> serverExtras) {
@@ -290,39 +324,5 @@ final class SessionTracker {
     clearPins();
     pending.clear();
     failed = false;
-  }
-
-  /** A CharSequence over ASCII bytes of a buffer, for the allocation-free pre-check. */
-  static final class AsciiView implements CharSequence {
-    private ByteBuf buf;
-    private int from;
-    private int length;
-
-    void wrap(ByteBuf b) {
-      buf = b;
-      from = b.readerIndex();
-      int nul = b.indexOf(from, b.writerIndex(), (byte) 0);
-      length = (nul < 0 ? b.writerIndex() : nul) - from;
-    }
-
-    @Override
-    public int length() {
-      return length;
-    }
-
-    @Override
-    public char charAt(int index) {
-      return (char) (buf.getByte(from + index) & 0xff);
-    }
-
-    @Override
-    public CharSequence subSequence(int start, int end) {
-      return buf.toString(from + start, end - start, StandardCharsets.ISO_8859_1);
-    }
-
-    @Override
-    public String toString() {
-      return buf.toString(from, length, StandardCharsets.UTF_8);
-    }
   }
 }

@@ -53,6 +53,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private static final AtomicLong IDS = new AtomicLong();
   /** The longest message read whole: a password or SASL message. Others stream through. */
   private static final int MAX_INSPECTED = 64 * 1024;
+  private static final FrameScanner.Inspected CLIENT_TYPES =
+      FrameScanner.Inspected.of(MessageType.TERMINATE, MessageType.PASSWORD);
+
   /** In the admin console every message is read whole and answered by the session. */
   private static final byte[] ADMIN_TYPES = {
     MessageType.QUERY, MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE,
@@ -64,7 +67,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   private final long id = IDS.incrementAndGet();
   private final Frontend frontend;
-  private final StartupMessage startup;
+  /** The startup packet, until login is done. */
+  private StartupMessage startup;
   private final long connectedNanos;
 
   private ChannelHandlerContext ctx;
@@ -86,13 +90,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private long cancelKey;
 
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
-  private final Map<String, String> reported = new HashMap<>();
+  private final ParameterOverlay reported = new ParameterOverlay();
   /** Other settings the client asked for (startup parameters, options -c, SETs it made). */
   private final Map<String, String> extras = new HashMap<>();
   /** The settings the client gave at startup: what RESET goes back to. */
   private Map<String, String> startupExtras = Map.of();
   /** Channels this client listens on through its pool's listening connection. */
-  private final java.util.Set<String> listening = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile java.util.Set<String> listening;
   private volatile dev.breakwater.server.backend.Listener listener;
   /** Notifications that came while the client was in a transaction: guarded by this. */
   private java.util.ArrayDeque<ByteBuf> notifications;
@@ -202,9 +206,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return startupExtras;
   }
 
-  /** The channels the client listens on (LISTEN in transaction mode). */
+  /** The channels the client listens on (LISTEN in transaction mode), made on first use. */
   public java.util.Set<String> listening() {
-    return listening;
+    java.util.Set<String> l = listening;
+    if (l == null) {
+      synchronized (this) {
+        if (listening == null) {
+          listening = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        }
+        l = listening;
+      }
+    }
+    return l;
   }
 
   public void listener(dev.breakwater.server.backend.Listener l) {
@@ -266,8 +279,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.channel = ctx.channel();
-    this.scanner =
-        new FrameScanner(ctx.alloc(), MAX_INSPECTED, MessageType.TERMINATE, MessageType.PASSWORD);
+    this.scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, CLIENT_TYPES);
     this.outbox = new Outbox(ctx.alloc());
     frontend.clientOpened();
     long timeout = frontend.settings().general().clientLoginTimeout().toNanos();
@@ -550,10 +562,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private void finishLogin(Map<String, String> serverParameters) {
     if (loginTimeout != null) {
       loginTimeout.cancel(false);
+      loginTimeout = null;
     }
-    for (Map.Entry<String, String> e : serverParameters.entrySet()) {
-      reported.putIfAbsent(e.getKey(), e.getValue());
-    }
+    reported.base(serverParameters);
+    startup = null;
+    authenticator = null;
     cancelKey = frontend.cancelKeys().register(this);
     ByteBuf out = ctx.alloc().buffer();
     BackendMessages.authenticationOk(out);

@@ -139,12 +139,7 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
     if (!o.breakwater().frontend().acceptingClients()) {
       reason = "not accepting clients (shutting down)";
     } else {
-      List<Pool> pools = o.pools();
-      boolean allPaused = !pools.isEmpty();
-      for (Pool p : pools) {
-        allPaused &= p.isPaused();
-      }
-      if (allPaused) {
+      if (o.breakwater().control().isPaused(null)) {
         reason = "paused";
       }
     }

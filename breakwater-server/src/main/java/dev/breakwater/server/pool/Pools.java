@@ -17,6 +17,9 @@ public final class Pools {
   private final ConcurrentHashMap<String, AtomicInteger> perDatabase = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
   private final Pool.ServerLauncher launcher;
+  /** Databases paused as a whole (PAUSE, KILL): pools made later start paused. */
+  private final java.util.Set<String> pausedDatabases = ConcurrentHashMap.newKeySet();
+  private volatile boolean allPaused;
 
   public Pools(Pool.ServerLauncher launcher) {
     this.launcher = launcher;
@@ -28,7 +31,34 @@ public final class Pools {
     if (p != null) {
       return p;
     }
-    return pools.computeIfAbsent(key, k -> new Pool(k, settings.get(), this, launcher));
+    return pools.computeIfAbsent(
+        key,
+        k -> {
+          Pool made = new Pool(k, settings.get(), this, launcher);
+          if (isPaused(k.database())) {
+            made.pause();
+          }
+          return made;
+        });
+  }
+
+  /** PAUSE or KILL of a database (null: all): its pools, and those made later, lend no server. */
+  public void markPaused(String database, boolean paused) {
+    if (database == null) {
+      allPaused = paused;
+      if (!paused) {
+        pausedDatabases.clear();
+      }
+    } else if (paused) {
+      pausedDatabases.add(database);
+    } else {
+      pausedDatabases.remove(database);
+    }
+  }
+
+  /** Whether new clients of this database wait (PAUSE or KILL without RESUME); null: all. */
+  public boolean isPaused(String database) {
+    return allPaused || (database != null && pausedDatabases.contains(database));
   }
 
   public Pool find(PoolKey key) {

@@ -65,9 +65,18 @@ class ControlIT {
 
       pooler.breakwater().control().kill(Roles.DATABASE);
       assertThatThrownBy(() -> pid(c)).isInstanceOf(SQLException.class);
-      try (Connection again = pooler.connect(Roles.PLAIN)) {
-        assertThat(pid(again)).isPositive();
-      }
+      assertThat(pooler.breakwater().control().isPaused(Roles.DATABASE)).as("KILL pauses, as PgBouncer").isTrue();
+      CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+        try (Connection again = pooler.connect(Roles.PLAIN)) {
+          return pid(again);
+        } catch (SQLException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      Thread.sleep(300);
+      assertThat(waiting).as("new work waits for RESUME").isNotDone();
+      pooler.breakwater().control().resume(Roles.DATABASE);
+      assertThat(waiting.get(5, TimeUnit.SECONDS)).isPositive();
     }
   }
 
