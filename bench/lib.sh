@@ -212,15 +212,19 @@ EOF
   return 0
 }
 
-start_breakwater() { # extra JVM options (optional)
-  local opts=${BENCH_BREAKWATER_JAVA_OPTS:-"-XX:+UseParallelGC -Xss256k"}
-  [ -n "${1:-}" ] && opts="$opts $1"
-  BREAKWATER_JAVA_OPTS="$opts" "$ROOT/bin/breakwater" "$WORK/breakwater.ini" \
-    > "$RAW/breakwater.out" 2>&1 &
+# Runs bin/breakwater as a user would: its own JVM options unless BENCH_BREAKWATER_JAVA_OPTS is set.
+# Sets BW_PID and BW_JAVA_OPTS (the options the JVM was actually given).
+start_breakwater() {
+  if [ -n "${BENCH_BREAKWATER_JAVA_OPTS:-}" ]; then
+    BREAKWATER_JAVA_OPTS="$BENCH_BREAKWATER_JAVA_OPTS" "$ROOT/bin/breakwater" "$WORK/breakwater.ini" \
+      >> "$RAW/breakwater.out" 2>&1 &
+  else
+    env -u BREAKWATER_JAVA_OPTS "$ROOT/bin/breakwater" "$WORK/breakwater.ini" >> "$RAW/breakwater.out" 2>&1 &
+  fi
   BW_PID=$!
   PIDS_TO_STOP+=("$BW_PID")
   wait_port "$BW_PORT" "$BW_PID" Breakwater
-  BW_JAVA_OPTS=$opts
+  BW_JAVA_OPTS=$(tr '\0' ' ' < "/proc/$BW_PID/cmdline" | sed -e 's/^[^ ]*java //' -e 's/ -cp .*//')
 }
 
 start_pgbouncer() {

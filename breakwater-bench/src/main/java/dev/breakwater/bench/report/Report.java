@@ -75,6 +75,7 @@ public final class Report {
                 + "interleaved round-robin; " + m.get("warmup_s") + " s warm-up per target and mode; "
                 + "pgbench scale " + m.get("scale") + ", latency sampling rate " + m.get("sampling_rate")
                 + "; elapsed " + m.get("elapsed_s") + " s"),
+            row("pooler CPU", cpuRow()),
             row("poolers", "one pgbouncer.ini: transaction pooling, default_pool_size " + m.get("pool_size")
                 + ", auth_type scram-sha-256, max_client_conn " + (Integer.parseInt(m.getOrDefault("idle_clients", "0")) + 2000))));
 
@@ -192,7 +193,7 @@ public final class Report {
       idleRows.add(
           row(
               t, i.getOrDefault("ok", "?") + "/" + i.get("connections"), i.getOrDefault("still_open", "?"),
-              i.get("rss_before_kb"), i.get("rss_after_kb"), f0(per),
+              i.get("rss_before_kb"), i.get("rss_after_kb"), f0(per), f0(idleTotalPerClient(t)),
               t.equals("breakwater") ? ratio(per, idleBytesPerClient("pgbouncer")) : "",
               i.getOrDefault("threads", "?"), i.getOrDefault("fds", "?")));
       tsv.add(row("idle", t, "-", i.get("connections"), f0(per), i.get("rss_before_kb"), i.get("rss_after_kb"),
@@ -200,8 +201,14 @@ public final class Report {
     }
     table(
         new String[] {"pooler", "logged in", "still open after", "RSS before kB", "RSS after kB", "bytes/client",
-            "BW/PgB", "threads", "fds"},
+            "RSS after / clients", "BW/PgB (bytes/client)", "threads", "fds"},
         idleRows);
+    String opts = m.getOrDefault("breakwater_java_opts", "");
+    if (opts.contains("AlwaysPreTouch") || opts.contains("-Xms")) {
+      p("Breakwater's JVM options (`" + opts + "`) size its initial heap and, with AlwaysPreTouch, "
+          + "make it resident at start: that memory is in \"RSS before\", so bytes/client counts only "
+          + "what the clients added beyond it. \"RSS after / clients\" charges everything to them.");
+    }
     Path heap = r.raw.resolve("idle").resolve("breakwater.heap.txt");
     if (Files.exists(heap)) {
       p("Breakwater's heap with the clients connected (`jcmd GC.heap_info`, after RSS was read):");
@@ -386,6 +393,37 @@ public final class Report {
       }
     }
     return String.join(", ", parts);
+  }
+
+  /** CPU time each pooler used over the whole run, and per measured pgbench transaction. */
+  private String cpuRow() {
+    List<String> parts = new ArrayList<>();
+    for (String t : List.of("breakwater", "pgbouncer")) {
+      String cpu = r.meta.get(t + "_cpu_s");
+      if (cpu == null) {
+        continue;
+      }
+      long tx = 0;
+      for (Pgbench cell : r.pgbench.values()) {
+        if (cell.target.equals(t)) {
+          tx += cell.transactions;
+        }
+      }
+      parts.add(t + " " + cpu + " s user+system over the run (all tests, warm-up included; "
+          + String.format(Locale.ROOT, "%,d", tx) + " measured pgbench transactions: "
+          + (tx == 0 ? "?" : f1(Double.parseDouble(cpu) * 1e6 / tx)) + " µs per transaction), RSS at the end "
+          + r.meta.getOrDefault(t + "_rss_end_kb", "?") + " kB");
+    }
+    return parts.isEmpty() ? "not measured" : String.join("; ", parts);
+  }
+
+  private double idleTotalPerClient(String t) {
+    Map<String, String> i = r.idle.get(t);
+    if (i == null || i.getOrDefault("rss_after_kb", "").isEmpty()) {
+      return Double.NaN;
+    }
+    long ok = Long.parseLong(i.getOrDefault("ok", "0"));
+    return ok == 0 ? Double.NaN : Long.parseLong(i.get("rss_after_kb")) * 1024.0 / ok;
   }
 
   private double idleBytesPerClient(String t) {
