@@ -346,8 +346,9 @@ public final class Report {
       md.append('\n');
     }
     logSection("Breakwater's log (WARN and ERROR)", r.raw.resolve("breakwater.log"), "\\b(WARN|ERROR)\\b");
+    // Breakwater logs to standard error too: only what is not a log line (JVM errors, stack traces).
     logSection("Breakwater's standard output and error (beyond its log)", r.raw.resolve("breakwater.out"),
-        "(?i)exception|error|warn");
+        "^(?!\\d{4}-\\d\\d-\\d\\d ).*(?i)(exception|error|warn|\\tat )");
     logSection("PgBouncer's log (WARNING, ERROR, FATAL)", r.raw.resolve("pgbouncer.log"), "\\b(WARNING|ERROR|FATAL)\\b");
     logSection("PostgreSQL's log (ERROR, FATAL, PANIC)", r.raw.resolve("postgres.log"), "\\b(ERROR|FATAL|PANIC):");
   }
