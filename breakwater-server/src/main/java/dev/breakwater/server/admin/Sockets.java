@@ -38,7 +38,9 @@ final class Sockets {
         "tls", ColumnType.TEXT,
         "application_name", ColumnType.TEXT,
         "prepared_statements", ColumnType.INT4,
-        "id", ColumnType.INT8);
+        "id", ColumnType.INT8,
+        // Breakwater's own, after PgBouncer's: why the client keeps its server in transaction mode.
+        "pinned", ColumnType.TEXT);
   }
 
   /** A client's state as SHOW CLIENTS prints it; null for clients it does not list. */
@@ -79,7 +81,8 @@ final class Sockets {
         "",
         applicationName(c),
         c.statements().size(),
-        c.id());
+        c.id(),
+        s == null || s.pinReason() == null ? "" : s.pinReason());
   }
 
   static void server(Result r, ServerConnection s, String state) {
@@ -108,7 +111,8 @@ final class Sockets {
         "",
         c == null ? "" : applicationName(c),
         s.preparedStatementCount(),
-        s.id());
+        s.id(),
+        s.pinReason() == null ? "" : s.pinReason());
   }
 
   /** A server's state as SHOW SERVERS prints it; null for closed ones. */

@@ -579,7 +579,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     boolean work;
     synchronized (this) {
       state = ClientState.IDLE;
-      work = pending != null || pendingReplies > 0;
+      work = (pending != null && !pending.isEmpty()) || pendingReplies > 0;
       if (work) {
         state = ClientState.WAITING;
       }
@@ -762,7 +762,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return null;
     }
     ByteBuf b = pending.take();
-    pending = null;
     pendingBytes = 0;
     return b;
   }

@@ -21,6 +21,18 @@ import java.util.function.ToDoubleFunction;
  */
 public final class PoolMeters implements PoolStats.Listener {
 
+  /** The reasons a client is pinned to its server (see dev.breakwater.server.sql.Effect.Pin). */
+  static final java.util.List<String> PIN_REASONS =
+      java.util.List.of(
+          dev.breakwater.server.sql.Effect.Pin.ADVISORY_LOCK,
+          dev.breakwater.server.sql.Effect.Pin.TEMP_TABLE,
+          dev.breakwater.server.sql.Effect.Pin.CURSOR_WITH_HOLD,
+          dev.breakwater.server.sql.Effect.Pin.PREPARE,
+          dev.breakwater.server.sql.Effect.Pin.LOAD,
+          dev.breakwater.server.sql.Effect.Pin.SET_ROLE,
+          dev.breakwater.server.sql.Effect.Pin.SET_CONFIG_COMPUTED,
+          dev.breakwater.server.sql.Effect.Pin.UNRECOGNIZED_SET);
+
   /** Seconds over which the dashboard's percentiles are computed. */
   public static final int WINDOW_SECONDS = 10;
 
@@ -102,6 +114,14 @@ public final class PoolMeters implements PoolStats.Listener {
     counter(registry, "breakwater.pool.client.parses", "Prepared statements created by clients", null, tags, t -> t.clientParses());
     counter(registry, "breakwater.pool.server.parses", "Prepared statements created by Breakwater on servers", null, tags, t -> t.serverParses());
     counter(registry, "breakwater.pool.binds", "Prepared statements bound", null, tags, t -> t.binds());
+    counter(registry, "breakwater.pool.statement.evictions",
+        "Prepared statements closed on a server to stay within max_prepared_statements", null, tags, t -> t.evictions());
+    for (String reason : PIN_REASONS) {
+      FunctionCounter.builder("breakwater.pool.pins", pool.stats(), s -> s.pins().getOrDefault(reason, 0L))
+          .description("Times a client was pinned to its server in transaction mode, by reason")
+          .tags(tags.and("reason", reason))
+          .register(registry);
+    }
 
     // The seed's names (db.pool.total, .idle, .waiting, .max), per pool.
     Gauge.builder("db.pool.open", this, m -> m.counts().servers())

@@ -37,6 +37,7 @@ class AdminConsoleIT {
             "local_port", "connect_time", "request_time", "wait", "wait_us", "close_needed", "ptr",
             "link", "remote_pid", "tls", "application_name", "prepared_statements", "id");
     PGBOUNCER_COLUMNS.put("SHOW VERSION", List.of("version"));
+    // Breakwater adds "pinned" after PgBouncer's columns of SHOW CLIENTS and SHOW SERVERS.
     PGBOUNCER_COLUMNS.put("SHOW CONFIG", List.of("key", "value", "default", "changeable"));
     PGBOUNCER_COLUMNS.put("SHOW DATABASES",
         List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size",
@@ -133,9 +134,13 @@ class AdminConsoleIT {
         Connection admin = console(Roles.ADMIN)) {
       Sql.exec(app, "SELECT 1");
       for (Map.Entry<String, List<String>> e : PGBOUNCER_COLUMNS.entrySet()) {
-        assertThat(query(admin, e.getKey()).columns()).as(e.getKey()).containsExactlyElementsOf(e.getValue());
+        List<String> expected = new java.util.ArrayList<>(e.getValue());
+        if (e.getKey().equals("SHOW CLIENTS") || e.getKey().equals("SHOW SERVERS")) {
+          expected.add("pinned");
+        }
+        assertThat(query(admin, e.getKey()).columns()).as(e.getKey()).containsExactlyElementsOf(expected);
         // Lower case and a semicolon, as pgbouncer_exporter sends them.
-        assertThat(query(admin, e.getKey().toLowerCase() + ";").columns()).as(e.getKey()).containsExactlyElementsOf(e.getValue());
+        assertThat(query(admin, e.getKey().toLowerCase() + ";").columns()).as(e.getKey()).containsExactlyElementsOf(expected);
       }
     }
   }

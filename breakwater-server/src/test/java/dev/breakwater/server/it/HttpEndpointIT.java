@@ -166,7 +166,9 @@ class HttpEndpointIT {
       assertThat(p.get("pool_mode")).isEqualTo("transaction");
       List<Map<String, Object>> clients = JsonReader.array(get("/api/clients").body());
       assertThat(clients).anySatisfy(cl -> assertThat(cl.get("user")).isEqualTo(Roles.PLAIN));
-      assertThat(clients.get(0).keySet()).containsExactlyElementsOf(AdminConsoleIT.PGBOUNCER_COLUMNS.get("SHOW CLIENTS"));
+      List<String> clientColumns = new java.util.ArrayList<>(AdminConsoleIT.PGBOUNCER_COLUMNS.get("SHOW CLIENTS"));
+      clientColumns.add("pinned");
+      assertThat(clients.get(0).keySet()).containsExactlyElementsOf(clientColumns);
       List<Map<String, Object>> servers = JsonReader.array(get("/api/servers").body());
       assertThat(servers).anySatisfy(s -> assertThat(s.get("database")).isEqualTo(Roles.DATABASE));
       assertThat(JsonReader.array(get("/api/stats").body())).isNotEmpty();
