@@ -504,6 +504,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   private void link(ClientConnection c) {
+    // Timings belong to the client: a new one starts with none (timeouts read them).
+    queryStartNanos = 0;
+    transactionStartNanos = 0;
+    idleInTransactionSinceNanos = 0;
+    cancelledForTimeout = false;
     boolean linked;
     synchronized (c) {
       linked = !c.isClosed();
@@ -945,6 +950,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       expected = outstanding;
       outstanding = 0;
     }
+    idleInTransactionSinceNanos = 0;
     if (state == ServerState.CLOSED) {
       return;
     }

@@ -120,6 +120,25 @@ class ControlIT {
   }
 
   @Test
+  void reloadMovingADatabaseReplacesItsServers() throws Exception {
+    try (Pooler pooler = Pooler.builder().poolSize(1).start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      try (ResultSet rs = c.createStatement().executeQuery("SELECT current_database()")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo(Roles.DATABASE);
+      }
+      Path ini = pooler.configDir().resolve("pgbouncer.ini");
+      Files.writeString(
+          ini, Files.readString(ini).replace("dbname=" + Roles.DATABASE + "\n", "dbname=postgres\n"));
+      pooler.breakwater().control().reload();
+      try (ResultSet rs = c.createStatement().executeQuery("SELECT current_database()")) {
+        rs.next();
+        assertThat(rs.getString(1)).as("the same client, the next transaction, the new database").isEqualTo("postgres");
+      }
+    }
+  }
+
+  @Test
   void setChangesARunTimeSetting() throws Exception {
     try (Pooler pooler = Pooler.builder().start()) {
       pooler.breakwater().control().set("query_wait_timeout", "7");

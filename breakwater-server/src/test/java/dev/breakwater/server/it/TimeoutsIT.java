@@ -118,6 +118,28 @@ class TimeoutsIT {
     }
   }
 
+  @Test
+  void serverIdleTimeoutAndLifetimeCloseServersBetweenUses() throws Exception {
+    try (Pooler pooler = Pooler.builder().poolSize(1).set("server_idle_timeout", "0.5").start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      int first = pid(c);
+      assertThat(pid(c)).as("used within server_idle_timeout: the same server").isEqualTo(first);
+      Thread.sleep(900);
+      assertThat(pooler.backendsOf(Roles.PLAIN)).as("closed while idle").isZero();
+      assertThat(pid(c)).isNotEqualTo(first);
+    }
+    try (Pooler pooler = Pooler.builder().poolSize(1).set("server_lifetime", "0.6").start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      c.setAutoCommit(false);
+      int first = pid(c);
+      Thread.sleep(900);
+      assertThat(pid(c)).as("never closed under a client").isEqualTo(first);
+      c.commit();
+      c.setAutoCommit(true);
+      assertThat(pid(c)).as("older than server_lifetime: replaced once released").isNotEqualTo(first);
+    }
+  }
+
   private static int pid(Connection c) throws SQLException {
     try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
       rs.next();
