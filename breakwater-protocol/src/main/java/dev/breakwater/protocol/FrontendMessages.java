@@ -121,9 +121,6 @@ public final class FrontendMessages {
     return "\"" + name.replace("\"", "\"\"") + "\"";
   }
 
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
 
   private FrontendMessages() {}
 }

@@ -2,7 +2,6 @@ package dev.breakwater.server;
 
 import dev.breakwater.protocol.auth.ScramKeys;
 import dev.breakwater.protocol.auth.ScramSecret;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,7 +50,4 @@ public final class ScramCache {
     return raced != null ? raced : made;
   }
 
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
 }

@@ -70,6 +70,15 @@ final class SessionTracker {
     int from = sql.readerIndex();
     int nul = sql.indexOf(from, sql.writerIndex(), (byte) 0);
     int length = (nul < 0 ? sql.writerIndex() : nul) - from;
+    if (sql.hasArray()) {
+      // A heap buffer: read its array in place.
+      byte[] array = sql.array();
+      int offset = sql.arrayOffset() + from;
+      if (!StatementClassifier.mightHaveEffects(array, offset, length)) {
+        return null;
+      }
+      return classify(new String(array, offset, length, StandardCharsets.UTF_8), pinning);
+    }
     if (length > scratch.length) {
       if (length > 1 << 20) {
         // Too long to copy for a pre-check: classify it, as rarely as such statements come.

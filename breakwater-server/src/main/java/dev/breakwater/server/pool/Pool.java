@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * server (the most recently used, preferring one on its own event loop), or waits first come,
  * first served while new servers are opened within the limits. A server that becomes free calls
  * {@link #release}: it goes to the longest-waiting client or back to the idle stack. Every state
- * change of a server or a waiting client happens under this pool's lock, which is never held
- * while doing I/O and never taken while holding a client's lock... the reverse order (client lock,
- * then pool lock) is the only one allowed.
+ * change of a server or a waiting client happens under this pool's lock, which is held only for
+ * that: no I/O under it, and it never nests with a client's monitor in either order (what must
+ * happen to a client or a server afterwards is queued as a task on its event loop).
  */
 public final class Pool {
 
@@ -393,7 +393,6 @@ public final class Pool {
       }
     }
     launch(toLaunch);
-    pools.onServerSlotFreed(this);
   }
 
   /** A server logged in: its error history is cleared. */

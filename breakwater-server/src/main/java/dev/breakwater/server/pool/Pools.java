@@ -89,9 +89,6 @@ public final class Pools {
     perUser.get(pool.key().user()).decrementAndGet();
   }
 
-  /** A server slot was freed: nothing to do at once; the janitor retries waiting pools. */
-  void onServerSlotFreed(Pool pool) {}
-
   public int serversOfDatabase(String database) {
     AtomicInteger n = perDatabase.get(database);
     return n == null ? 0 : n.get();

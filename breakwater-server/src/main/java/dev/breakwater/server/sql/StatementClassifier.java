@@ -359,17 +359,8 @@ public final class StatementClassifier {
     if (word(s, i, "or") && word(s, i + 1, "replace")) {
       i += 2;
     }
-    boolean temp = false;
-    if ((word(s, i, "global") || word(s, i, "local"))
-        && (word(s, i + 1, "temp") || word(s, i + 1, "temporary"))) {
-      temp = true;
-      i += 2;
-    } else if (word(s, i, "temp") || word(s, i, "temporary")) {
-      temp = true;
-      i++;
-    } else if (word(s, i, "unlogged")) {
-      i++;
-    }
+    boolean temp = persistenceWords(s, i) > 0 && !word(s, i, "unlogged");
+    i += persistenceWords(s, i);
     if (word(s, i, "recursive")) {
       i++;
     }
@@ -492,19 +483,22 @@ public final class StatementClassifier {
     }
   }
 
+  /**
+   * The words of {@code [GLOBAL|LOCAL] TEMP|TEMPORARY} or {@code UNLOGGED} at {@code i}: 2, 1, or 0
+   * when there are none.
+   */
+  private static int persistenceWords(List<Token> s, int i) {
+    if ((word(s, i, "global") || word(s, i, "local"))
+        && (word(s, i + 1, "temp") || word(s, i + 1, "temporary"))) {
+      return 2;
+    }
+    return word(s, i, "temp") || word(s, i, "temporary") || word(s, i, "unlogged") ? 1 : 0;
+  }
+
   /** After SELECT ... INTO: {@code [TEMP|TEMPORARY|LOCAL TEMP|GLOBAL TEMP] [TABLE] name}. */
   private static void selectIntoTemp(List<Token> s, int i, List<Effect> out) {
-    boolean temp = false;
-    if ((word(s, i, "local") || word(s, i, "global"))
-        && (word(s, i + 1, "temp") || word(s, i + 1, "temporary"))) {
-      temp = true;
-      i += 2;
-    } else if (word(s, i, "temp") || word(s, i, "temporary")) {
-      temp = true;
-      i++;
-    } else if (word(s, i, "unlogged")) {
-      i++;
-    }
+    boolean temp = persistenceWords(s, i) > 0 && !word(s, i, "unlogged");
+    i += persistenceWords(s, i);
     if (word(s, i, "table")) {
       i++;
     }
