@@ -102,6 +102,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private ScheduledFuture<?> loginDeadline;
 
   private volatile ServerState state = ServerState.LOGIN;
+  private boolean loginDone;
   private volatile CloseReason closingReason;
   private volatile long idleSinceNanos = System.nanoTime();
   private volatile ClientConnection client;
@@ -371,6 +372,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   private void loggedIn() {
+    loginDone = true;
     if (loginDeadline != null) {
       loginDeadline.cancel(false);
     }
@@ -1491,7 +1493,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (state == ServerState.CLOSED) {
       return;
     }
-    boolean neverReady = state == ServerState.LOGIN;
+    // A server closed before its login finished (refused, failed, timed out) tells waiting clients
+    // why; one that logged in and was then retired (PAUSE, lifetime) is no failure.
+    boolean neverReady = !loginDone;
     state = ServerState.CLOSED;
     if (loginDeadline != null) {
       loginDeadline.cancel(false);

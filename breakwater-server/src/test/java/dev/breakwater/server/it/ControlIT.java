@@ -55,6 +55,27 @@ class ControlIT {
   }
 
   @Test
+  void aServerThatLogsInDuringPauseIsNoFailure() throws Exception {
+    try (Pooler pooler = Pooler.builder().poolSize(3).set("min_pool_size", "3").start()) {
+      var pools = pooler.breakwater().pools();
+      // The janitor opens min_pool_size servers for the pool the first client makes.
+      pooler.connect(Roles.PLAIN).close();
+      dev.breakwater.server.pool.Pool pool = pools.all().iterator().next();
+      pool.closeIdle(dev.breakwater.server.CloseReason.RECONNECT);
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (pool.snapshot().login() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      pooler.breakwater().control().pause(null).get(5, TimeUnit.SECONDS);
+      assertThat(pool.lastServerError()).as("servers retired by PAUSE are not login failures").isNull();
+      pooler.breakwater().control().resume(null);
+      try (Connection c = pooler.connect(Roles.PLAIN)) {
+        assertThat(pid(c)).isPositive();
+      }
+    }
+  }
+
+  @Test
   void reconnectReplacesServersAndKillClosesClients() throws Exception {
     try (Pooler pooler = Pooler.builder().poolSize(1).start();
         Connection c = pooler.connect(Roles.PLAIN)) {
