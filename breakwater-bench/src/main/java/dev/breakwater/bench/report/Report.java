@@ -181,8 +181,9 @@ public final class Report {
 
     h2("3. Idle clients");
     p(m.get("idle_clients") + " client connections logged in (SCRAM) and left idle, on poolers "
-        + "started fresh for this test. RSS from /proc/<pid>/status before the clients connect and 3 s "
-        + "after the last one logged in; per client = (after − before) / clients logged in.");
+        + "started fresh for this test. RSS from /proc/<pid>/status before the clients connect, 3 s "
+        + "after the last one logged in, and once it settled (two readings a second apart within "
+        + "256 kB, at most 20 s later); per client = (settled − before) / clients logged in.");
     List<String[]> idleRows = new ArrayList<>();
     for (String t : List.of("breakwater", "pgbouncer")) {
       Map<String, String> i = r.idle.get(t);
@@ -193,14 +194,16 @@ public final class Report {
       idleRows.add(
           row(
               t, i.getOrDefault("ok", "?") + "/" + i.get("connections"), i.getOrDefault("still_open", "?"),
-              i.get("rss_before_kb"), i.get("rss_after_kb"), f0(per), f0(idleTotalPerClient(t)),
+              i.get("rss_before_kb"), i.getOrDefault("rss_first_kb", ""), i.get("rss_after_kb"), f0(per),
+              f0(idleTotalPerClient(t)),
               t.equals("breakwater") ? ratio(per, idleBytesPerClient("pgbouncer")) : "",
               i.getOrDefault("threads", "?"), i.getOrDefault("fds", "?")));
       tsv.add(row("idle", t, "-", i.get("connections"), f0(per), i.get("rss_before_kb"), i.get("rss_after_kb"),
           "", i.getOrDefault("failed", "?"), ""));
     }
     table(
-        new String[] {"pooler", "logged in", "still open after", "RSS before kB", "RSS after kB", "bytes/client",
+        new String[] {"pooler", "logged in", "still open after", "RSS before kB", "RSS 3 s after kB",
+            "RSS settled kB", "bytes/client",
             "RSS after / clients", "BW/PgB (bytes/client)", "threads", "fds"},
         idleRows);
     String opts = m.getOrDefault("breakwater_java_opts", "");

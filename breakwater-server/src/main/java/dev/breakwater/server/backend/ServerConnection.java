@@ -111,6 +111,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   private TransactionStatus transactionStatus = TransactionStatus.IDLE;
   private final Map<String, String> reported = new HashMap<>();
+  /**
+   * A pool's welcome parameters that {@link #reported} and {@link #extras} were last found to agree
+   * with (no setting to send to a client that wants just them); null once a parameter changes.
+   */
+  private Map<String, String> agreesWith;
   private final Map<String, String> extras = new HashMap<>();
   private int backendPid;
   private int backendSecret;
@@ -515,8 +520,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     synchronized (c) {
       linked = !c.isClosed();
       if (linked) {
-        String sync =
-            ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
+        Map<String, String> welcome = c.welcomeParametersIfUnchanged();
+        String sync;
+        if (welcome != null && welcome == agreesWith && extras.isEmpty()) {
+          sync = null; // the common case: both hold the pool's parameters, nothing to compare
+        } else {
+          sync = ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
+          if (sync == null && welcome != null && extras.isEmpty()) {
+            agreesWith = welcome;
+          }
+        }
         client = c;
         used = true;
         c.link(this);
@@ -1025,7 +1038,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           for (String name : ParameterSync.TRACKED) {
             String v = wanted.get(name);
             if (v != null) {
-              reported.put(name, v);
+              report(name, v);
             }
           }
         }
@@ -1389,11 +1402,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     return true;
   }
 
+  /** A parameter's value on this server, as PostgreSQL reported it (or as a SET made it). */
+  private void report(String name, String value) {
+    if (!value.equals(reported.put(name, value))) {
+      agreesWith = null;
+    }
+  }
+
   private boolean onParameterStatus(ByteBuf message) {
     ByteBuf body = Codec.body(message);
     String name = Codec.readCString(body);
     String value = Codec.readCString(body);
-    reported.put(name, value);
+    report(name, value);
     ClientConnection c = client;
     if (c == null) {
       return false;
@@ -1448,7 +1468,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       case MessageType.PARAMETER_STATUS:
         {
           ByteBuf body = Codec.body(message);
-          reported.put(Codec.readCString(body), Codec.readCString(body));
+          report(Codec.readCString(body), Codec.readCString(body));
           break;
         }
       case MessageType.ERROR_RESPONSE:

@@ -201,6 +201,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return extras;
   }
 
+  /**
+   * The pool's welcome parameters when this client wants exactly them and no other setting, else
+   * null. Read on the linked server's loop, which alone updates the parameters.
+   */
+  public Map<String, String> welcomeParametersIfUnchanged() {
+    return extras.isEmpty() ? reported.baseIfUnchanged() : null;
+  }
+
   /** The settings the client gave at startup. */
   public Map<String, String> startupExtras() {
     return startupExtras;

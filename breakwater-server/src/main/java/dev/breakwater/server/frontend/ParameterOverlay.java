@@ -27,6 +27,14 @@ final class ParameterOverlay extends AbstractMap<String, String> {
     }
   }
 
+  /**
+   * The pool's welcome parameters when the client holds exactly them (nothing of its own), else
+   * null: the same map for every such client, so a server can tell at once that it agrees.
+   */
+  Map<String, String> baseIfUnchanged() {
+    return own == null && !base.isEmpty() ? base : null;
+  }
+
   @Override
   public String get(Object key) {
     if (own != null) {

@@ -233,7 +233,7 @@ public final class Pool {
       retire = retireReason(s, System.nanoTime());
       if (retire == null) {
         Borrower c;
-        while ((c = waiting.poll()) != null) {
+        while ((c = nextWaiter(waiting, s.eventLoop())) != null) {
           if (!c.isClosed()) {
             s.assign(c);
             return;
@@ -628,6 +628,37 @@ public final class Pool {
   }
 
   // ---- Internals (lock held) ----
+
+  /** How far down the line a released server looks for a client on its own loop. */
+  private static final int WAITER_LOOKAHEAD = 8;
+  /** How much longer than that client the first in line may have waited for it still to go first. */
+  private static final long WAITER_SKEW_NANOS = 1_000_000L;
+
+  /**
+   * The client a released server goes to: the first in line, unless one a few places behind it,
+   * which came at most {@link #WAITER_SKEW_NANOS} later, is on the server's own event loop. That
+   * one then goes first: its bytes and the server's replies stay on one thread, with no task
+   * handed across and no wake-up. The order is first come, first served within a millisecond.
+   */
+  static Borrower nextWaiter(ArrayDeque<Borrower> waiting, EventLoop loop) {
+    Borrower first = waiting.peekFirst();
+    if (first == null || first.eventLoop() == loop) {
+      return waiting.pollFirst();
+    }
+    long deadline = first.waitStartedNanos() + WAITER_SKEW_NANOS;
+    int looked = 0;
+    for (Iterator<Borrower> it = waiting.iterator(); it.hasNext() && looked < WAITER_LOOKAHEAD; looked++) {
+      Borrower b = it.next();
+      if (b.waitStartedNanos() - deadline > 0) {
+        break;
+      }
+      if (b.eventLoop() == loop) {
+        it.remove();
+        return b;
+      }
+    }
+    return waiting.pollFirst();
+  }
 
   private ServerConnection takeIdle(EventLoop preferred) {
     ServerConnection chosen = null;

@@ -29,12 +29,21 @@ public final class LatencyWindow {
     counts.incrementAndGet(bucket(nanos / 1000));
   }
 
+  /** 2^20 times 2^(1/4), 2^(1/2) and 2^(3/4): where a doubling's quarter-steps begin. */
+  private static final long Q1 = Math.round(Math.pow(2, 20.25));
+  private static final long Q2 = Math.round(Math.pow(2, 20.5));
+  private static final long Q3 = Math.round(Math.pow(2, 20.75));
+
+  /** 1 + floor(4 log2(micros)), from the bits: no logarithm on the hot path. */
   static int bucket(long micros) {
     if (micros < 1) {
       return 0;
     }
-    int b = 1 + (int) Math.floor(Math.log(micros) / Math.log(2) * STEPS);
-    return Math.min(b, BUCKETS - 1);
+    int octave = 63 - Long.numberOfLeadingZeros(micros);
+    // The mantissa as a fixed-point number in [2^20, 2^21).
+    long m = octave >= 20 ? micros >>> (octave - 20) : micros << (20 - octave);
+    int quarter = m < Q1 ? 0 : m < Q2 ? 1 : m < Q3 ? 2 : 3;
+    return Math.min(1 + octave * STEPS + quarter, BUCKETS - 1);
   }
 
   /** The upper bound of a bucket, in microseconds. */

@@ -151,13 +151,25 @@ public final class PoolMeters implements PoolStats.Listener {
     return size == Integer.MAX_VALUE ? Double.POSITIVE_INFINITY : size;
   }
 
+  /**
+   * The histograms' buckets, 100 µs to 120 s: a few per decade rather than Micrometer's percentile
+   * histogram (about 70 here), which costs a longer search on every recorded event and a longer scrape.
+   */
+  static final Duration[] BUCKETS = {
+    Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+    Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+    Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+    Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+    Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60),
+    Duration.ofSeconds(120)
+  };
+
   private static Timer timer(MeterRegistry registry, String name, String description, Tags tags) {
     return Timer.builder(name)
         .description(description)
         .tags(tags)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofNanos(100_000))
-        .maximumExpectedValue(Duration.ofSeconds(120))
+        .serviceLevelObjectives(BUCKETS)
         .register(registry);
   }
 

@@ -47,4 +47,24 @@ class LatencyWindowTest {
     assertThat(LatencyWindow.upperMicros(LatencyWindow.bucket(1000))).isBetween(1000.0, 1190.0);
     assertThat(LatencyWindow.bucket(Long.MAX_VALUE / 1000)).isEqualTo(161);
   }
+
+  @Test
+  void bucketsFromBitsAgreeWithTheLogarithm() {
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 100_000; i++) {
+      long micros = 1 + (random.nextLong() >>> (1 + random.nextInt(62)));
+      double exact = Math.log(micros) / Math.log(2) * 4;
+      int byLog = Math.min(1 + (int) Math.floor(exact), 161);
+      int byBits = LatencyWindow.bucket(micros);
+      if (Math.abs(exact - Math.rint(exact)) > 1e-6) {
+        // Away from a boundary, where rounding of either may tip the other way.
+        assertThat(byBits).as("bucket of %d", micros).isEqualTo(byLog);
+      } else {
+        assertThat(byBits).isBetween(byLog - 1, byLog + 1);
+      }
+      if (byBits < 161) { // the last bucket holds everything longer
+        assertThat(LatencyWindow.upperMicros(byBits)).isGreaterThanOrEqualTo(micros * 0.999);
+      }
+    }
+  }
 }

@@ -1,0 +1,77 @@
+package dev.breakwater.server.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.breakwater.protocol.ErrorFields;
+import dev.breakwater.server.CloseReason;
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Which waiting client a released server goes to. */
+class WaiterOrderTest {
+
+  private static final EventLoop A = new DefaultEventLoop();
+  private static final EventLoop B = new DefaultEventLoop();
+
+  @AfterAll
+  static void stop() {
+    A.shutdownGracefully();
+    B.shutdownGracefully();
+  }
+
+  record Waiter(String name, EventLoop eventLoop, long waitStartedNanos) implements Borrower {
+    @Override
+    public boolean isClosed() {
+      return false;
+    }
+
+    @Override
+    public void waitStartedNanos(long now) {}
+
+    @Override
+    public void failWaiting(ErrorFields error, CloseReason reason) {}
+  }
+
+  private static ArrayDeque<Borrower> line(Waiter... waiters) {
+    return new ArrayDeque<>(java.util.List.of(waiters));
+  }
+
+  @Test
+  void theFirstInLineWhenItIsOnTheServersLoop() {
+    ArrayDeque<Borrower> q = line(new Waiter("a1", A, 0), new Waiter("b1", B, 10));
+    assertThat(Pool.nextWaiter(q, A)).extracting("name").isEqualTo("a1");
+    assertThat(q).hasSize(1);
+  }
+
+  @Test
+  void aClientOnTheServersLoopThatCameWithinAMillisecondGoesFirst() {
+    ArrayDeque<Borrower> q =
+        line(new Waiter("a1", A, 0), new Waiter("a2", A, 200_000), new Waiter("b1", B, 300_000));
+    assertThat(Pool.nextWaiter(q, B)).extracting("name").isEqualTo("b1");
+    assertThat(q).extracting("name").containsExactly("a1", "a2");
+  }
+
+  @Test
+  void onlyWithinAMillisecondOfTheFirst() {
+    ArrayDeque<Borrower> q = line(new Waiter("a1", A, 0), new Waiter("b1", B, 1_000_001));
+    assertThat(Pool.nextWaiter(q, B)).extracting("name").isEqualTo("a1");
+  }
+
+  @Test
+  void onlyAFewPlacesDownTheLine() {
+    ArrayDeque<Borrower> q = new ArrayDeque<>();
+    for (int i = 0; i < 8; i++) {
+      q.add(new Waiter("a" + i, A, i));
+    }
+    q.add(new Waiter("b1", B, 9));
+    assertThat(Pool.nextWaiter(q, B)).extracting("name").isEqualTo("a0");
+  }
+
+  @Test
+  void nobodyWaiting() {
+    assertThat(Pool.nextWaiter(new ArrayDeque<>(), A)).isNull();
+  }
+}
