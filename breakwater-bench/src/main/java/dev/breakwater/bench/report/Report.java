@@ -183,7 +183,8 @@ public final class Report {
     p(m.get("idle_clients") + " client connections logged in (SCRAM) and left idle, on poolers "
         + "started fresh for this test. RSS from /proc/<pid>/status before the clients connect, 3 s "
         + "after the last one logged in, and once it settled (two readings a second apart within "
-        + "256 kB, at most 20 s later); per client = (settled − before) / clients logged in.");
+        + "256 kB, at most 20 s later; \"before\" is read the same way); per client = "
+        + "(settled − before) / clients logged in.");
     List<String[]> idleRows = new ArrayList<>();
     for (String t : List.of("breakwater", "pgbouncer")) {
       Map<String, String> i = r.idle.get(t);
@@ -211,6 +212,14 @@ public final class Report {
       p("Breakwater's JVM options (`" + opts + "`) size its initial heap and, with AlwaysPreTouch, "
           + "make it resident at start: that memory is in \"RSS before\", so bytes/client counts only "
           + "what the clients added beyond it. \"RSS after / clients\" charges everything to them.");
+    }
+    double livePerClient = idleHeapPerClient();
+    if (!Double.isNaN(livePerClient)) {
+      Map<String, String> i = r.idle.get("breakwater");
+      p("Breakwater's live heap after a full collection (`jcmd GC.run`, then `GC.heap_info`): "
+          + i.get("heap_before_kb") + " kB before the clients, " + i.get("heap_after_kb") + " kB with them: "
+          + f0(livePerClient) + " bytes per client. It lives inside the heap made resident at start, so "
+          + "RSS does not grow with it until the heap must.");
     }
     Path heap = r.raw.resolve("idle").resolve("breakwater.heap.txt");
     if (Files.exists(heap)) {
@@ -299,6 +308,10 @@ public final class Report {
       double pg = idleBytesPerClient("pgbouncer");
       summary.add(row("idle bytes/client", f0(bw), Double.isNaN(pg) ? "" : f0(pg), "", ratio(bw, pg), "",
           "≤ 2048", met(bw <= 2048)));
+      double heap = idleHeapPerClient();
+      if (!Double.isNaN(heap)) {
+        summary.add(row("idle live heap bytes/client", f0(heap), "", "", "", "", "(inside RSS)", ""));
+      }
     }
     Burst bbw = r.burst.get("breakwater");
     if (bbw != null) {
@@ -428,6 +441,17 @@ public final class Report {
     }
     long ok = Long.parseLong(i.getOrDefault("ok", "0"));
     return ok == 0 ? Double.NaN : Long.parseLong(i.get("rss_after_kb")) * 1024.0 / ok;
+  }
+
+  /** Breakwater's live heap (after full collections) per idle client, or NaN when not measured. */
+  private double idleHeapPerClient() {
+    Map<String, String> i = r.idle.get("breakwater");
+    if (i == null || i.getOrDefault("heap_before_kb", "").isEmpty() || i.getOrDefault("heap_after_kb", "").isEmpty()) {
+      return Double.NaN;
+    }
+    long ok = Long.parseLong(i.getOrDefault("ok", "0"));
+    return ok == 0 ? Double.NaN
+        : (Long.parseLong(i.get("heap_after_kb")) - Long.parseLong(i.get("heap_before_kb"))) * 1024.0 / ok;
   }
 
   private double idleBytesPerClient(String t) {
