@@ -80,7 +80,7 @@ final class Sockets {
         0,
         "",
         applicationName(c),
-        c.statements().size(),
+        c.statementCount(),
         c.id(),
         s == null || s.pinReason() == null ? "" : s.pinReason());
   }

@@ -92,7 +92,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
   private final ParameterOverlay reported = new ParameterOverlay();
   /** Other settings the client asked for (startup parameters, options -c, SETs it made). */
-  private final Map<String, String> extras = new HashMap<>();
+  private Map<String, String> extras; // made on first use: most clients set nothing
   /** The settings the client gave at startup: what RESET goes back to. */
   private Map<String, String> startupExtras = Map.of();
   /** Channels this client listens on through its pool's listening connection. */
@@ -101,7 +101,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** Notifications that came while the client was in a transaction: guarded by this. */
   private java.util.ArrayDeque<ByteBuf> notifications;
   /** The client's prepared statement names: touched only by the linked server's loop. */
-  private final Map<String, PreparedStatements.Statement> statements = new HashMap<>();
+  private Map<String, PreparedStatements.Statement> statements; // made on first use
 
   // Guarded by this.
   private ServerConnection server;
@@ -198,6 +198,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   public Map<String, String> extraParameters() {
+    if (extras == null) {
+      extras = new HashMap<>();
+    }
     return extras;
   }
 
@@ -206,7 +209,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
    * null. Read on the linked server's loop, which alone updates the parameters.
    */
   public Map<String, String> welcomeParametersIfUnchanged() {
-    return extras.isEmpty() ? reported.baseIfUnchanged() : null;
+    return extras == null || extras.isEmpty() ? reported.baseIfUnchanged() : null;
   }
 
   /** The settings the client gave at startup. */
@@ -273,7 +276,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** The client's prepared statements by its own names; for the linked server's loop only. */
   public Map<String, PreparedStatements.Statement> statements() {
+    if (statements == null) {
+      statements = new HashMap<>();
+    }
     return statements;
+  }
+
+  /** How many prepared statements the client has made (SHOW SOCKETS). */
+  public int statementCount() {
+    Map<String, PreparedStatements.Statement> m = statements;
+    return m == null ? 0 : m.size();
   }
 
   /** The server this client is linked to now, or null. */
@@ -331,6 +343,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     startupExtras = Map.copyOf(extras);
+    if (extras.isEmpty()) {
+      extras = null;
+    }
     if (!frontend.acceptingClients()) {
       fatal(SqlState.CANNOT_CONNECT_NOW, "pooler is shutting down", CloseReason.SHUTDOWN);
       return;
@@ -443,6 +458,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
    * dropped, protocol options negotiated. False when the client was refused.
    */
   private boolean readStartupParameters(Settings settings) {
+    extras = new HashMap<>();
     List<String> unrecognized = new ArrayList<>();
     for (Map.Entry<String, String> e : startup.parameters().entrySet()) {
       String name = e.getKey();
@@ -473,11 +489,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         continue;
       }
+      // Values such as application_name are the same for many clients: one copy of each.
+      String value = e.getValue().intern();
       String tracked = ParameterSync.tracked(name);
       if (tracked != null) {
-        reported.put(tracked, e.getValue());
+        reported.put(tracked, value);
       } else {
-        extras.put(lower, e.getValue());
+        extras.put(lower.intern(), value);
       }
     }
     // Settings given both ways: the tracked spelling wins.
@@ -542,6 +560,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     PoolSettings resolved = PoolSettings.resolve(settings, db, user);
     PoolKey key = new PoolKey(db.name(), resolved.serverUser());
     pool = frontend.pools().get(key, () -> resolved);
+    // One copy of the names for all the pool's clients, not one per client.
+    if (database.equals(key.database())) {
+      database = key.database();
+    }
+    if (user.equals(key.user())) {
+      user = key.user();
+    }
     if (authenticator.recoveredKeys() != null) {
       pool.passThroughKeys(authenticator.recoveredKeys());
     }
