@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>Herding happens here. A client that needs a server calls {@link #acquire}; it gets an idle
  * server (the most recently used, preferring one on its own event loop), or waits first come,
  * first served while new servers are opened within the limits. A server that becomes free calls
- * {@link #release}: it goes to the longest-waiting client or back to the idle stack. Every state
+ * {@link #release}: it goes to the longest-waiting client (or to one on its own event loop that
+ * came within a millisecond of it: {@link #nextWaiter}) or back to the idle stack. Every state
  * change of a server or a waiting client happens under this pool's lock, which is held only for
  * that: no I/O under it, and it never nests with a client's monitor in either order (what must
  * happen to a client or a server afterwards is queued as a task on its event loop).
@@ -219,8 +220,8 @@ public final class Pool {
   }
 
   /**
-   * The server is clean, idle and ready for any client: it goes to the longest-waiting client, or
-   * to the top of the idle stack. Called on the server's event loop.
+   * The server is clean, idle and ready for any client: it goes to a waiting client (see
+   * {@link #nextWaiter}), or to the top of the idle stack. Called on the server's event loop.
    */
   public void release(ServerConnection s) {
     CloseReason retire;
