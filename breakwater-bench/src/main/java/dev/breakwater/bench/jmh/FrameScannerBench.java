@@ -3,6 +3,8 @@ package dev.breakwater.bench.jmh;
 import dev.breakwater.protocol.FrameScanner;
 import dev.breakwater.protocol.MessageType;
 import dev.breakwater.server.Outbox;
+import dev.breakwater.server.backend.ServerConnection;
+import dev.breakwater.server.frontend.ClientConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -51,33 +53,6 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC"})
 public class FrameScannerBench {
 
-  /** The types a logged-in ServerConnection reads from its server (ServerConnection.channelActive). */
-  static final byte[] SERVER_TYPES = {
-    MessageType.BACKEND_KEY_DATA,
-    MessageType.PARAMETER_STATUS,
-    MessageType.READY_FOR_QUERY,
-    MessageType.ERROR_RESPONSE,
-    MessageType.NEGOTIATE_PROTOCOL_VERSION
-  };
-
-  /** Read as well while replies are split (ServerConnection.SPLIT_TYPES). */
-  static final byte[] SPLIT_TYPES = {
-    MessageType.PARSE_COMPLETE,
-    MessageType.BIND_COMPLETE,
-    MessageType.CLOSE_COMPLETE,
-    MessageType.COMMAND_COMPLETE,
-    MessageType.EMPTY_QUERY_RESPONSE,
-    MessageType.PORTAL_SUSPENDED,
-    MessageType.NO_DATA,
-    MessageType.ROW_DESCRIPTION,
-    MessageType.PARAMETER_DESCRIPTION
-  };
-
-  /** What the server side reads of a client's requests (ServerConnection.channelActive). */
-  static final byte[] CLIENT_TYPES = {
-    MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE, MessageType.CLOSE, MessageType.QUERY
-  };
-
   @Param({"simple", "extended", "prepared"})
   public String mode;
 
@@ -103,14 +78,14 @@ public class FrameScannerBench {
     repliesFirst = replies.retainedSlice(0, cut);
     repliesSecond = replies.retainedSlice(cut, replies.readableBytes() - cut);
     requests = direct(PgStreams.repeat(PgStreams.request(mode, 123456), transactions));
-    serverScanner = new FrameScanner(alloc, 1 << 20, SERVER_TYPES);
-    splittingScanner = new FrameScanner(alloc, 1 << 20, SERVER_TYPES);
-    for (byte t : SPLIT_TYPES) {
+    // The tables the server's connections use, so that the benchmark reads what they read.
+    serverScanner = new FrameScanner(alloc, 1 << 20, ServerConnection.SERVER_TYPES);
+    splittingScanner = new FrameScanner(alloc, 1 << 20, ServerConnection.SERVER_TYPES);
+    for (byte t : ServerConnection.SPLIT_TYPES) {
       splittingScanner.inspect(t, true);
     }
-    clientScanner = new FrameScanner(alloc, 64 << 20, CLIENT_TYPES);
-    frontendScanner =
-        new FrameScanner(alloc, 64 * 1024, MessageType.TERMINATE, MessageType.PASSWORD);
+    clientScanner = new FrameScanner(alloc, 64 << 20, ServerConnection.CLIENT_TYPES);
+    frontendScanner = new FrameScanner(alloc, 64 * 1024, ClientConnection.CLIENT_TYPES);
     outbox = new Outbox(alloc);
   }
 

@@ -52,7 +52,26 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * is not rewritten (and fails on the server).
    */
   private static final int MAX_CLIENT_INSPECTED = 64 << 20;
-  private static final byte[] SPLIT_TYPES = {
+  /** The server's messages read once logged in (everything else is forwarded unread). */
+  public static final byte[] SERVER_TYPES = {
+    MessageType.BACKEND_KEY_DATA,
+    MessageType.PARAMETER_STATUS,
+    MessageType.READY_FOR_QUERY,
+    MessageType.ERROR_RESPONSE,
+    MessageType.NOTIFICATION_RESPONSE,
+    MessageType.NEGOTIATE_PROTOCOL_VERSION
+  };
+
+  /** Read as well while logging in; forwarded unread after. */
+  private static final byte[] LOGIN_TYPES = {MessageType.AUTHENTICATION, MessageType.NOTICE_RESPONSE};
+
+  /** The client's requests read on their way to the server, to map prepared statement names. */
+  public static final byte[] CLIENT_TYPES = {
+    MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE, MessageType.CLOSE, MessageType.QUERY
+  };
+
+  /** The server's replies read as well while replies are split (see updateSplitting). */
+  public static final byte[] SPLIT_TYPES = {
     MessageType.PARSE_COMPLETE,
     MessageType.BIND_COMPLETE,
     MessageType.CLOSE_COMPLETE,
@@ -292,29 +311,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    scanner =
-        new FrameScanner(
-            ctx.alloc(),
-            MAX_INSPECTED,
-            MessageType.AUTHENTICATION,
-            MessageType.BACKEND_KEY_DATA,
-            MessageType.PARAMETER_STATUS,
-            MessageType.READY_FOR_QUERY,
-            MessageType.ERROR_RESPONSE,
-            MessageType.NOTICE_RESPONSE,
-            MessageType.NOTIFICATION_RESPONSE,
-            MessageType.NEGOTIATE_PROTOCOL_VERSION);
+    scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, SERVER_TYPES);
+    for (byte t : LOGIN_TYPES) {
+      scanner.inspect(t, true);
+    }
     outbox = new Outbox(ctx.alloc());
     toServer = new Outbox(ctx.alloc());
-    fromClient =
-        new FrameScanner(
-            ctx.alloc(),
-            MAX_CLIENT_INSPECTED,
-            MessageType.PARSE,
-            MessageType.BIND,
-            MessageType.DESCRIBE,
-            MessageType.CLOSE,
-            MessageType.QUERY);
+    fromClient = new FrameScanner(ctx.alloc(), MAX_CLIENT_INSPECTED, CLIENT_TYPES);
     tls = backend.tls();
     if (tls != null && tls.asksServerTls()) {
       // Ask for TLS first; the answer is one byte, read in channelRead.
@@ -382,8 +385,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       loginDeadline.cancel(false);
     }
     // Notices are forwarded unread once logged in.
-    scanner.inspect(MessageType.NOTICE_RESPONSE, false);
-    scanner.inspect(MessageType.AUTHENTICATION, false);
+    for (byte t : LOGIN_TYPES) {
+      scanner.inspect(t, false);
+    }
     log.debug("S-{}: {} logged in, backend pid {}", id, where(), backendPid);
     backend.events().serverLoggedIn(this);
     String connectQuery = pool.settings().connectQuery();

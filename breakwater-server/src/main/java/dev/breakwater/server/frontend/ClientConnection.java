@@ -53,7 +53,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private static final AtomicLong IDS = new AtomicLong();
   /** The longest message read whole: a password or SASL message. Others stream through. */
   private static final int MAX_INSPECTED = 64 * 1024;
-  private static final FrameScanner.Inspected CLIENT_TYPES =
+  /** The client's messages its connection reads (the rest is counted from headers, or forwarded). */
+  public static final FrameScanner.Inspected CLIENT_TYPES =
       FrameScanner.Inspected.of(MessageType.TERMINATE, MessageType.PASSWORD);
 
   /** In the admin console every message is read whole and answered by the session. */
