@@ -18,10 +18,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import java.net.InetSocketAddress;
@@ -73,9 +70,8 @@ public final class Breakwater implements AutoCloseable, Control {
     this.transport = Transport.detect();
     this.acceptors = transport.newGroup(1, "bw-accept");
     this.workers = transport.newGroup(threads, "bw-io");
-    Class<? extends DatagramChannel> udp =
-        transport.name().equals("epoll") ? EpollDatagramChannel.class : NioDatagramChannel.class;
-    this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(udp));
+    this.resolver =
+        new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannel()));
     ScramCache scramCache = new ScramCache();
     Map<String, Secret> current = Map.copyOf(secrets);
     this.backend = new Backend(transport, workers, resolver, current::get, scramCache);
@@ -194,10 +190,10 @@ public final class Breakwater implements AutoCloseable, Control {
     }
   }
 
-  /** PgBouncer's Unix socket: {@code <unix_socket_dir>/.s.PGSQL.<listen_port>}, epoll only. */
+  /** PgBouncer's Unix socket: {@code <unix_socket_dir>/.s.PGSQL.<listen_port>}, native transports only. */
   private void listenOnUnixSocket(General g, ChannelInitializer<Channel> init) throws InterruptedException {
-    if (!transport.name().equals("epoll")) {
-      log.warn("unix_socket_dir is set, but Unix sockets need the epoll transport: not listening on one");
+    if (transport.serverDomainChannel() == null) {
+      log.warn("unix_socket_dir is set, but Unix sockets need a native transport (epoll or io_uring): not listening on one");
       return;
     }
     Path socket = Path.of(g.unixSocketDir(), ".s.PGSQL." + g.listenPort());
@@ -209,7 +205,7 @@ public final class Breakwater implements AutoCloseable, Control {
     ServerBootstrap sb =
         new ServerBootstrap()
             .group(acceptors, workers)
-            .channel(io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
+            .channel(transport.serverDomainChannel())
             .childHandler(init);
     Channel ch = sb.bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile())).sync().channel();
     listeners.add(ch);

@@ -6,34 +6,117 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The Netty transport: native epoll where the platform has it, NIO otherwise. */
+/**
+ * The Netty transport: native epoll where the platform has it, NIO otherwise; io_uring when asked
+ * for with {@code -Dbreakwater.transport=io_uring} and the kernel allows it. {@code
+ * serverDomainChannel} is null where Unix sockets are not supported.
+ *
+ * <p>io_uring is not the default although it measured more transactions per second on two shared
+ * cores (bench/README.md): with Netty 4.2.18 an io_uring event loop sometimes never finishes
+ * stopping (its teardown waits for a socket operation that does not complete, netty/netty#15582),
+ * and the sockets it holds stay open until the process exits.
+ */
 public record Transport(
     String name,
     IoHandlerFactory ioHandlerFactory,
     Class<? extends ServerChannel> serverChannel,
-    Class<? extends Channel> socketChannel) {
+    Class<? extends Channel> socketChannel,
+    Class<? extends DatagramChannel> datagramChannel,
+    Class<? extends ServerChannel> serverDomainChannel) {
 
-  /** Epoll when available and not disabled with {@code -Dbreakwater.transport=nio}. */
+  private static final Logger log = LoggerFactory.getLogger(Transport.class);
+
+  /**
+   * The transport named by {@code -Dbreakwater.transport} ({@code epoll}, {@code io_uring} or
+   * {@code nio}; {@code epoll} when unset), falling back to the next one the platform has:
+   * io_uring to epoll to NIO.
+   */
   public static Transport detect() {
-    boolean nioForced = "nio".equalsIgnoreCase(System.getProperty("breakwater.transport"));
-    if (!nioForced && Epoll.isAvailable()) {
-      return new Transport(
-          "epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+    String wanted = System.getProperty("breakwater.transport", "epoll").toLowerCase(Locale.ROOT);
+    switch (wanted) {
+      case "io_uring" -> {
+        if (IoUring.isAvailable()) {
+          return ioUring();
+        }
+        log.warn("io_uring is not available here ({}): using epoll", String.valueOf(IoUring.unavailabilityCause()));
+        return epollOrNio();
+      }
+      case "epoll" -> {
+        return epollOrNio();
+      }
+      case "nio" -> {
+        return nio();
+      }
+      default -> {
+        log.warn("unknown breakwater.transport '{}' (io_uring, epoll or nio): using epoll", wanted);
+        return epollOrNio();
+      }
     }
+  }
+
+  private static Transport epollOrNio() {
+    if (Epoll.isAvailable()) {
+      return epoll();
+    }
+    log.info("epoll is not available here ({}): using NIO", String.valueOf(Epoll.unavailabilityCause()));
+    return nio();
+  }
+
+  private static Transport epoll() {
     return new Transport(
-        "nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+        "epoll",
+        EpollIoHandler.newFactory(),
+        EpollServerSocketChannel.class,
+        EpollSocketChannel.class,
+        EpollDatagramChannel.class,
+        EpollServerDomainSocketChannel.class);
+  }
+
+  private static Transport ioUring() {
+    return new Transport(
+        "io_uring",
+        IoUringIoHandler.newFactory(),
+        IoUringServerSocketChannel.class,
+        IoUringSocketChannel.class,
+        IoUringDatagramChannel.class,
+        IoUringServerDomainSocketChannel.class);
+  }
+
+  private static Transport nio() {
+    return new Transport(
+        "nio",
+        NioIoHandler.newFactory(),
+        NioServerSocketChannel.class,
+        NioSocketChannel.class,
+        NioDatagramChannel.class,
+        null);
   }
 
   public EventLoopGroup newGroup(int threads, String threadName) {
     return new MultiThreadIoEventLoopGroup(
-        threads, new DefaultThreadFactory(threadName, true), ioHandlerFactory);
+        threads,
+        new DefaultThreadFactory(threadName, true),
+        SpinningIoHandler.wrap(ioHandlerFactory));
   }
 }
