@@ -384,18 +384,18 @@ public final class Breakwater implements AutoCloseable, Control {
   }
 
   @Override
-  public boolean killClient(long clientId) {
+  public java.util.Optional<CompletableFuture<Void>> killClient(long clientId) {
     for (Pool p : pools.all()) {
       for (ClientConnection c : p.clients()) {
         if (c.id() == clientId) {
-          c.failWaiting(
-              ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL_CLIENT)"),
-              CloseReason.KILLED);
-          return true;
+          return java.util.Optional.of(
+              c.closeWithError(
+                  ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL_CLIENT)"),
+                  CloseReason.KILLED));
         }
       }
     }
-    return false;
+    return java.util.Optional.empty();
   }
 
   @Override

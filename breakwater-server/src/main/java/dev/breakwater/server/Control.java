@@ -37,8 +37,11 @@ public interface Control {
   /** KILL: close every client and server of these databases at once; they stay paused until RESUME. */
   void kill(String database);
 
-  /** KILL_CLIENT: close one client; false when there is none with that id. */
-  boolean killClient(long clientId);
+  /**
+   * KILL_CLIENT: close one client. Empty when there is none with that id; else a future that
+   * completes once the client has been sent its error and closed.
+   */
+  java.util.Optional<CompletableFuture<Void>> killClient(long clientId);
 
   /** DISABLE: refuse new clients of this database; those connected carry on. */
   void disable(String database);

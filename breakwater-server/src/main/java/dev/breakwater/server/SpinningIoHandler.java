@@ -9,17 +9,18 @@ import io.netty.channel.IoRegistration;
 /**
  * An event loop's I/O handler that polls without blocking for a short while after it last found
  * work, before it sleeps: a loop that is busy stays on its core instead of paying a sleep and a
- * wake-up for each message. {@code -Dbreakwater.spin_us} sets the while ({@link #DEFAULT_MICROS}
- * microseconds; 0 turns it off).
+ * wake-up for each message. Off unless {@code -Dbreakwater.spin_us} sets the while in
+ * microseconds.
  *
- * <p>Measured with pgbench -S on two shared cores (bench/README.md): 20 µs gave 7-16% more
- * transactions per second at 10 clients and up to 7% at 100, with fewer context switches and the
- * same CPU per transaction; 5 and 10 µs were too short to matter, and 50 and 100 µs cost more CPU
- * than they saved, so throughput fell.
+ * <p>Off by default because its gain did not hold up (bench/README.md, "Comparing builds"): with
+ * pgbench -S on two shared cores, 20 µs gave 7-17% more transactions per second at 10 clients in
+ * three comparisons made while the machine was otherwise quiet, and nothing but more CPU per
+ * transaction (10 µs of user time against 6) in two made while it was busy. 50 and 100 µs lost
+ * throughput every time. It may suit a pooler with cores of its own.
  */
 final class SpinningIoHandler implements IoHandler {
 
-  static final long DEFAULT_MICROS = 20;
+  static final long DEFAULT_MICROS = 0;
 
   private final IoHandler delegate;
   private final long spinNanos;

@@ -108,8 +108,9 @@ class SpinningIoHandlerTest {
   }
 
   @Test
-  void zeroTurnsItOff() {
+  void zeroTurnsItOffAndZeroIsTheDefault() {
     IoHandlerFactory f = executor -> new Recording();
     assertThat(SpinningIoHandler.wrap(f, 0)).isSameAs(f);
+    assertThat(SpinningIoHandler.DEFAULT_MICROS).isZero();
   }
 }

@@ -176,10 +176,11 @@ public final class Console implements AdminConsole {
     } catch (NumberFormatException e) {
       throw new AdminException(SqlState.SYNTAX_ERROR, "invalid client id supplied: '" + arg + "'");
     }
-    if (!control.killClient(id)) {
-      throw new AdminException(UNDEFINED_OBJECT, "client not found: " + id);
-    }
-    return CompletableFuture.completedFuture(Reply.done("KILL_CLIENT"));
+    // The reply comes once the client is closed, so that the next command already sees it gone.
+    return control
+        .killClient(id)
+        .orElseThrow(() -> new AdminException(UNDEFINED_OBJECT, "client not found: " + id))
+        .thenApply(closed -> Reply.done("KILL_CLIENT"));
   }
 
   private CompletionStage<Reply> reload(ConsoleSession s, String arg) throws AdminException {

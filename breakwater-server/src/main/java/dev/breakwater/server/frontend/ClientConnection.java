@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -851,16 +852,27 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   // ---- Errors and closing ----
 
   /** The client waited in vain: the pool could not give it a server. From any thread. */
+  @Override
   public void failWaiting(ErrorFields error, CloseReason reason) {
+    closeWithError(error, reason);
+  }
+
+  /**
+   * Sends this client {@code error} and closes it. From any thread; the future completes once it
+   * is done, on the client's loop (at once if the client was already closed).
+   */
+  public CompletableFuture<Void> closeWithError(ErrorFields error, CloseReason reason) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
     eventLoop().execute(() -> {
-      if (closed) {
-        return;
+      if (!closed) {
+        if (frontend.settings().general().logPoolerErrors()) {
+          log.warn("{}: closing because: {} ({})", this, error.message(), reason.description());
+        }
+        sendAndClose(error, reason);
       }
-      if (frontend.settings().general().logPoolerErrors()) {
-        log.warn("{}: closing because: {} ({})", this, error.message(), reason.description());
-      }
-      sendAndClose(error, reason);
+      done.complete(null);
     });
+    return done;
   }
 
   /** The linked server went away. From any thread. */
