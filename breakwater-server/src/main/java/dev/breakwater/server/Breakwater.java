@@ -76,6 +76,7 @@ public final class Breakwater implements AutoCloseable, Control {
     Map<String, Secret> current = Map.copyOf(secrets);
     this.backend = new Backend(transport, workers, resolver, current::get, scramCache);
     backend.maxPreparedStatements(settings.general().maxPreparedStatements());
+    backend.tcpOptions(transport.tcpOptions(settings.general()));
     this.pools = new Pools(backend);
     this.frontend = new Frontend(settings, current, pools, scramCache);
     this.janitor = new Janitor(workers.next(), pools);
@@ -158,6 +159,9 @@ public final class Breakwater implements AutoCloseable, Control {
             if (tls != null && tls.offersClientTls() && !(ch instanceof io.netty.channel.unix.DomainSocketChannel)) {
               ch.pipeline().addLast("direct-tls", new dev.breakwater.server.tls.DirectTls(tls.clientFacing()));
             }
+            if (!(ch instanceof io.netty.channel.unix.DomainSocketChannel)) {
+              Transport.apply(ch, transport.tcpOptions(settings.general()));
+            }
             ch.pipeline().addLast("startup", new StartupHandler(frontend));
           }
         };
@@ -167,8 +171,6 @@ public final class Breakwater implements AutoCloseable, Control {
             .channel(transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, g.listenBacklog() > 0 ? g.listenBacklog() : 4096)
             .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(ChannelOption.SO_KEEPALIVE, true)
             .childHandler(init);
     for (String addr : g.listenAddr()) {
       if (addr.equals("*")) {
@@ -476,6 +478,7 @@ public final class Breakwater implements AutoCloseable, Control {
       frontend.update(next, null);
     }
     backend.maxPreparedStatements(next.general().maxPreparedStatements());
+    backend.tcpOptions(transport.tcpOptions(next.general()));
     for (Pool p : pools.all()) {
       Optional<DatabaseEntry> db = next.database(p.key().database());
       if (db.isEmpty()) {

@@ -1,11 +1,14 @@
 package dev.breakwater.server;
 
+import dev.breakwater.server.config.General;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -16,14 +19,18 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerDomainSocketChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,6 +118,55 @@ public record Transport(
         NioSocketChannel.class,
         NioDatagramChannel.class,
         null);
+  }
+
+  /**
+   * The socket options of a TCP connection, to a client or to PostgreSQL, as pgbouncer.ini sets
+   * them: {@code TCP_NODELAY}, {@code tcp_keepalive} and, where set (non-zero), {@code
+   * tcp_keepidle}, {@code tcp_keepintvl}, {@code tcp_keepcnt} and {@code tcp_user_timeout} (the
+   * last not on NIO, which cannot set it).
+   */
+  public Map<ChannelOption<?>, Object> tcpOptions(General g) {
+    Map<ChannelOption<?>, Object> o = new LinkedHashMap<>();
+    o.put(ChannelOption.TCP_NODELAY, true);
+    o.put(ChannelOption.SO_KEEPALIVE, g.tcpKeepalive());
+    boolean keepalive = g.tcpKeepalive();
+    switch (name) {
+      case "epoll" -> {
+        putIf(o, keepalive, EpollChannelOption.TCP_KEEPIDLE, g.tcpKeepidle());
+        putIf(o, keepalive, EpollChannelOption.TCP_KEEPINTVL, g.tcpKeepintvl());
+        putIf(o, keepalive, EpollChannelOption.TCP_KEEPCNT, g.tcpKeepcnt());
+        putIf(o, true, EpollChannelOption.TCP_USER_TIMEOUT, g.tcpUserTimeout());
+      }
+      case "io_uring" -> {
+        putIf(o, keepalive, IoUringChannelOption.TCP_KEEPIDLE, g.tcpKeepidle());
+        putIf(o, keepalive, IoUringChannelOption.TCP_KEEPINTVL, g.tcpKeepintvl());
+        putIf(o, keepalive, IoUringChannelOption.TCP_KEEPCNT, g.tcpKeepcnt());
+        putIf(o, true, IoUringChannelOption.TCP_USER_TIMEOUT, g.tcpUserTimeout());
+      }
+      default -> {
+        putIf(o, keepalive, NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE), g.tcpKeepidle());
+        putIf(o, keepalive, NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL), g.tcpKeepintvl());
+        putIf(o, keepalive, NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT), g.tcpKeepcnt());
+      }
+    }
+    return o;
+  }
+
+  private static void putIf(Map<ChannelOption<?>, Object> o, boolean when, ChannelOption<Integer> option, int value) {
+    if (when && value > 0) {
+      o.put(option, value);
+    }
+  }
+
+  /** Sets {@code options} on a connection that is already open (an accepted client). */
+  @SuppressWarnings("unchecked")
+  public static void apply(Channel ch, Map<ChannelOption<?>, Object> options) {
+    for (Map.Entry<ChannelOption<?>, Object> e : options.entrySet()) {
+      if (!ch.config().setOption((ChannelOption<Object>) e.getKey(), e.getValue())) {
+        log.debug("{}: this transport cannot set {}", ch, e.getKey());
+      }
+    }
   }
 
   public EventLoopGroup newGroup(int threads, String threadName) {

@@ -32,6 +32,8 @@ public final class Backend implements Pool.ServerLauncher {
 
   private static final Logger log = LoggerFactory.getLogger(Backend.class);
 
+  private volatile java.util.Map<ChannelOption<?>, Object> tcpOptions =
+      java.util.Map.of(ChannelOption.TCP_NODELAY, true, ChannelOption.SO_KEEPALIVE, true);
   private final Transport transport;
   private final EventLoopGroup workers;
   private final AddressResolverGroup<InetSocketAddress> resolver;
@@ -119,6 +121,11 @@ public final class Backend implements Pool.ServerLauncher {
     return maxPreparedStatements;
   }
 
+  /** The socket options of new connections to PostgreSQL (tcp_keepalive and the like). */
+  public void tcpOptions(java.util.Map<ChannelOption<?>, Object> options) {
+    this.tcpOptions = java.util.Map.copyOf(options);
+  }
+
   public void maxPreparedStatements(int max) {
     this.maxPreparedStatements = max;
   }
@@ -128,10 +135,13 @@ public final class Backend implements Pool.ServerLauncher {
         new Bootstrap()
             .group(loop)
             .channel(transport.socketChannel())
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.SO_KEEPALIVE, true)
             .resolver(resolver)
             .handler(handler);
+    for (java.util.Map.Entry<ChannelOption<?>, Object> e : tcpOptions.entrySet()) {
+      @SuppressWarnings("unchecked")
+      ChannelOption<Object> option = (ChannelOption<Object>) e.getKey();
+      b.option(option, e.getValue());
+    }
     return b.connect(address(host, port));
   }
 
