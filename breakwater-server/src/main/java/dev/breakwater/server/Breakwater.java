@@ -51,6 +51,7 @@ public final class Breakwater implements AutoCloseable, Control {
   private static final Logger log = LoggerFactory.getLogger(Breakwater.class);
 
   private volatile Settings settings;
+  private volatile Map<io.netty.channel.ChannelOption<?>, Object> tcpOptions;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Transport transport;
   private final EventLoopGroup acceptors;
@@ -76,7 +77,7 @@ public final class Breakwater implements AutoCloseable, Control {
     Map<String, Secret> current = Map.copyOf(secrets);
     this.backend = new Backend(transport, workers, resolver, current::get, scramCache);
     backend.maxPreparedStatements(settings.general().maxPreparedStatements());
-    backend.tcpOptions(transport.tcpOptions(settings.general()));
+    useTcpOptions(settings.general());
     this.pools = new Pools(backend);
     this.frontend = new Frontend(settings, current, pools, scramCache);
     this.janitor = new Janitor(workers.next(), pools);
@@ -160,7 +161,7 @@ public final class Breakwater implements AutoCloseable, Control {
               ch.pipeline().addLast("direct-tls", new dev.breakwater.server.tls.DirectTls(tls.clientFacing()));
             }
             if (!(ch instanceof io.netty.channel.unix.DomainSocketChannel)) {
-              Transport.apply(ch, transport.tcpOptions(settings.general()));
+              Transport.apply(ch, tcpOptions);
             }
             ch.pipeline().addLast("startup", new StartupHandler(frontend));
           }
@@ -467,6 +468,12 @@ public final class Breakwater implements AutoCloseable, Control {
     log.info("SET {} = {}", key, value);
   }
 
+  /** tcp_keepalive and the like, for the sockets of new clients and new servers. */
+  private void useTcpOptions(General g) {
+    tcpOptions = Map.copyOf(transport.tcpOptions(g));
+    backend.tcpOptions(tcpOptions);
+  }
+
   /** Swaps in new settings: new logins see them, pools take them from their next assignment. */
   private void apply(Settings next, Map<String, Secret> secrets) {
     this.settings = next;
@@ -478,7 +485,7 @@ public final class Breakwater implements AutoCloseable, Control {
       frontend.update(next, null);
     }
     backend.maxPreparedStatements(next.general().maxPreparedStatements());
-    backend.tcpOptions(transport.tcpOptions(next.general()));
+    useTcpOptions(next.general());
     for (Pool p : pools.all()) {
       Optional<DatabaseEntry> db = next.database(p.key().database());
       if (db.isEmpty()) {

@@ -25,6 +25,7 @@ final class SpinningIoHandler implements IoHandler {
   private final IoHandler delegate;
   private final long spinNanos;
   private long lastWork = System.nanoTime();
+  private NonBlocking nonBlocking;
 
   private SpinningIoHandler(IoHandler delegate, long spinNanos) {
     this.delegate = delegate;
@@ -58,7 +59,11 @@ final class SpinningIoHandler implements IoHandler {
   public int run(IoHandlerContext context) {
     int handled;
     if (context.canBlock() && System.nanoTime() - lastWork < spinNanos) {
-      handled = delegate.run(new NonBlocking(context));
+      NonBlocking nb = nonBlocking;
+      if (nb == null || nb.context() != context) {
+        nonBlocking = nb = new NonBlocking(context); // the loop passes the same context each time
+      }
+      handled = delegate.run(nb);
     } else {
       handled = delegate.run(context);
     }

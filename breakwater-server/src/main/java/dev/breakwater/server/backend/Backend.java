@@ -121,9 +121,9 @@ public final class Backend implements Pool.ServerLauncher {
     return maxPreparedStatements;
   }
 
-  /** The socket options of new connections to PostgreSQL (tcp_keepalive and the like). */
+  /** The socket options of new connections to PostgreSQL (tcp_keepalive and the like), immutable. */
   public void tcpOptions(java.util.Map<ChannelOption<?>, Object> options) {
-    this.tcpOptions = java.util.Map.copyOf(options);
+    this.tcpOptions = options;
   }
 
   public void maxPreparedStatements(int max) {
