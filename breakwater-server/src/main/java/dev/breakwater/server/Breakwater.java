@@ -15,8 +15,10 @@ import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.Pools;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
@@ -166,31 +168,88 @@ public final class Breakwater implements AutoCloseable, Control {
             ch.pipeline().addLast("startup", new StartupHandler(frontend));
           }
         };
-    ServerBootstrap sb =
-        new ServerBootstrap()
-            .group(acceptors, workers)
-            .channel(transport.serverChannel())
-            .option(ChannelOption.SO_BACKLOG, g.listenBacklog() > 0 ? g.listenBacklog() : 4096)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childHandler(init);
     for (String addr : g.listenAddr()) {
       if (addr.equals("*")) {
         // Every address: IPv6's wildcard takes IPv4 too where the system is dual-stack.
         try {
-          listeners.add(sb.bind("::", g.listenPort()).sync().channel());
-        } catch (Exception e) {
-          listeners.add(sb.bind("0.0.0.0", g.listenPort()).sync().channel());
+          listenOnTcp(g, "::", init);
+        } catch (ChannelException e) {
+          listenOnTcp(g, "0.0.0.0", init);
         }
       } else {
-        listeners.add(sb.bind(addr, g.listenPort()).sync().channel());
+        listenOnTcp(g, addr, init);
       }
     }
     if (g.unixSocketDir() != null && !g.unixSocketDir().isBlank()) {
       listenOnUnixSocket(g, init);
     }
+    java.util.Set<java.net.SocketAddress> logged = new java.util.HashSet<>();
     for (Channel ch : listeners) {
-      log.info("listening on {} ({} transport)", ch.localAddress(), transport.name());
+      if (logged.add(ch.localAddress())) {
+        log.info("listening on {} ({} transport)", ch.localAddress(), transport.name());
+      }
     }
+  }
+
+  /**
+   * Listens on one TCP address. Where the transport can set {@code SO_REUSEPORT} (epoll, io_uring),
+   * every event loop gets a listening socket of its own and keeps the connections it accepts, so a
+   * new client costs no hand-off between threads; the kernel spreads connections over the sockets.
+   * Unless {@code so_reuseport} is set, a plain socket is bound first, so that a port another
+   * process holds fails as it would without the option. NIO has one socket on the accepting thread,
+   * which deals connections round-robin to the event loops ({@code so_reuseport} sets the option on
+   * it).
+   */
+  private void listenOnTcp(General g, String host, ChannelInitializer<Channel> init) throws InterruptedException {
+    ChannelOption<Boolean> reusePort = transport.reusePort();
+    int port = g.listenPort();
+    List<Channel> bound = new ArrayList<>();
+    try {
+      if (reusePort == null) {
+        ServerBootstrap sb = tcpBootstrap(g, acceptors, workers, init);
+        if (g.soReuseport()) {
+          sb.option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true);
+        }
+        bound.add(sb.bind(host, port).sync().channel());
+      } else {
+        if (port != 0 && !g.soReuseport()) {
+          try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+          }
+        }
+        for (io.netty.util.concurrent.EventExecutor e : workers) {
+          EventLoop loop = (EventLoop) e;
+          Channel ch = tcpBootstrap(g, loop, loop, init).option(reusePort, true).bind(host, port).sync().channel();
+          bound.add(ch);
+          // Port 0: the port the kernel chose for the first socket is the port of the others.
+          port = ((InetSocketAddress) ch.localAddress()).getPort();
+        }
+      }
+    } catch (InterruptedException e) {
+      closeAll(bound);
+      throw e;
+    } catch (Exception e) {
+      closeAll(bound);
+      throw new ChannelException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+    listeners.addAll(bound);
+  }
+
+  private static void closeAll(List<Channel> channels) {
+    for (Channel ch : channels) {
+      ch.close().awaitUninterruptibly();
+    }
+  }
+
+  private ServerBootstrap tcpBootstrap(
+      General g, EventLoopGroup parent, EventLoopGroup child, ChannelInitializer<Channel> init) {
+    return new ServerBootstrap()
+        .group(parent, child)
+        .channel(transport.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, g.listenBacklog() > 0 ? g.listenBacklog() : 4096)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childHandler(init);
   }
 
   /** PgBouncer's Unix socket: {@code <unix_socket_dir>/.s.PGSQL.<listen_port>}, native transports only. */

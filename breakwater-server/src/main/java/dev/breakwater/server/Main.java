@@ -44,6 +44,7 @@ public final class Main implements Callable<Integer> {
 
   /** Exit codes. */
   static final int EXIT_OK = 0;
+  static final int EXIT_LISTEN = 1;
   static final int EXIT_CONFIG = 2;
   static final int EXIT_IMMEDIATE = 3;
 
@@ -72,6 +73,10 @@ public final class Main implements Callable<Integer> {
       } catch (ConfigException e) {
         System.err.println("breakwater: " + e.getMessage());
         return EXIT_CONFIG;
+      } catch (io.netty.channel.ChannelException e) {
+        log.error("{}", e.getMessage());
+        System.err.println("breakwater: " + e.getMessage());
+        return EXIT_LISTEN;
       }
     }
     int code = Signals.install(b);

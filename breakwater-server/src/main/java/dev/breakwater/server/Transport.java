@@ -121,6 +121,19 @@ public record Transport(
   }
 
   /**
+   * The option that sets {@code SO_REUSEPORT} on a listening socket, or null where the transport
+   * cannot set it (NIO). With it, every event loop listens on the port with a socket of its own,
+   * and the kernel spreads new connections over them.
+   */
+  public ChannelOption<Boolean> reusePort() {
+    return switch (name) {
+      case "epoll" -> EpollChannelOption.SO_REUSEPORT;
+      case "io_uring" -> IoUringChannelOption.SO_REUSEPORT;
+      default -> null;
+    };
+  }
+
+  /**
    * The socket options of a TCP connection, to a client or to PostgreSQL, as pgbouncer.ini sets
    * them: {@code TCP_NODELAY}, {@code tcp_keepalive} and, where set (non-zero), {@code
    * tcp_keepidle}, {@code tcp_keepintvl}, {@code tcp_keepcnt} and {@code tcp_user_timeout} (the

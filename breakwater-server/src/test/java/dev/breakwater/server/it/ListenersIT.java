@@ -1,9 +1,15 @@
 package dev.breakwater.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.pool.Pool;
 import dev.breakwater.testkit.TestPostgres.Roles;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -17,17 +23,25 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Several listen addresses, IPv6, and PgBouncer's Unix socket in unix_socket_dir. */
+/**
+ * Several listen addresses, IPv6, PgBouncer's Unix socket in unix_socket_dir, a listening socket
+ * per event loop, and a port already in use.
+ */
 class ListenersIT {
 
   @Test
   void unixSocketServesClients() throws Exception {
     Path dir = Files.createTempDirectory("bw-sock-");
     try (Pooler pooler = Pooler.builder().set("unix_socket_dir", dir.toString()).set("unix_socket_mode", "0700").start()) {
+      assumeTrue(pooler.breakwater().transport().serverDomainChannel() != null, "Unix sockets need epoll or io_uring");
       Path socket = dir.resolve(".s.PGSQL." + pooler.port());
       assertThat(socket).exists();
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rwx------");
@@ -76,6 +90,57 @@ class ListenersIT {
             DriverManager.getConnection("jdbc:postgresql://" + host + ":" + pooler.port() + "/" + Roles.DATABASE, p)) {
           assertThat(c.isValid(2)).as(host).isTrue();
         }
+      }
+    }
+  }
+
+  @Test
+  void everyEventLoopAcceptsItsOwnClients() throws Exception {
+    try (Pooler pooler = Pooler.builder().start()) {
+      assumeTrue(pooler.breakwater().transport().reusePort() != null, "a socket per loop needs epoll or io_uring");
+      List<Connection> open = new ArrayList<>();
+      try {
+        for (int i = 0; i < 16; i++) {
+          open.add(pooler.connect(Roles.PLAIN));
+        }
+        Set<EventLoop> loops = new HashSet<>();
+        for (Pool pool : pooler.breakwater().pools().all()) {
+          for (ClientConnection client : pool.clients()) {
+            Channel ch = client.channel();
+            assertThat(ch.eventLoop()).as("a client stays on the loop whose socket accepted it").isSameAs(ch.parent().eventLoop());
+            loops.add(ch.eventLoop());
+          }
+        }
+        int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
+        if (threads > 1) {
+          assertThat(loops).as("the kernel spreads 16 clients over the loops' sockets").hasSizeGreaterThan(1);
+        } else {
+          assertThat(loops).hasSize(1);
+        }
+      } finally {
+        for (Connection c : open) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aPortInUseFailsWithAClearErrorUnlessSoReuseportIsSet() throws Exception {
+    try (Pooler first = Pooler.builder().start()) {
+      String port = Integer.toString(first.port());
+      assertThatThrownBy(() -> Pooler.builder().set("listen_port", port).start().close())
+          .isInstanceOf(ChannelException.class)
+          .hasMessageStartingWith("cannot listen on 127.0.0.1:" + port);
+      try (Connection c = first.connect(Roles.PLAIN)) {
+        assertThat(c.isValid(2)).as("the first pooler still serves").isTrue();
+      }
+    }
+    try (Pooler first = Pooler.builder().set("so_reuseport", "1").start();
+        Pooler second = Pooler.builder().set("so_reuseport", "1").set("listen_port", Integer.toString(first.port())).start()) {
+      assertThat(second.port()).isEqualTo(first.port());
+      try (Connection c = second.connect(Roles.PLAIN)) {
+        assertThat(c.isValid(2)).isTrue();
       }
     }
   }
