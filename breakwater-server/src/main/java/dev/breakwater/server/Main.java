@@ -53,6 +53,7 @@ public final class Main implements Callable<Integer> {
     if (quiet) {
       Logging.quiet();
     }
+    Signals signals = Signals.install();
     EmbeddedDemo demo = null;
     Breakwater b;
     if (config == null) {
@@ -79,7 +80,7 @@ public final class Main implements Callable<Integer> {
         return EXIT_LISTEN;
       }
     }
-    int code = Signals.install(b);
+    int code = signals.await(b);
     if (demo != null) {
       demo.close();
     }

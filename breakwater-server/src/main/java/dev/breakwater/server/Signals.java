@@ -17,21 +17,42 @@ final class Signals {
 
   private static final Logger log = LoggerFactory.getLogger(Signals.class);
 
-  /** Installs the handlers and waits until Breakwater stops; returns the exit code. */
-  static int install(Breakwater b) throws InterruptedException {
-    AtomicBoolean stopping = new AtomicBoolean();
-    AtomicBoolean immediate = new AtomicBoolean();
-    Signal.handle(
-        new Signal("HUP"),
-        sig -> {
-          try {
-            b.reload();
-          } catch (ConfigException e) {
-            // logged by reload; the running configuration stays
-          }
-        });
-    Signal.handle(new Signal("TERM"), sig -> stop(b, ShutdownMode.WAIT_FOR_CLIENTS, stopping, immediate));
-    Signal.handle(new Signal("INT"), sig -> stop(b, ShutdownMode.WAIT_FOR_SERVERS, stopping, immediate));
+  private Breakwater target;
+  private boolean reloadPending;
+  private ShutdownMode stopPending;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicBoolean immediate = new AtomicBoolean();
+
+  /**
+   * Installs the handlers before anything listens, so that a signal sent while Breakwater starts
+   * is not the JVM's default (which exits at once on SIGHUP): it is acted on once it runs.
+   */
+  static Signals install() {
+    Signals s = new Signals();
+    Signal.handle(new Signal("HUP"), sig -> s.reload());
+    Signal.handle(new Signal("TERM"), sig -> s.stop(ShutdownMode.WAIT_FOR_CLIENTS));
+    Signal.handle(new Signal("INT"), sig -> s.stop(ShutdownMode.WAIT_FOR_SERVERS));
+    return s;
+  }
+
+  /** Hands signals to a running Breakwater and waits until it stops; returns the exit code. */
+  int await(Breakwater b) throws InterruptedException {
+    boolean reload;
+    ShutdownMode stop;
+    synchronized (this) {
+      target = b;
+      reload = reloadPending;
+      stop = stopPending;
+    }
+    if (stop == ShutdownMode.IMMEDIATE) {
+      stopping.set(true);
+      immediate.set(true);
+      b.shutdown(ShutdownMode.IMMEDIATE);
+    } else if (stop != null) {
+      stop(b, stop);
+    } else if (reload) {
+      reload(b);
+    }
     try {
       b.stopped().get();
     } catch (ExecutionException e) {
@@ -40,8 +61,42 @@ final class Signals {
     return immediate.get() ? Main.EXIT_IMMEDIATE : Main.EXIT_OK;
   }
 
-  private static void stop(
-      Breakwater b, ShutdownMode mode, AtomicBoolean stopping, AtomicBoolean immediate) {
+  private void reload() {
+    Breakwater b;
+    synchronized (this) {
+      b = target;
+      if (b == null) {
+        log.info("SIGHUP while starting: reloading once started");
+        reloadPending = true;
+        return;
+      }
+    }
+    reload(b);
+  }
+
+  private static void reload(Breakwater b) {
+    try {
+      b.reload();
+    } catch (ConfigException e) {
+      // logged by reload; the running configuration stays
+    }
+  }
+
+  private void stop(ShutdownMode mode) {
+    Breakwater b;
+    synchronized (this) {
+      b = target;
+      if (b == null) {
+        log.info("{} while starting: stopping once started", mode == ShutdownMode.WAIT_FOR_CLIENTS ? "SIGTERM" : "SIGINT");
+        // A second signal means at once, as it does later.
+        stopPending = stopPending == null ? mode : ShutdownMode.IMMEDIATE;
+        return;
+      }
+    }
+    stop(b, mode);
+  }
+
+  private void stop(Breakwater b, ShutdownMode mode) {
     if (stopping.compareAndSet(false, true)) {
       log.info("{}: stopping once clients are done; signal again to stop at once",
           mode == ShutdownMode.WAIT_FOR_CLIENTS ? "SIGTERM" : "SIGINT");

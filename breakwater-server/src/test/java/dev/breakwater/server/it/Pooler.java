@@ -50,6 +50,7 @@ public final class Pooler implements AutoCloseable {
     private final Map<String, String> general = new LinkedHashMap<>();
     private final List<String> databases = new ArrayList<>();
     private final Map<String, String> users = new LinkedHashMap<>();
+    private int threads;
 
     private Builder(TestPostgres pg) {
       this.pg = pg;
@@ -79,6 +80,15 @@ public final class Pooler implements AutoCloseable {
     public Builder database(String line) {
       int eq = line.indexOf('=');
       databases.add(line.substring(0, eq + 1) + " host=127.0.0.1 port=" + pg.port() + " " + line.substring(eq + 1).trim());
+      return this;
+    }
+
+    /**
+     * The number of event loops ({@code -Dbreakwater.threads}), for a test that needs every client
+     * and server on one thread to know which idle server a client is lent.
+     */
+    public Builder threads(int n) {
+      this.threads = n;
       return this;
     }
 
@@ -124,7 +134,22 @@ public final class Pooler implements AutoCloseable {
       general.put("auth_file", dir.resolve("userlist.txt").toString());
       general.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
       Files.writeString(dir.resolve("pgbouncer.ini"), ini.toString());
-      return new Pooler(pg, Breakwater.start(dir.resolve("pgbouncer.ini")), dir);
+      if (threads == 0) {
+        return new Pooler(pg, Breakwater.start(dir.resolve("pgbouncer.ini")), dir);
+      }
+      synchronized (Builder.class) {
+        String before = System.getProperty("breakwater.threads");
+        System.setProperty("breakwater.threads", Integer.toString(threads));
+        try {
+          return new Pooler(pg, Breakwater.start(dir.resolve("pgbouncer.ini")), dir);
+        } finally {
+          if (before == null) {
+            System.clearProperty("breakwater.threads");
+          } else {
+            System.setProperty("breakwater.threads", before);
+          }
+        }
+      }
     }
 
     private static String q(String s) {
