@@ -148,6 +148,10 @@ public final class Breakwater implements AutoCloseable, Control {
     } catch (RuntimeException | InterruptedException e) {
       b.close();
       throw e;
+    } catch (Exception e) {
+      // A bind's failure, rethrown by sync() though checked: one line, and nothing left open.
+      b.close();
+      throw new ChannelException("cannot listen: " + e.getMessage(), e);
     }
     return b;
   }

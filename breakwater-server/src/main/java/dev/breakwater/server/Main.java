@@ -57,7 +57,12 @@ public final class Main implements Callable<Integer> {
     EmbeddedDemo demo = null;
     Breakwater b;
     if (config == null) {
-      demo = EmbeddedDemo.start(6432);
+      try {
+        demo = EmbeddedDemo.start(6432);
+      } catch (io.netty.channel.ChannelException e) {
+        System.err.println("breakwater: " + e.getMessage());
+        return EXIT_LISTEN;
+      }
       System.out.println(demo.banner());
       b = demo.breakwater();
     } else {

@@ -44,11 +44,7 @@ final class Signals {
       reload = reloadPending;
       stop = stopPending;
     }
-    if (stop == ShutdownMode.IMMEDIATE) {
-      stopping.set(true);
-      immediate.set(true);
-      b.shutdown(ShutdownMode.IMMEDIATE);
-    } else if (stop != null) {
+    if (stop != null) {
       stop(b, stop);
     } else if (reload) {
       reload(b);
@@ -87,9 +83,15 @@ final class Signals {
     synchronized (this) {
       b = target;
       if (b == null) {
+        if (stopPending != null) {
+          // A second signal means at once, as it does later: a startup that hangs can be stopped.
+          log.info("second signal while starting: exiting at once");
+          immediate.set(true);
+          new Thread(() -> System.exit(Main.EXIT_IMMEDIATE), "breakwater-exit").start();
+          return;
+        }
         log.info("{} while starting: stopping once started", mode == ShutdownMode.WAIT_FOR_CLIENTS ? "SIGTERM" : "SIGINT");
-        // A second signal means at once, as it does later.
-        stopPending = stopPending == null ? mode : ShutdownMode.IMMEDIATE;
+        stopPending = mode;
         return;
       }
     }

@@ -71,6 +71,11 @@ public final class HttpEndpoint implements AutoCloseable {
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
+    } catch (Exception e) {
+      // A bind's failure, rethrown by sync() though checked.
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new io.netty.channel.ChannelException(
+          "cannot listen for HTTP on " + host(address) + ":" + port + ": " + e.getMessage(), e);
     }
   }
 

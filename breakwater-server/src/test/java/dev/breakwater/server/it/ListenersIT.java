@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.pool.Pool;
+import dev.breakwater.testkit.TestPostgres;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -142,6 +143,28 @@ class ListenersIT {
       try (Connection c = second.connect(Roles.PLAIN)) {
         assertThat(c.isValid(2)).isTrue();
       }
+    }
+  }
+
+  @Test
+  void anHttpPortInUseStopsStartupWithOneLineAndClosesTheListenersAlreadyOpen() throws Exception {
+    int pgPort = TestPostgres.freePort();
+    try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+      taken.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+      int httpPort = taken.getLocalPort();
+      assertThatThrownBy(
+              () -> Pooler.builder()
+                  .set("listen_port", Integer.toString(pgPort))
+                  .set("http_listen_addr", "127.0.0.1")
+                  .set("http_listen_port", Integer.toString(httpPort))
+                  .start()
+                  .close())
+          .isInstanceOf(ChannelException.class)
+          .hasMessageStartingWith("cannot listen for HTTP on 127.0.0.1:" + httpPort);
+    }
+    // The PostgreSQL-protocol listeners bound before the failure are closed again.
+    try (java.net.ServerSocket again = new java.net.ServerSocket()) {
+      again.bind(new java.net.InetSocketAddress("127.0.0.1", pgPort));
     }
   }
 
