@@ -140,8 +140,25 @@ class ListenersIT {
     try (Pooler first = Pooler.builder().set("so_reuseport", "1").start();
         Pooler second = Pooler.builder().set("so_reuseport", "1").set("listen_port", Integer.toString(first.port())).start()) {
       assertThat(second.port()).isEqualTo(first.port());
-      try (Connection c = second.connect(Roles.PLAIN)) {
-        assertThat(c.isValid(2)).isTrue();
+      List<Connection> open = new ArrayList<>();
+      try {
+        for (int i = 0; i < 24; i++) {
+          Connection c = second.connect(Roles.PLAIN);
+          open.add(c);
+          assertThat(c.isValid(2)).isTrue();
+        }
+        // The kernel spreads the 24 connections over both poolers' sockets.
+        for (Pooler p : new Pooler[] {first, second}) {
+          int clients = 0;
+          for (Pool pool : p.breakwater().pools().all()) {
+            clients += pool.clients().size();
+          }
+          assertThat(clients).as("clients of one of the two poolers").isPositive();
+        }
+      } finally {
+        for (Connection c : open) {
+          c.close();
+        }
       }
     }
   }
