@@ -605,9 +605,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     cancelKey = frontend.cancelKeys().register(this);
     ByteBuf out = ctx.alloc().buffer();
     BackendMessages.authenticationOk(out);
-    for (Map.Entry<String, String> e : reported.entrySet()) {
-      BackendMessages.parameterStatus(out, e.getKey(), e.getValue());
-    }
+    reported.forEach((name, value) -> BackendMessages.parameterStatus(out, name, value));
     BackendMessages.backendKeyData(out, (int) (cancelKey >>> 32), (int) cancelKey);
     BackendMessages.readyForQuery(out, TransactionStatus.IDLE);
     ctx.writeAndFlush(out);

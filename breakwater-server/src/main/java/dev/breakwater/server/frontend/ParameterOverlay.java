@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The parameters a client was told of, kept as the few that differ from its pool's (shared,
@@ -74,6 +75,25 @@ final class ParameterOverlay extends AbstractMap<String, String> {
       put(key, value);
     }
     return before;
+  }
+
+  /**
+   * Every parameter, in {@link #entrySet}'s order (the pool's, then the client's own), without the
+   * merged copy: a login sends them all as ParameterStatus.
+   */
+  @Override
+  public void forEach(BiConsumer<? super String, ? super String> action) {
+    for (Entry<String, String> e : base.entrySet()) {
+      String mine = own != null ? own.get(e.getKey()) : null;
+      action.accept(e.getKey(), mine != null ? mine : e.getValue());
+    }
+    if (own != null) {
+      for (Entry<String, String> e : own.entrySet()) {
+        if (!base.containsKey(e.getKey())) {
+          action.accept(e.getKey(), e.getValue());
+        }
+      }
+    }
   }
 
   @Override
