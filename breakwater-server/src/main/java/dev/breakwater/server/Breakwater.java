@@ -273,7 +273,14 @@ public final class Breakwater implements AutoCloseable, Control {
             .group(acceptors, workers)
             .channel(transport.serverDomainChannel())
             .childHandler(init);
-    Channel ch = sb.bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile())).sync().channel();
+    Channel ch;
+    try {
+      ch = sb.bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile())).sync().channel();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ChannelException("cannot listen on " + socket + ": " + e.getMessage(), e);
+    }
     listeners.add(ch);
     try {
       java.nio.file.Files.setPosixFilePermissions(socket, permissions(g.unixSocketMode()));

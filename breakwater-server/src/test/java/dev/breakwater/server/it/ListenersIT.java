@@ -185,6 +185,21 @@ class ListenersIT {
     }
   }
 
+  @Test
+  void aUnixSocketDirectoryThatDoesNotExistStopsStartupNamingTheSocket() throws Exception {
+    assumeTrue(dev.breakwater.server.Transport.detect().serverDomainChannel() != null, "Unix sockets need epoll or io_uring");
+    Path dir = Files.createTempDirectory("bw-sock-").resolve("missing");
+    int port = TestPostgres.freePort();
+    assertThatThrownBy(
+            () -> Pooler.builder().set("listen_port", Integer.toString(port)).set("unix_socket_dir", dir.toString()).start().close())
+        .isInstanceOf(ChannelException.class)
+        .hasMessageStartingWith("cannot listen on " + dir.resolve(".s.PGSQL." + port) + ": ");
+    // The TCP listeners bound before the failure are closed again.
+    try (java.net.ServerSocket again = new java.net.ServerSocket()) {
+      again.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+    }
+  }
+
   private static boolean ipv6Loopback() {
     try {
       InetAddress a = InetAddress.getByName("::1");
