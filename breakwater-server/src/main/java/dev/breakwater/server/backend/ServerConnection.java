@@ -132,9 +132,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private final Map<String, String> reported = new HashMap<>();
   /**
    * A pool's welcome parameters that {@link #reported} and {@link #extras} were last found to agree
-   * with (no setting to send to a client that wants just them); null once a parameter changes.
+   * with, together with {@link #agreesWithOwn} (what that client held beyond them, null for
+   * nothing): no setting to send to a client that holds the same. Null once a parameter changes.
    */
   private Map<String, String> agreesWith;
+  private Map<String, String> agreesWithOwn;
   private final Map<String, String> extras = new HashMap<>();
   private int backendPid;
   private int backendSecret;
@@ -524,14 +526,21 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     synchronized (c) {
       linked = !c.isClosed();
       if (linked) {
-        Map<String, String> welcome = c.welcomeParametersIfUnchanged();
+        Map<String, String> base = c.parameterBaseWithoutExtras();
+        Map<String, String> own = c.ownParameters();
         String sync;
-        if (welcome != null && welcome == agreesWith && extras.isEmpty()) {
-          sync = null; // the common case: both hold the pool's parameters, nothing to compare
+        if (base != null
+            && base == agreesWith
+            && java.util.Objects.equals(own, agreesWithOwn)
+            && extras.isEmpty()) {
+          // The common case: the client holds what the last client this server agreed with held
+          // (the pool's parameters, and often the same application_name): nothing to compare.
+          sync = null;
         } else {
           sync = ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
-          if (sync == null && welcome != null && extras.isEmpty()) {
-            agreesWith = welcome;
+          if (sync == null && base != null && extras.isEmpty()) {
+            agreesWith = base;
+            agreesWithOwn = own;
           }
         }
         client = c;

@@ -207,11 +207,21 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   /**
-   * The pool's welcome parameters when this client wants exactly them and no other setting, else
-   * null. Read on the linked server's loop, which alone updates the parameters.
+   * The pool's welcome parameters this client's reported parameters are based on, when it asked
+   * for no other setting; else null. With {@link #ownParameters} it says what the client holds, so
+   * a server can tell it agrees without comparing parameter by parameter. Read on the linked
+   * server's loop, which alone updates the parameters.
    */
-  public Map<String, String> welcomeParametersIfUnchanged() {
-    return extras == null || extras.isEmpty() ? reported.baseIfUnchanged() : null;
+  public Map<String, String> parameterBaseWithoutExtras() {
+    return extras == null || extras.isEmpty() ? reported.baseOrNull() : null;
+  }
+
+  /**
+   * The reported parameters in which this client differs from its pool's welcome parameters, or
+   * null when none: a map never changed once returned (a change replaces it).
+   */
+  public Map<String, String> ownParameters() {
+    return reported.own();
   }
 
   /** The settings the client gave at startup. */

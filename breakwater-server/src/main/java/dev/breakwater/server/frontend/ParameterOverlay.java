@@ -10,21 +10,22 @@ import java.util.function.BiConsumer;
 /**
  * The parameters a client was told of, kept as the few that differ from its pool's (shared,
  * immutable) welcome parameters: an idle client costs a handful of entries, not a copy of every
- * server parameter.
+ * server parameter. The client's own entries are copied on write, never changed in place, so a
+ * server can keep the ones it last agreed with and compare them at the next link.
  */
 final class ParameterOverlay extends AbstractMap<String, String> {
 
   private Map<String, String> base = Map.of();
+  /** Entries that differ from {@link #base}; null when none. Replaced, never changed. */
   private HashMap<String, String> own;
 
   /** The pool's welcome parameters, once known; entries equal to them are dropped. */
   void base(Map<String, String> welcome) {
     base = welcome;
     if (own != null) {
-      own.entrySet().removeIf(e -> e.getValue().equals(welcome.get(e.getKey())));
-      if (own.isEmpty()) {
-        own = null;
-      }
+      HashMap<String, String> kept = new HashMap<>(own);
+      kept.entrySet().removeIf(e -> e.getValue().equals(welcome.get(e.getKey())));
+      own = kept.isEmpty() ? null : kept;
     }
   }
 
@@ -34,6 +35,20 @@ final class ParameterOverlay extends AbstractMap<String, String> {
    */
   Map<String, String> baseIfUnchanged() {
     return own == null && !base.isEmpty() ? base : null;
+  }
+
+  /** The pool's welcome parameters this overlay is based on, or null before they are known. */
+  Map<String, String> baseOrNull() {
+    return base.isEmpty() ? null : base;
+  }
+
+  /**
+   * What the client holds beyond {@link #baseOrNull}, or null when nothing: a map that is never
+   * changed, replaced by the next change. Two clients with equal own entries and the same base
+   * hold the same parameters.
+   */
+  Map<String, String> own() {
+    return own;
   }
 
   @Override
@@ -56,14 +71,15 @@ final class ParameterOverlay extends AbstractMap<String, String> {
   public String put(String key, String value) {
     String before = get(key);
     if (value.equals(base.get(key))) {
-      if (own != null) {
-        own.remove(key);
+      if (own != null && own.containsKey(key)) {
+        HashMap<String, String> next = new HashMap<>(own);
+        next.remove(key);
+        own = next.isEmpty() ? null : next;
       }
-    } else {
-      if (own == null) {
-        own = new HashMap<>(4);
-      }
-      own.put(key, value);
+    } else if (!value.equals(own != null ? own.get(key) : null)) {
+      HashMap<String, String> next = own == null ? new HashMap<>(4) : new HashMap<>(own);
+      next.put(key, value);
+      own = next;
     }
     return before;
   }

@@ -51,4 +51,45 @@ class ParameterOverlayTest {
     same.base(Map.of("TimeZone", "UTC"));
     assertThat(visited(same)).containsExactly("TimeZone=UTC").isEqualTo(entries(same));
   }
+
+  @Test
+  void ownParametersAreReplacedOnChangeNeverChangedInPlace() {
+    ParameterOverlay o = new ParameterOverlay();
+    o.base(Map.of("TimeZone", "UTC", "application_name", ""));
+    assertThat(o.own()).isNull();
+    assertThat(o.baseIfUnchanged()).isSameAs(o.baseOrNull());
+
+    o.put("application_name", "app");
+    Map<String, String> first = o.own();
+    assertThat(first).containsExactly(Map.entry("application_name", "app"));
+    assertThat(o.baseIfUnchanged()).isNull();
+
+    o.put("application_name", "app");
+    assertThat(o.own()).as("a put that changes nothing keeps the map").isSameAs(first);
+
+    o.put("TimeZone", "Asia/Tokyo");
+    assertThat(first).as("the earlier map is left as it was").containsExactly(Map.entry("application_name", "app"));
+    assertThat(o.own()).containsOnly(Map.entry("application_name", "app"), Map.entry("TimeZone", "Asia/Tokyo"));
+
+    o.put("TimeZone", "UTC");
+    assertThat(o.own()).isEqualTo(first).isNotSameAs(first);
+    o.put("application_name", "");
+    assertThat(o.own()).isNull();
+    assertThat(first).containsExactly(Map.entry("application_name", "app"));
+  }
+
+  @Test
+  void twoClientsWithTheSameSettingsHoldEqualOwnParameters() {
+    Map<String, String> welcome = Map.of("TimeZone", "UTC", "application_name", "");
+    ParameterOverlay a = new ParameterOverlay();
+    a.put("application_name", "app");
+    a.put("TimeZone", "UTC");
+    a.base(welcome);
+    ParameterOverlay b = new ParameterOverlay();
+    b.base(welcome);
+    b.put("application_name", "app");
+    assertThat(a.own()).isEqualTo(b.own()).containsExactly(Map.entry("application_name", "app"));
+    assertThat(a.baseOrNull()).isSameAs(b.baseOrNull());
+    assertThat(new ParameterOverlay().baseOrNull()).isNull();
+  }
 }

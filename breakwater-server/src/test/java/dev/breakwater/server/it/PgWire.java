@@ -203,11 +203,17 @@ final class PgWire implements AutoCloseable {
   }
 
   /**
-   * Logs in with a StartupMessage as {@code user}, answering a cleartext or trust login, and reads
-   * up to the first ReadyForQuery.
+   * Logs in with a StartupMessage as {@code user} (and {@code settings}, name and value pairs),
+   * answering a cleartext or trust login, and reads up to the first ReadyForQuery.
    */
-  PgWire login(String database, String user, String password) throws IOException {
-    send(startup("user", user, "database", database));
+  PgWire login(String database, String user, String password, String... settings) throws IOException {
+    String[] nameValues = new String[4 + settings.length];
+    nameValues[0] = "user";
+    nameValues[1] = user;
+    nameValues[2] = "database";
+    nameValues[3] = database;
+    System.arraycopy(settings, 0, nameValues, 4, settings.length);
+    send(startup(nameValues));
     for (; ; ) {
       Message m = read();
       if (m == null) {

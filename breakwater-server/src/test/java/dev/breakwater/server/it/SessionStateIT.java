@@ -190,4 +190,42 @@ class SessionStateIT {
       assertThat(show(plain, "search_path")).isEqualTo(path);
     }
   }
+
+  /**
+   * One server taken in turn by clients that, like libpq's, send only application_name: two with
+   * the same name and one with another. A server that agreed with one of the first two lends
+   * itself to the other without comparing parameters; it must still notice every change.
+   */
+  @Test
+  void clientsWithTheSameApplicationNameKeepTheirOwnSettings() throws Exception {
+    try (Pooler one = Pooler.builder().poolSize(1).set("auth_type", "plain").start();
+        PgWire a1 = new PgWire(one.port())
+            .login(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), "application_name", "app_a");
+        PgWire a2 = new PgWire(one.port())
+            .login(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), "application_name", "app_a");
+        PgWire b = new PgWire(one.port())
+            .login(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), "application_name", "app_b")) {
+      String zone = show(a1, "TimeZone");
+      for (int i = 0; i < 3; i++) {
+        assertThat(show(a1, "application_name")).isEqualTo("app_a");
+        assertThat(show(a2, "application_name")).isEqualTo("app_a");
+        assertThat(show(b, "application_name")).isEqualTo("app_b");
+        assertThat(show(a2, "application_name")).isEqualTo("app_a");
+      }
+      exec(a2, "SET TimeZone = 'Asia/Tokyo'");
+      for (int i = 0; i < 3; i++) {
+        assertThat(show(a1, "TimeZone")).isEqualTo(zone);
+        assertThat(show(a2, "TimeZone")).isEqualTo("Asia/Tokyo");
+        assertThat(show(a1, "application_name")).isEqualTo("app_a");
+        assertThat(show(b, "TimeZone")).isEqualTo(zone);
+      }
+      exec(a2, "SET TimeZone = '" + zone + "'");
+      exec(a1, "SET application_name = 'app_b'");
+      assertThat(show(a2, "TimeZone")).isEqualTo(zone);
+      assertThat(show(a2, "application_name")).isEqualTo("app_a");
+      assertThat(show(a1, "application_name")).isEqualTo("app_b");
+      assertThat(show(b, "application_name")).isEqualTo("app_b");
+      assertThat(show(a2, "application_name")).isEqualTo("app_a");
+    }
+  }
 }
