@@ -30,14 +30,9 @@ final class ParameterOverlay extends AbstractMap<String, String> {
   }
 
   /**
-   * The pool's welcome parameters when the client holds exactly them (nothing of its own), else
-   * null: the same map for every such client, so a server can tell at once that it agrees.
+   * The pool's welcome parameters this overlay is based on, or null before they are known: the
+   * same map for every client of the pool, so a server can tell at once that it agrees.
    */
-  Map<String, String> baseIfUnchanged() {
-    return own == null && !base.isEmpty() ? base : null;
-  }
-
-  /** The pool's welcome parameters this overlay is based on, or null before they are known. */
   Map<String, String> baseOrNull() {
     return base.isEmpty() ? null : base;
   }
