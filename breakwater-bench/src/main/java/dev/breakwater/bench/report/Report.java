@@ -244,6 +244,27 @@ public final class Report {
     }
     table(new String[] {"mode", "target", "p50 ms", "p99 ms", "p99/p50", "TPS"}, over);
 
+    if (!r.cost.isEmpty()) {
+      Results.Cost any = r.cost.values().iterator().next();
+      h2("5. Cost at the same load");
+      p("pgbench -S held at " + f0(any.rate) + " transactions a second (`-R`) by " + any.clients
+          + " clients, once per round and pooler: each pooler's user and system CPU time and context "
+          + "switches (all its threads, from /proc) over the run once every client was connected, per "
+          + "transaction (pgbench's TPS times the seconds measured). Both poolers carry the same work, so "
+          + "this is what each spends on it; above, flat out, the figures also say how each fared for "
+          + "the machine's cores. Medians of the rounds.");
+      List<String[]> costs = new ArrayList<>();
+      Results.Cost pgCost = r.cost.get("pgbouncer");
+      for (Results.Cost c : r.cost.values()) {
+        costs.add(row(c.target, f1(Results.median(c.tps)), f1(c.user()), f1(c.system()), f1(c.cpu()),
+            f2(Results.median(c.switches)),
+            c == pgCost || pgCost == null ? "" : ratio(c.cpu(), pgCost.cpu()),
+            c.userUs.size() + (c.failedRuns > 0 ? " (" + c.failedRuns + " failed)" : "")));
+      }
+      table(new String[] {"pooler", "TPS", "user µs/tx", "system µs/tx", "CPU µs/tx", "context switches/tx",
+          "CPU BW/PgB", "rounds"}, costs);
+    }
+
     h2("Failures and errors");
     failures();
     h2("Notes");
@@ -313,6 +334,13 @@ public final class Report {
         summary.add(row("idle live heap bytes/client", f0(heap), "", "", "", "", "(inside RSS)", ""));
       }
     }
+    Results.Cost cbw = r.cost.get("breakwater");
+    if (cbw != null) {
+      Results.Cost cpg = r.cost.get("pgbouncer");
+      summary.add(row("pooler CPU µs/tx at " + f0(cbw.rate) + " tx/s", f1(cbw.cpu()),
+          cpg == null ? "" : f1(cpg.cpu()), "", ratio(cbw.cpu(), cpg == null ? Double.NaN : cpg.cpu()), "",
+          "(cheaper is better)", ""));
+    }
     Burst bbw = r.burst.get("breakwater");
     if (bbw != null) {
       Burst bpg = r.burst.get("pgbouncer");
@@ -338,6 +366,11 @@ public final class Report {
             "pgbench " + cell.target + " -M " + cell.mode + " -c " + cell.clients + ": " + cell.failedRuns
                 + " of " + cell.runs + " runs failed, " + cell.failedTransactions + " failed transactions; "
                 + describe(cell.errors));
+      }
+    }
+    for (Results.Cost c : r.cost.values()) {
+      if (c.failedRuns > 0) {
+        lines.add("cost " + c.target + ": " + c.failedRuns + " runs failed (see cost/ in the raw data)");
       }
     }
     for (Burst b : r.burst.values()) {

@@ -101,12 +101,46 @@ final class Results {
     }
   }
 
+  /** One pooler's cost at a fixed rate, over all rounds: per transaction, in µs and switches. */
+  static final class Cost {
+    final String target;
+    final List<Double> userUs = new ArrayList<>();
+    final List<Double> systemUs = new ArrayList<>();
+    final List<Double> switches = new ArrayList<>();
+    final List<Double> tps = new ArrayList<>();
+    int rate;
+    int clients;
+    int failedRuns;
+
+    Cost(String target) {
+      this.target = target;
+    }
+
+    double user() {
+      return median(userUs);
+    }
+
+    double system() {
+      return median(systemUs);
+    }
+
+    /** The median over rounds of user plus system time per transaction. */
+    double cpu() {
+      List<Double> sum = new ArrayList<>();
+      for (int i = 0; i < userUs.size(); i++) {
+        sum.add(userUs.get(i) + systemUs.get(i));
+      }
+      return median(sum);
+    }
+  }
+
   final Path raw;
   final Map<String, String> meta = new LinkedHashMap<>();
   final List<String> notes = new ArrayList<>();
   /** target/mode/clients: the cell. */
   final Map<String, Pgbench> pgbench = new LinkedHashMap<>();
   final Map<String, Burst> burst = new LinkedHashMap<>();
+  final Map<String, Cost> cost = new LinkedHashMap<>();
   final Map<String, Map<String, String>> idle = new LinkedHashMap<>();
   final List<Integer> clientCounts = new ArrayList<>();
 
@@ -140,6 +174,15 @@ final class Results {
           readPgbench(f[1], f[2], Integer.parseInt(f[3]), f[4], rc);
         } else if (f[0].equals("burst")) {
           readBurst(f[1], f[4], rc);
+        }
+      }
+    }
+    Path costs = raw.resolve("cost.tsv");
+    if (Files.exists(costs)) {
+      for (String line : Files.readAllLines(costs)) {
+        String[] f = line.split("\t");
+        if (f.length >= 11 && f[0].equals("cost")) {
+          readCost(f);
         }
       }
     }
@@ -226,6 +269,39 @@ final class Results {
         }
       }
     }
+  }
+
+  /**
+   * A line of cost.tsv: cost, target, round, rate, clients, seconds measured, user ticks, system
+   * ticks, context switches, ticks per second, pgbench's exit status. The transactions in the
+   * window are pgbench's TPS (connection time excluded) times its length.
+   */
+  private void readCost(String[] f) throws IOException {
+    Cost c = cost.computeIfAbsent(f[1], Cost::new);
+    c.rate = Integer.parseInt(f[3]);
+    c.clients = Integer.parseInt(f[4]);
+    double seconds = Double.parseDouble(f[5]);
+    double hz = Double.parseDouble(f[9]);
+    int rc = Integer.parseInt(f[10]);
+    double tps = Double.NaN;
+    Path out = raw.resolve("cost").resolve(f[1] + "_r" + f[2] + ".txt");
+    if (Files.exists(out)) {
+      for (String line : Files.readAllLines(out)) {
+        Matcher m = TPS.matcher(line);
+        if (m.find()) {
+          tps = Double.parseDouble(m.group(1));
+        }
+      }
+    }
+    if (rc != 0 || Double.isNaN(tps) || tps <= 0 || seconds <= 0) {
+      c.failedRuns++;
+      return;
+    }
+    double tx = tps * seconds;
+    c.tps.add(tps);
+    c.userUs.add(Long.parseLong(f[6]) / hz * 1e6 / tx);
+    c.systemUs.add(Long.parseLong(f[7]) / hz * 1e6 / tx);
+    c.switches.add(Long.parseLong(f[8]) / tx);
   }
 
   private void readBurst(String target, String round, int rc) throws IOException {
