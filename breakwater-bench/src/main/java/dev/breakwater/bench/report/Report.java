@@ -256,7 +256,7 @@ public final class Report {
       List<String[]> costs = new ArrayList<>();
       Results.Cost pgCost = r.cost.get("pgbouncer");
       for (Results.Cost c : r.cost.values()) {
-        costs.add(row(c.target, f1(Results.median(c.tps)), f1(c.user()), f1(c.system()), f1(c.cpu()),
+        costs.add(row(c.target, f0(Results.median(c.tps)), f1(c.user()), f1(c.system()), f1(c.cpu()),
             f2(Results.median(c.switches)),
             c == pgCost || pgCost == null ? "" : ratio(c.cpu(), pgCost.cpu()),
             c.userUs.size() + (c.failedRuns > 0 ? " (" + c.failedRuns + " failed)" : "")));
