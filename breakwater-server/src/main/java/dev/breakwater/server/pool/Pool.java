@@ -661,6 +661,21 @@ public final class Pool {
     return waiting.pollFirst();
   }
 
+  /**
+   * The waiters that no server logging in is meant for: the line less its first {@code covered},
+   * the ones that the servers already on their way will go to. A new server is opened on the event
+   * loop of the waiter it is meant for, so that the two stay on one thread; counting from the head
+   * instead would put every server of a burst on the first waiter's loop, and leave the clients of
+   * every other loop to be served across threads for as long as those servers live.
+   */
+  static Iterator<Borrower> uncovered(ArrayDeque<Borrower> waiting, int covered) {
+    Iterator<Borrower> it = waiting.iterator();
+    for (int i = 0; i < covered && it.hasNext(); i++) {
+      it.next();
+    }
+    return it;
+  }
+
   private ServerConnection takeIdle(EventLoop preferred) {
     ServerConnection chosen = null;
     int looked = 0;
@@ -714,7 +729,7 @@ public final class Pool {
     }
     int wanted = Math.max(waiting.size() - loggingIn, cfg.minPoolSize() - servers.size());
     List<ServerConnection> plan = null;
-    Iterator<Borrower> waiters = waiting.iterator();
+    Iterator<Borrower> waiters = uncovered(waiting, loggingIn);
     for (int i = 0; i < wanted; i++) {
       if (servers.size() >= cfg.poolSize() + reserveAllowance(now, cfg)) {
         break;

@@ -10,7 +10,7 @@ import java.util.ArrayDeque;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** Which waiting client a released server goes to. */
+/** Which waiting client a released server goes to, and which loop a new server is opened on. */
 class WaiterOrderTest {
 
   private static final EventLoop A = new DefaultEventLoop();
@@ -73,5 +73,22 @@ class WaiterOrderTest {
   @Test
   void nobodyWaiting() {
     assertThat(Pool.nextWaiter(new ArrayDeque<>(), A)).isNull();
+  }
+
+  @Test
+  void newServersAreForTheWaitersThatNoServerLoggingInCovers() {
+    // A burst: clients alternate loops; two servers are already logging in for a1 and b1.
+    ArrayDeque<Borrower> q =
+        line(new Waiter("a1", A, 0), new Waiter("b1", B, 1), new Waiter("a2", A, 2), new Waiter("b2", B, 3));
+    java.util.List<EventLoop> loops = new java.util.ArrayList<>();
+    Pool.uncovered(q, 2).forEachRemaining(w -> loops.add(w.eventLoop()));
+    assertThat(loops).containsExactly(A, B);
+    assertThat(q).hasSize(4);
+  }
+
+  @Test
+  void moreServersLoggingInThanWaiters() {
+    ArrayDeque<Borrower> q = line(new Waiter("a1", A, 0));
+    assertThat(Pool.uncovered(q, 3).hasNext()).isFalse();
   }
 }
