@@ -17,7 +17,17 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
@@ -47,6 +57,7 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   public Metrics(Frontend frontend, PreparedStatements statements, Alerts alerts) {
+    registry.getPrometheusRegistry().register(this::durations);
     Gauge.builder("breakwater.clients", frontend, Frontend::clientCount)
         .description("Client connections, logged in or not (admin console included)")
         .strongReference(true)
@@ -130,6 +141,44 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
     for (PoolMeters m : pools.values()) {
       m.roll();
     }
+  }
+
+  /** The three kinds of duration of each pool, and the longest of each: see {@link DurationHistogram}. */
+  private static final List<DurationKind> DURATIONS =
+      List.of(
+          new DurationKind("breakwater_pool_wait_seconds", "Time clients waited for a server", PoolStats::waits),
+          new DurationKind(
+              "breakwater_pool_transaction_seconds", "Time servers spent in a transaction", PoolStats::transactions),
+          new DurationKind("breakwater_pool_query_seconds", "Time servers spent running a query", PoolStats::queries));
+
+  private record DurationKind(String name, String help, Function<PoolStats, DurationHistogram> of) {}
+
+  /**
+   * The pools' {@link DurationHistogram}s as Prometheus histograms, with their longest as
+   * {@code _max} gauges: the names and buckets Micrometer's timers had, read at scrape time.
+   */
+  private MetricSnapshots durations() {
+    double[] bounds = DurationHistogram.upperBoundsSeconds();
+    List<MetricSnapshot> out = new ArrayList<>();
+    for (DurationKind k : DURATIONS) {
+      HistogramSnapshot.Builder histogram = HistogramSnapshot.builder().name(k.name()).help(k.help()).unit(Unit.SECONDS);
+      GaugeSnapshot.Builder max = GaugeSnapshot.builder().name(k.name() + "_max").help(k.help());
+      for (PoolMeters m : pools.values()) {
+        DurationHistogram h = k.of().apply(m.pool().stats());
+        Labels labels = Labels.of("database", m.pool().key().database(), "user", m.pool().key().user());
+        histogram.dataPoint(
+            HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                .labels(labels)
+                .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, h.bucketCounts()))
+                .sum(h.sumNanos() / 1e9)
+                .build());
+        max.dataPoint(
+            GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(h.maxNanos() / 1e9).build());
+      }
+      out.add(histogram.build());
+      out.add(max.build());
+    }
+    return new MetricSnapshots(out);
   }
 
   /** The Prometheus text exposition of every meter. */

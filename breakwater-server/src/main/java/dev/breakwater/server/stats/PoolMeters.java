@@ -9,17 +9,14 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
- * One pool's meters: gauges read from the pool when scraped, counters read from its
- * {@link PoolStats}, and the histograms of wait, transaction and query time fed by
- * {@link PoolStats.Listener}, which also feeds the dashboard's {@link LatencyWindow}s.
+ * One pool's meters: gauges read from the pool when scraped, and counters read from its
+ * {@link PoolStats}. The histograms of wait, transaction and query time are the pool's
+ * {@link DurationHistogram}s, exported by {@link Metrics}.
  */
-public final class PoolMeters implements PoolStats.Listener {
+public final class PoolMeters {
 
   /** The reasons a client is pinned to its server (see dev.breakwater.server.sql.Effect.Pin). */
   static final java.util.List<String> PIN_REASONS =
@@ -54,23 +51,12 @@ public final class PoolMeters implements PoolStats.Listener {
   }
 
   private final Pool pool;
-  private final Timer waitTimer;
-  private final Timer transactionTimer;
-  private final Timer queryTimer;
-  private final LatencyWindow wait = new LatencyWindow(WINDOW_SECONDS);
-  private final LatencyWindow transaction = new LatencyWindow(WINDOW_SECONDS);
-  private final LatencyWindow query = new LatencyWindow(WINDOW_SECONDS);
   private volatile Counts counts;
   private volatile long countedAt;
 
   PoolMeters(Pool pool, MeterRegistry registry) {
     this.pool = pool;
     Tags tags = Tags.of("database", pool.key().database(), "user", pool.key().user());
-    this.waitTimer = timer(registry, "breakwater.pool.wait", "Time clients waited for a server", tags);
-    this.transactionTimer =
-        timer(registry, "breakwater.pool.transaction", "Time servers spent in a transaction", tags);
-    this.queryTimer = timer(registry, "breakwater.pool.query", "Time servers spent running a query", tags);
-
     gauge(registry, "breakwater.pool.clients", "Client connections by state", tags.and("state", "active"), c -> c.clientsActive);
     gauge(registry, "breakwater.pool.clients", "Client connections by state", tags.and("state", "idle"), c -> c.clientsIdle);
     gauge(registry, "breakwater.pool.clients", "Client connections by state", tags.and("state", "waiting"), c -> c.clientsWaiting);
@@ -142,35 +128,11 @@ public final class PoolMeters implements PoolStats.Listener {
         .description(Metrics.SERVER_LOGINS_HELP).tags(tags).register(registry);
     io.micrometer.core.instrument.Counter.builder(Metrics.SERVER_CONNECT_ERRORS)
         .description(Metrics.SERVER_CONNECT_ERRORS_HELP).tags(tags).register(registry);
-
-    pool.stats().listener(this);
   }
 
   private static double maxServers(Pool p) {
     int size = p.settings().poolSize();
     return size == Integer.MAX_VALUE ? Double.POSITIVE_INFINITY : size;
-  }
-
-  /**
-   * The histograms' buckets, 100 µs to 120 s: a few per decade rather than Micrometer's percentile
-   * histogram (about 70 here), which costs a longer search on every recorded event and a longer scrape.
-   */
-  static final Duration[] BUCKETS = {
-    Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
-    Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
-    Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
-    Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
-    Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
-    Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60),
-    Duration.ofSeconds(120)
-  };
-
-  private static Timer timer(MeterRegistry registry, String name, String description, Tags tags) {
-    return Timer.builder(name)
-        .description(description)
-        .tags(tags)
-        .serviceLevelObjectives(BUCKETS)
-        .register(registry);
   }
 
   private void gauge(MeterRegistry registry, String name, String description, Tags tags, ToDoubleFunction<Counts> f) {
@@ -244,39 +206,19 @@ public final class PoolMeters implements PoolStats.Listener {
   }
 
   public LatencyWindow waitWindow() {
-    return wait;
+    return pool.stats().waits().window();
   }
 
   public LatencyWindow transactionWindow() {
-    return transaction;
+    return pool.stats().transactions().window();
   }
 
   public LatencyWindow queryWindow() {
-    return query;
+    return pool.stats().queries().window();
   }
 
-  /** Once a second: the dashboard's windows move on. */
+  /** Once a second: the dashboard's windows and the longest durations move on. */
   void roll() {
-    wait.roll();
-    transaction.roll();
-    query.roll();
-  }
-
-  @Override
-  public void transaction(long nanos) {
-    transactionTimer.record(nanos, TimeUnit.NANOSECONDS);
-    transaction.record(nanos);
-  }
-
-  @Override
-  public void query(long nanos) {
-    queryTimer.record(nanos, TimeUnit.NANOSECONDS);
-    query.record(nanos);
-  }
-
-  @Override
-  public void waited(long nanos) {
-    waitTimer.record(nanos, TimeUnit.NANOSECONDS);
-    wait.record(nanos);
+    pool.stats().roll();
   }
 }

@@ -5,67 +5,56 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The counters of one pool, as PgBouncer's SHOW STATS reports them: transactions, queries, bytes
  * each way, time spent in transactions, in queries and waiting for a server, server assignments
- * and prepared statement work. Updated on the hot path without locks; read by the views.
- *
- * <p>An optional {@link Listener} sees each duration as it is recorded, for histograms.
+ * and prepared statement work. Updated on the hot path without locks; read by the views. The three
+ * kinds of duration are {@link DurationHistogram}s, which the metrics and the dashboard read too.
  */
 public final class PoolStats {
 
-  /** Sees each duration as it is recorded; set once by the metrics layer. */
-  public interface Listener {
-    void transaction(long nanos);
-
-    void query(long nanos);
-
-    void waited(long nanos);
-  }
-
-  private final LongAdder transactions = new LongAdder();
-  private final LongAdder queries = new LongAdder();
+  private final DurationHistogram transactions = new DurationHistogram();
+  private final DurationHistogram queries = new DurationHistogram();
+  private final DurationHistogram waits = new DurationHistogram();
   private final LongAdder received = new LongAdder();
   private final LongAdder sent = new LongAdder();
-  private final LongAdder transactionNanos = new LongAdder();
-  private final LongAdder queryNanos = new LongAdder();
-  private final LongAdder waitNanos = new LongAdder();
-  private final LongAdder assignments = new LongAdder();
   private final LongAdder clientParses = new LongAdder();
   private final LongAdder serverParses = new LongAdder();
   private final LongAdder binds = new LongAdder();
   private final LongAdder evictions = new LongAdder();
-  private volatile Listener listener;
   private final java.util.concurrent.ConcurrentHashMap<String, LongAdder> pins =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  public void listener(Listener l) {
-    this.listener = l;
-  }
-
   public void transaction(long nanos) {
-    transactions.increment();
-    transactionNanos.add(nanos);
-    Listener l = listener;
-    if (l != null) {
-      l.transaction(nanos);
-    }
+    transactions.record(nanos);
   }
 
   public void query(long nanos) {
-    queries.increment();
-    queryNanos.add(nanos);
-    Listener l = listener;
-    if (l != null) {
-      l.query(nanos);
-    }
+    queries.record(nanos);
   }
 
   /** A client got a server after waiting this long (0 when one was idle). */
   public void assigned(long waitedNanos) {
-    assignments.increment();
-    waitNanos.add(waitedNanos);
-    Listener l = listener;
-    if (l != null) {
-      l.waited(waitedNanos);
-    }
+    waits.record(waitedNanos);
+  }
+
+  /** Time servers spent in each transaction. */
+  public DurationHistogram transactions() {
+    return transactions;
+  }
+
+  /** Time servers spent running each query. */
+  public DurationHistogram queries() {
+    return queries;
+  }
+
+  /** Time each client waited for a server: one per assignment. */
+  public DurationHistogram waits() {
+    return waits;
+  }
+
+  /** Once a second, off the event loops: the histograms' windows move on. */
+  public void roll() {
+    transactions.roll();
+    queries.roll();
+    waits.roll();
   }
 
   public void received(long bytes) {
@@ -140,14 +129,14 @@ public final class PoolStats {
 
   public Totals totals() {
     return new Totals(
-        transactions.sum(),
-        queries.sum(),
+        transactions.count(),
+        queries.count(),
         received.sum(),
         sent.sum(),
-        transactionNanos.sum() / 1000,
-        queryNanos.sum() / 1000,
-        waitNanos.sum() / 1000,
-        assignments.sum(),
+        transactions.sumNanos() / 1000,
+        queries.sumNanos() / 1000,
+        waits.sumNanos() / 1000,
+        waits.count(),
         clientParses.sum(),
         serverParses.sum(),
         binds.sum(),

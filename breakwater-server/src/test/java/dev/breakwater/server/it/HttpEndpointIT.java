@@ -124,6 +124,58 @@ class HttpEndpointIT {
     }
   }
 
+  /**
+   * The duration histograms count what the counters count (they are one record), their buckets
+   * are cumulative, and the longest query is at least as long as the sleep that ran.
+   */
+  @Test
+  void durationHistogramsAgreeWithTheCounters() throws Exception {
+    try (Connection c = pooler.connect(Roles.PLAIN)) {
+      for (int i = 0; i < 3; i++) {
+        Sql.exec(c, "SELECT " + i);
+      }
+      Sql.exec(c, "SELECT pg_sleep(0.03)");
+      String text = get("/metrics").body();
+      String labels = "database=\"" + Roles.DATABASE + "\",user=\"bw_plain\"";
+      long transactions = (long) value(text, "breakwater_pool_transactions_total{" + labels + "}");
+      assertThat(transactions).isGreaterThanOrEqualTo(4);
+      assertThat((long) value(text, "breakwater_pool_transaction_seconds_count{" + labels + "}")).isEqualTo(transactions);
+      assertThat((long) value(text, "breakwater_pool_query_seconds_count{" + labels + "}"))
+          .isEqualTo((long) value(text, "breakwater_pool_queries_total{" + labels + "}"));
+      assertThat((long) value(text, "breakwater_pool_wait_seconds_count{" + labels + "}"))
+          .isEqualTo((long) value(text, "breakwater_pool_server_assignments_total{" + labels + "}"));
+      assertThat(value(text, "breakwater_pool_query_seconds_max{" + labels + "}")).isBetween(0.03, 10.0);
+      assertThat(value(text, "breakwater_pool_query_seconds_sum{" + labels + "}")).isGreaterThanOrEqualTo(0.03);
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("breakwater_pool_query_seconds_bucket\\{" + java.util.regex.Pattern.quote(labels)
+              + ",le=\"([^\"]+)\"\\} (\\S+)").matcher(text);
+      double last = 0;
+      int buckets = 0;
+      double belowFiftyMs = -1;
+      while (m.find()) {
+        double count = Double.parseDouble(m.group(2));
+        assertThat(count).as("le=" + m.group(1)).isGreaterThanOrEqualTo(last);
+        last = count;
+        buckets++;
+        if (m.group(1).equals("0.025")) {
+          belowFiftyMs = count;
+        }
+      }
+      assertThat(buckets).isEqualTo(20);
+      assertThat(last).isEqualTo(value(text, "breakwater_pool_query_seconds_count{" + labels + "}"));
+      assertThat(belowFiftyMs).as("the 30 ms sleep is above the 25 ms bucket").isLessThan(last);
+    }
+  }
+
+  private static double value(String scrape, String series) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no " + series + " in the scrape");
+  }
+
   /** Every Breakwater metric family in a scrape is in docs/metrics.md, and every alert rule's too. */
   @Test
   void metricsAreDocumented() throws Exception {
