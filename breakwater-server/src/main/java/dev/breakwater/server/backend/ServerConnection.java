@@ -1172,7 +1172,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       if (next == AfterRead.ROLLBACK || pool.settings().resetQueryAlways() || tracker.cleanupQuery() != null) {
         cleanUpAndRelease(false);
       } else {
-        pool.release(this);
+        pool.releaseAfterRead(this);
       }
     }
   }

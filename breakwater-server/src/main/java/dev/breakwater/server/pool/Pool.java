@@ -221,11 +221,27 @@ public final class Pool {
 
   /**
    * The server is clean, idle and ready for any client: it goes to a waiting client (see
-   * {@link #nextWaiter}), or to the top of the idle stack. Called on the server's event loop.
+   * {@link #nextWaiter}), or to the top of the idle stack. Called on the server's event loop; the
+   * link to a waiting client is made later, as a task on that loop.
    */
   public void release(ServerConnection s) {
+    release(s, false);
+  }
+
+  /**
+   * {@link #release}, called as the last thing a server's read does: the server is linked to the
+   * waiting client it goes to at once, on this loop, rather than by a task queued on it (the link
+   * is made on the server's loop either way). Not for other callers: linking may release the
+   * server again (a client still logging in takes only the server's parameters), and only here is
+   * nothing of the server's own read left to run after it.
+   */
+  public void releaseAfterRead(ServerConnection s) {
+    release(s, true);
+  }
+
+  private void release(ServerConnection s, boolean linkHere) {
     CloseReason retire;
-    List<ServerConnection> toLaunch = null;
+    Borrower next = null;
     lock.lock();
     try {
       if (!servers.contains(s)) {
@@ -236,19 +252,32 @@ public final class Pool {
         Borrower c;
         while ((c = nextWaiter(waiting, s.eventLoop())) != null) {
           if (!c.isClosed()) {
-            s.assign(c);
-            return;
+            next = c;
+            break;
           }
         }
-        s.markIdle();
-        idle.addFirst(s);
-        return;
+        if (next == null) {
+          s.markIdle();
+          idle.addFirst(s);
+          return;
+        }
+        if (linkHere) {
+          s.reserve();
+        } else {
+          s.assign(next);
+          return;
+        }
+      } else {
+        s.markClosing(retire);
       }
-      s.markClosing(retire);
     } finally {
       lock.unlock();
     }
-    s.close(retire);
+    if (next != null) {
+      s.dispatch(next);
+    } else {
+      s.close(retire);
+    }
   }
 
   /** Why a released server must not be used again, or null when it may. */
