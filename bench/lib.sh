@@ -30,7 +30,10 @@ as_service_user() {
   fi
 }
 
-port_free() { [ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
+# Free when no TCP socket uses it as its local port, in any state: our ports lie in the kernel's
+# ephemeral range, and a client connection's TIME_WAIT left on one (after a burst, say) makes a
+# listener's bind fail even with SO_REUSEADDR.
+port_free() { [ -z "$(ss -tanH "sport = :$1" 2>/dev/null)" ]; }
 
 free_port() {
   local p=$1
