@@ -2,6 +2,7 @@ package dev.breakwater.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.bench.jmh.DurationHistogramBench;
 import dev.breakwater.bench.jmh.FrameScannerBench;
 import dev.breakwater.bench.jmh.PoolBench;
 import java.io.IOException;
@@ -28,7 +29,7 @@ class BenchmarksLoadTest {
       assertThat(in).as("META-INF/BenchmarkList written by JMH's annotation processor").isNotNull();
       list = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    for (Class<?> c : List.of(FrameScannerBench.class, PoolBench.class)) {
+    for (Class<?> c : List.of(FrameScannerBench.class, PoolBench.class, DurationHistogramBench.class)) {
       assertThat(list).contains(c.getName());
       for (Method m : benchmarks(c)) {
         String generated =
@@ -75,6 +76,19 @@ class BenchmarksLoadTest {
       assertThat(counters.handoffs).isEqualTo(200);
       assertThat(b.idleServers()).isEqualTo(size);
     }
+  }
+
+  @Test
+  void durationHistogramBenchmarksRecord() throws Exception {
+    DurationHistogramBench b = new DurationHistogramBench();
+    b.nanos = 30_000_000L;
+    b.setUp();
+    List<Method> methods = benchmarks(DurationHistogramBench.class);
+    for (Method m : methods) {
+      m.invoke(b);
+    }
+    assertThat(b.histogram().count()).isEqualTo(methods.size());
+    assertThat(b.histogram().sumNanos()).isEqualTo(methods.size() * 30_000_000L);
   }
 
   private static List<Method> benchmarks(Class<?> c) {
