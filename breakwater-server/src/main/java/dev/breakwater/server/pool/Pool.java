@@ -748,6 +748,11 @@ public final class Pool {
     if (paused || recentServerError(now) != null) {
       return null;
     }
+    int limit = cfg.poolSize() + reserveAllowance(now, cfg);
+    if (servers.size() >= limit) {
+      // A full pool, the usual case while clients wait: no need to count the servers logging in.
+      return null;
+    }
     int loggingIn = 0;
     if (!waiting.isEmpty()) {
       for (ServerConnection s : servers) {
@@ -760,7 +765,7 @@ public final class Pool {
     List<ServerConnection> plan = null;
     Iterator<Borrower> waiters = uncovered(waiting, loggingIn);
     for (int i = 0; i < wanted; i++) {
-      if (servers.size() >= cfg.poolSize() + reserveAllowance(now, cfg)) {
+      if (servers.size() >= limit) {
         break;
       }
       if (!pools.tryTakeServerSlot(this)) {
