@@ -170,7 +170,7 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
             HistogramSnapshot.HistogramDataPointSnapshot.builder()
                 .labels(labels)
                 .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, h.bucketCounts()))
-                .sum(h.sumNanos() / 1e9)
+                .sum(h.sumMicros() / 1e6)
                 .build());
         max.dataPoint(
             GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(h.maxNanos() / 1e9).build());

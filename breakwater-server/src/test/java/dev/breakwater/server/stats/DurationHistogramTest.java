@@ -28,11 +28,24 @@ class DurationHistogramTest {
     h.record(3 * MILLI);
     h.record(-5);
     assertThat(h.count()).isEqualTo(4);
-    assertThat(h.sumNanos()).isEqualTo(130 * MICRO + 3 * MILLI);
+    assertThat(h.sumMicros()).isEqualTo(130 + 3000);
     long[] b = h.bucketCounts();
     assertThat(b[0]).isEqualTo(3);
     assertThat(b[5]).isEqualTo(1);
     assertThat(java.util.Arrays.stream(b).sum()).isEqualTo(4);
+  }
+
+  @Test
+  void theSumOutlastsALongOfNanoseconds() {
+    // Four centuries of waiting, as 1000 clients always waiting add up in about five months:
+    // more than a long holds in nanoseconds.
+    DurationHistogram h = new DurationHistogram();
+    long century = java.time.Duration.ofDays(36_525).toNanos();
+    for (int i = 0; i < 4; i++) {
+      h.record(century);
+    }
+    assertThat(h.sumMicros()).isEqualTo(4 * (century / 1000)).isPositive();
+    assertThat(h.count()).isEqualTo(4);
   }
 
   @Test
