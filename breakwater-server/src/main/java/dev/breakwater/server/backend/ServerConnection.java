@@ -482,6 +482,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     idleSinceNanos = System.nanoTime();
   }
 
+  /**
+   * Called by the pool, under its lock: released and handed straight to a waiting client. It counts
+   * as free from now, as if it had been idle for no time: server_check_delay is about servers left
+   * unused ("released connections available for immediate re-use"), and one that goes from client
+   * to client without a pause is in use, not idle.
+   */
+  public void markHandedOn(long now) {
+    idleSinceNanos = now;
+  }
+
   /** Called by the pool, under its lock: the server is taken out of the pool to be closed. */
   public void markClosing(CloseReason reason) {
     closingReason = reason;

@@ -247,7 +247,8 @@ public final class Pool {
       if (!servers.contains(s)) {
         return;
       }
-      retire = retireReason(s, System.nanoTime());
+      long now = System.nanoTime();
+      retire = retireReason(s, now);
       if (retire == null) {
         Borrower c;
         while ((c = nextWaiter(waiting, s.eventLoop())) != null) {
@@ -261,6 +262,7 @@ public final class Pool {
           idle.addFirst(s);
           return;
         }
+        s.markHandedOn(now);
         if (linkHere) {
           s.reserve();
         } else {

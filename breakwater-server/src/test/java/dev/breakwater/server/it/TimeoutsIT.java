@@ -8,6 +8,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -105,6 +107,46 @@ class TimeoutsIT {
       c.createStatement().execute("SELECT 1");
       Thread.sleep(100);
       assertThat(notifications(listener)).as("idle past the delay: checked once").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aServerHandedFromClientToClientIsNotChecked() throws Exception {
+    try (Pooler pooler =
+            Pooler.builder()
+                .poolSize(1)
+                .set("server_check_delay", "0.2")
+                .set("server_check_query", "NOTIFY bw_check")
+                .start();
+        Connection listener = pooler.postgres().connect(Roles.DATABASE, Roles.ADMIN, Roles.password(Roles.ADMIN));
+        Connection a = pooler.connect(Roles.PLAIN);
+        Connection b = pooler.connect(Roles.PLAIN)) {
+      listener.createStatement().execute("LISTEN bw_check");
+      a.createStatement().execute("SELECT 1");
+      // a holds the only server past the delay while b waits for it: when a commits, the server
+      // goes to b at once, never idle, and is lent without a check.
+      a.setAutoCommit(false);
+      a.createStatement().execute("SELECT 1");
+      CompletableFuture<Integer> waiting =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return pid(b);
+                } catch (SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Thread.sleep(400);
+      assertThat(waiting).as("b waits for the server a holds").isNotDone();
+      a.commit();
+      a.setAutoCommit(true);
+      assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(pid(a));
+      Thread.sleep(100);
+      assertThat(notifications(listener)).as("handed on without being idle: no check").isZero();
+      Thread.sleep(400);
+      b.createStatement().execute("SELECT 1");
+      Thread.sleep(100);
+      assertThat(notifications(listener)).as("then idle past the delay: checked once").isEqualTo(1);
     }
   }
 
