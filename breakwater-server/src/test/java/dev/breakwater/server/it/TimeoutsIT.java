@@ -91,15 +91,9 @@ class TimeoutsIT {
 
   @Test
   void serverCheckQueryRunsBeforeLendingAnIdleServer() throws Exception {
-    try (Pooler pooler =
-            Pooler.builder()
-                .poolSize(1)
-                .set("server_check_delay", "0.2")
-                .set("server_check_query", "NOTIFY bw_check")
-                .start();
-        Connection listener = pooler.postgres().connect(Roles.DATABASE, Roles.ADMIN, Roles.password(Roles.ADMIN));
+    try (Pooler pooler = checkingPooler();
+        Connection listener = checkListener(pooler);
         Connection c = pooler.connect(Roles.PLAIN)) {
-      listener.createStatement().execute("LISTEN bw_check");
       c.createStatement().execute("SELECT 1");
       c.createStatement().execute("SELECT 1");
       assertThat(notifications(listener)).as("used within the delay: no check").isZero();
@@ -112,16 +106,10 @@ class TimeoutsIT {
 
   @Test
   void aServerHandedFromClientToClientIsNotChecked() throws Exception {
-    try (Pooler pooler =
-            Pooler.builder()
-                .poolSize(1)
-                .set("server_check_delay", "0.2")
-                .set("server_check_query", "NOTIFY bw_check")
-                .start();
-        Connection listener = pooler.postgres().connect(Roles.DATABASE, Roles.ADMIN, Roles.password(Roles.ADMIN));
+    try (Pooler pooler = checkingPooler();
+        Connection listener = checkListener(pooler);
         Connection a = pooler.connect(Roles.PLAIN);
         Connection b = pooler.connect(Roles.PLAIN)) {
-      listener.createStatement().execute("LISTEN bw_check");
       a.createStatement().execute("SELECT 1");
       // a holds the only server past the delay while b waits for it: when a commits, the server
       // goes to b at once, never idle, and is lent without a check.
@@ -180,6 +168,22 @@ class TimeoutsIT {
       c.setAutoCommit(true);
       assertThat(pid(c)).as("older than server_lifetime: replaced once released").isNotEqualTo(first);
     }
+  }
+
+  /** One server, checked with a NOTIFY (see {@link #checkListener}) after 0.2 s unused. */
+  private static Pooler checkingPooler() throws Exception {
+    return Pooler.builder()
+        .poolSize(1)
+        .set("server_check_delay", "0.2")
+        .set("server_check_query", "NOTIFY bw_check")
+        .start();
+  }
+
+  /** A direct connection that hears each check query run by {@link #checkingPooler}. */
+  private static Connection checkListener(Pooler pooler) throws SQLException {
+    Connection c = pooler.postgres().connect(Roles.DATABASE, Roles.ADMIN, Roles.password(Roles.ADMIN));
+    c.createStatement().execute("LISTEN bw_check");
+    return c;
   }
 
   private static int pid(Connection c) throws SQLException {
