@@ -3,7 +3,6 @@ package dev.breakwater.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
-import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Compiles {@code examples/function} against this module (warnings are errors) and runs its main
@@ -36,8 +36,7 @@ class ExampleFunctionTest {
   }
 
   @Test
-  void theExampleCompilesAndRunsAgainstARealDatabase() throws Exception {
-    Path out = Files.createTempDirectory("bw-example-");
+  void theExampleCompilesAndRunsAgainstARealDatabase(@TempDir Path out) throws Exception {
     List<File> sources;
     try (Stream<Path> files = Files.walk(exampleSources())) {
       sources = files.filter(p -> p.toString().endsWith(".java")).map(Path::toFile).collect(Collectors.toList());
@@ -75,14 +74,5 @@ class ExampleFunctionTest {
         .contains("hello, breakwater")
         .contains("{\"status\":\"healthy\",\"pool\":{\"total\":1,\"idle\":1,\"waiting\":0}}")
         .contains("preview profile from APP_ENV): max 3");
-    deleteQuietly(out);
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // temp files
-    }
   }
 }

@@ -17,6 +17,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * statement_timeout through the Breakwater pooler in transaction mode, with a single server
@@ -26,12 +27,11 @@ import org.junit.jupiter.api.Test;
 class ThroughBreakwaterTest {
 
   private static Breakwater pooler;
-  private static Path dir;
+  @TempDir static Path dir;
 
   @BeforeAll
   static void startPooler() throws Exception {
     TestPostgres pg = Pg.shared();
-    dir = Files.createTempDirectory("bw-client-pooler-");
     Files.writeString(
         dir.resolve("userlist.txt"), "\"" + Roles.SCRAM + "\" \"" + Roles.password(Roles.SCRAM) + "\"\n");
     Files.writeString(

@@ -68,6 +68,7 @@ final class EmbeddedDemo implements AutoCloseable {
       return new EmbeddedDemo(pg, b, dir);
     } catch (Exception e) {
       pg.close();
+      delete(dir);
       throw e;
     }
   }
@@ -98,8 +99,15 @@ final class EmbeddedDemo implements AutoCloseable {
   public void close() throws IOException {
     breakwater.close();
     postgres.close();
-    try (var files = Files.walk(configDir)) {
+    delete(configDir);
+  }
+
+  /** Deletes the demo's configuration directory, best-effort: it is only a temporary copy. */
+  private static void delete(Path dir) {
+    try (var files = Files.walk(dir)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // nothing more to do on the way out
     }
   }
 }

@@ -32,8 +32,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A certificate authority made at test time, and certificates it signs, written as PEM files
  * (certificates, and PKCS#8 keys) the way PostgreSQL and PgBouncer configurations name them.
+ * {@link #close()} deletes the files.
  */
-public final class TestCertificates {
+public final class TestCertificates implements AutoCloseable {
 
   /** A certificate and its key, as files. */
   public record Issued(Path certificate, Path key) {}
@@ -90,6 +91,12 @@ public final class TestCertificates {
     } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Deletes the directory of this authority's files. */
+  @Override
+  public void close() {
+    TempFiles.delete(dir);
   }
 
   private static KeyPair keyPair() throws GeneralSecurityException {

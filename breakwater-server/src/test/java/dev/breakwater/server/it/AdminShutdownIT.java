@@ -20,27 +20,29 @@ class AdminShutdownIT {
 
   @Test
   void shutdownWaitForClientsAnswersAndDrains() throws Exception {
-    Pooler pooler = Pooler.builder().set("admin_users", Roles.ADMIN).start();
-    try (Connection app = pooler.connect(Roles.PLAIN)) {
-      Sql.exec(app, "SELECT 1");
-      try (Connection admin = console(pooler)) {
-        Sql.exec(admin, "SHUTDOWN WAIT_FOR_CLIENTS");
+    try (Pooler pooler = Pooler.builder().set("admin_users", Roles.ADMIN).start()) {
+      try (Connection app = pooler.connect(Roles.PLAIN)) {
+        Sql.exec(app, "SELECT 1");
+        try (Connection admin = console(pooler)) {
+          Sql.exec(admin, "SHUTDOWN WAIT_FOR_CLIENTS");
+        }
+        // The TCP listener is closed while the old clients finish.
+        assertThat((Object) org.assertj.core.api.Assertions.catchThrowableOfType(SQLException.class, () -> pooler.connect(Roles.PLAIN).close()))
+            .isNotNull();
       }
-      // The TCP listener is closed while the old clients finish.
-      assertThat((Object) org.assertj.core.api.Assertions.catchThrowableOfType(SQLException.class, () -> pooler.connect(Roles.PLAIN).close()))
-          .isNotNull();
+      pooler.breakwater().stopped().get(20, TimeUnit.SECONDS);
     }
-    pooler.breakwater().stopped().get(20, TimeUnit.SECONDS);
   }
 
   @Test
   void shutdownStopsAtOnce() throws Exception {
-    Pooler pooler = Pooler.builder().set("admin_users", Roles.ADMIN).start();
-    try (Connection admin = console(pooler)) {
-      // PgBouncer does not answer SHUTDOWN: the connection ends with the process.
-      SQLException e = org.assertj.core.api.Assertions.catchThrowableOfType(SQLException.class, () -> Sql.exec(admin, "SHUTDOWN"));
-      assertThat((Object) e).isNotNull();
+    try (Pooler pooler = Pooler.builder().set("admin_users", Roles.ADMIN).start()) {
+      try (Connection admin = console(pooler)) {
+        // PgBouncer does not answer SHUTDOWN: the connection ends with the process.
+        SQLException e = org.assertj.core.api.Assertions.catchThrowableOfType(SQLException.class, () -> Sql.exec(admin, "SHUTDOWN"));
+        assertThat((Object) e).isNotNull();
+      }
+      pooler.breakwater().stopped().get(20, TimeUnit.SECONDS);
     }
-    pooler.breakwater().stopped().get(20, TimeUnit.SECONDS);
   }
 }

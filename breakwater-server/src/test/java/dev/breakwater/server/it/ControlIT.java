@@ -171,8 +171,8 @@ class ControlIT {
 
   @Test
   void shutdownLetsTransactionsFinishThenStops() throws Exception {
-    Pooler pooler = Pooler.builder().start();
-    try (Connection inTx = pooler.connect(Roles.PLAIN);
+    try (Pooler pooler = Pooler.builder().start();
+        Connection inTx = pooler.connect(Roles.PLAIN);
         Connection idle = pooler.connect(Roles.PLAIN)) {
       inTx.setAutoCommit(false);
       inTx.createStatement().execute("SELECT 1");

@@ -2,6 +2,7 @@ package dev.breakwater.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.testkit.TempFiles;
 import dev.breakwater.testkit.TestPostgres;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.io.File;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboard in a real headless Chromium (Debian's {@code chromium}) against Breakwater under
@@ -108,14 +110,8 @@ class DashboardIT {
       return Files.readString(out, StandardCharsets.UTF_8);
     } finally {
       p.destroyForcibly();
-      Files.deleteIfExists(out);
-      deleteTree(profile);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      TempFiles.delete(out);
+      TempFiles.delete(profile);
     }
   }
 
@@ -148,21 +144,19 @@ class DashboardIT {
   }
 
   @Test
-  void screenshotForTheDocs() throws Exception {
-    Path shot = Files.createTempFile("bw-dashboard-", ".png");
+  void screenshotForTheDocs(@TempDir Path tmp) throws Exception {
+    Path shot = tmp.resolve("dashboard.png");
     chromium("--virtual-time-budget=9000", "--window-size=1280,1100", "--screenshot=" + shot, "http://127.0.0.1:" + port + "/");
     assertThat(Files.size(shot)).isGreaterThan(10_000);
     Path docs = Path.of("..", "docs");
     if (Files.isDirectory(docs)) {
       Files.copy(shot, docs.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
     }
-    Path phone = Files.createTempFile("bw-dashboard-phone-", ".png");
+    Path phone = tmp.resolve("dashboard-phone.png");
     chromium("--virtual-time-budget=6000", "--window-size=390,1200", "--screenshot=" + phone, "http://127.0.0.1:" + port + "/");
     assertThat(Files.size(phone)).isGreaterThan(10_000);
     if (Files.isDirectory(docs)) {
       Files.copy(phone, docs.resolve("dashboard-phone.png"), StandardCopyOption.REPLACE_EXISTING);
     }
-    Files.deleteIfExists(shot);
-    Files.deleteIfExists(phone);
   }
 }

@@ -9,13 +9,14 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** auth_type = hba: the method per connection comes from an auth_hba_file in pg_hba.conf syntax. */
 class HbaIT {
 
   @Test
-  void rulesChooseTheMethodOrRefuse() throws Exception {
-    Path hba = Files.createTempFile("bw-hba-", ".conf");
+  void rulesChooseTheMethodOrRefuse(@TempDir Path dir) throws Exception {
+    Path hba = dir.resolve("hba.conf");
     Files.writeString(
         hba,
         String.join(

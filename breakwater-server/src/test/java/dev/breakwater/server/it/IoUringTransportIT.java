@@ -10,7 +10,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -21,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The opt-in io_uring transport ({@code -Dbreakwater.transport=io_uring}) carries logins, queries
@@ -30,9 +30,8 @@ import org.junit.jupiter.api.Test;
 class IoUringTransportIT {
 
   @Test
-  void clientsAndServersOverIoUring() throws Exception {
+  void clientsAndServersOverIoUring(@TempDir Path dir) throws Exception {
     assumeTrue(IoUring.isAvailable(), () -> "io_uring is not available here: " + IoUring.unavailabilityCause());
-    Path dir = Files.createTempDirectory("bw-uring-");
     Pooler pooler;
     String before = System.getProperty("breakwater.transport");
     System.setProperty("breakwater.transport", "io_uring");

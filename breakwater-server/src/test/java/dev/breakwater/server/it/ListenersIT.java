@@ -31,6 +31,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Several listen addresses, IPv6, PgBouncer's Unix socket in unix_socket_dir, a listening socket
@@ -39,8 +40,7 @@ import org.junit.jupiter.api.Test;
 class ListenersIT {
 
   @Test
-  void unixSocketServesClients() throws Exception {
-    Path dir = Files.createTempDirectory("bw-sock-");
+  void unixSocketServesClients(@TempDir Path dir) throws Exception {
     try (Pooler pooler = Pooler.builder().set("unix_socket_dir", dir.toString()).set("unix_socket_mode", "0700").start()) {
       assumeTrue(pooler.breakwater().transport().serverDomainChannel() != null, "Unix sockets need epoll or io_uring");
       Path socket = dir.resolve(".s.PGSQL." + pooler.port());
@@ -186,9 +186,9 @@ class ListenersIT {
   }
 
   @Test
-  void aUnixSocketDirectoryThatDoesNotExistStopsStartupNamingTheSocket() throws Exception {
+  void aUnixSocketDirectoryThatDoesNotExistStopsStartupNamingTheSocket(@TempDir Path tmp) throws Exception {
     assumeTrue(dev.breakwater.server.Transport.detect().serverDomainChannel() != null, "Unix sockets need epoll or io_uring");
-    Path dir = Files.createTempDirectory("bw-sock-").resolve("missing");
+    Path dir = tmp.resolve("missing");
     int port = TestPostgres.freePort();
     assertThatThrownBy(
             () -> Pooler.builder().set("listen_port", Integer.toString(port)).set("unix_socket_dir", dir.toString()).start().close())

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,6 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * installed; .ci/run installs them.
  */
 class OtherClientsIT {
+
+  @TempDir Path dir;
 
   /** Where node-postgres is installed: BW_NODE_MODULES, else .ci/run's cache. */
   static Path nodeModules() {
@@ -45,8 +48,9 @@ class OtherClientsIT {
     return new Result(p.exitValue(), out);
   }
 
-  private static Path script(String name) throws IOException {
-    Path f = Files.createTempFile("bw-", "-" + name);
+  /** A copy of a client script, in this test's temporary directory. */
+  private Path script(String name) throws IOException {
+    Path f = dir.resolve(name);
     try (InputStream in = OtherClientsIT.class.getResourceAsStream("/clients/" + name)) {
       Files.copy(in, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }

@@ -1,6 +1,7 @@
 package dev.breakwater.server.it;
 
 import dev.breakwater.server.Breakwater;
+import dev.breakwater.testkit.TempFiles;
 import dev.breakwater.testkit.TestPostgres;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.nio.file.Files;
@@ -98,8 +99,18 @@ public final class Pooler implements AutoCloseable {
       return this;
     }
 
+    /** Starts the pooler; its configuration directory is deleted by {@link Pooler#close()}. */
     public Pooler start() throws Exception {
       Path dir = Files.createTempDirectory("bw-it-");
+      try {
+        return start(dir);
+      } catch (Throwable e) {
+        TempFiles.delete(dir);
+        throw e;
+      }
+    }
+
+    private Pooler start(Path dir) throws Exception {
       String verifier;
       try (Connection c = pg.superuser();
           Statement s = c.createStatement();
@@ -209,6 +220,10 @@ public final class Pooler implements AutoCloseable {
 
   @Override
   public void close() {
-    breakwater.close();
+    try {
+      breakwater.close();
+    } finally {
+      TempFiles.delete(dir);
+    }
   }
 }

@@ -14,9 +14,12 @@ import java.sql.ResultSet;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The real process and real signals: SIGHUP reloads, SIGTERM drains and exits 0, twice exits 3. */
 class SignalsIT {
+
+  @TempDir Path dir;
 
   private static Process start(Path ini, Path log) throws Exception {
     String cp = System.getProperty("java.class.path");
@@ -50,9 +53,8 @@ class SignalsIT {
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + Roles.DATABASE, p);
   }
 
-  private static Path config(int port) throws Exception {
+  private Path config(int port) throws Exception {
     TestPostgres pg = TestPostgres.shared();
-    Path dir = Files.createTempDirectory("bw-sig-");
     Files.writeString(dir.resolve("userlist.txt"), "\"" + Roles.PLAIN + "\" \"" + Roles.password(Roles.PLAIN) + "\"\n");
     Files.writeString(
         dir.resolve("pgbouncer.ini"),

@@ -56,6 +56,8 @@ class TlsIT {
   static void stop() {
     pooler.close();
     pg.close();
+    ca.close();
+    otherCa.close();
   }
 
   private static Properties ssl(String mode) {
