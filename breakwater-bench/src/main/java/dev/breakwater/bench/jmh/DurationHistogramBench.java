@@ -31,8 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>A stripe of the array per recording thread, written with plain stores by its owner: 11.4 ns
  * alone, 12 to 34 from two threads. In the pooler at 10 clients the recording left the profile
  * (6.7% of the loops' user time before), but their user time per transaction fell only 3%: the
- * stall moved to the next locked instruction, the cost being lines that both loops write for
- * every transaction (the pool's own) more than the histogram. Not kept: a stripe per core made
+ * stall moved to the next locked instruction (one event loop spends as much user time per
+ * transaction as two, so it is not mainly lines bouncing between them). Not kept: a stripe per core made
  * each pool's histograms 16 KB on 2 cores and about 90 KB on 16, against 4.4 KB.
  */
 @State(Scope.Benchmark)
