@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * alone, 12 to 34 from two threads. In the pooler at 10 clients the recording left the profile
  * (6.7% of the loops' user time before), but their user time per transaction fell only 3%: the
  * stall moved to the next locked instruction (one event loop spends as much user time per
- * transaction as two, so it is not mainly lines bouncing between them). Not kept: a stripe per core made
- * each pool's histograms 16 KB on 2 cores and about 90 KB on 16, against 4.4 KB.
+ * transaction as two, so it is not mainly lines bouncing between them). Not kept: a stripe per
+ * core made each pool's histograms 16 KB on 2 cores and about 90 KB on 16, against 4.4 KB.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
