@@ -153,7 +153,8 @@ public final class Report {
     p(m.get("burst_connections") + " connections per round, " + m.get("burst_concurrency")
         + " at a time: connect, SCRAM login, `SELECT 1`, Terminate. Connections/s is the median over "
         + "rounds; time to first row (from connect() to the first DataRow) pooled over rounds. The "
-        + "client caches SCRAM's SaltedPassword (see README).");
+        + "client caches SCRAM's SaltedPassword (see README). Pooler CPU: the pooler's user + system "
+        + "time (from /proc) over all rounds per connection.");
     List<String[]> burstRows = new ArrayList<>();
     Burst bbw = r.burst.get("breakwater");
     Burst bpg = r.burst.get("pgbouncer");
@@ -167,7 +168,7 @@ public final class Report {
       burstRows.add(
           row(
               t, f1(perSecond), f2(b.p(50)), f2(b.p(99)), f2(b.p(100)),
-              b.ok + "/" + b.connections, Long.toString(b.failed),
+              b.ok + "/" + b.connections, Long.toString(b.failed), burstCpu(b),
               t.equals("breakwater") ? ratio(perSecond, bpg == null ? Double.NaN : Results.median(bpg.perSecond)) : "",
               t.equals("breakwater") ? ratio(perSecond, bd == null ? Double.NaN : Results.median(bd.perSecond)) : ""));
       tsv.add(row("burst", t, "-", m.get("burst_concurrency"), f1(perSecond), f3(b.p(50)), f3(b.p(99)),
@@ -175,7 +176,7 @@ public final class Report {
     }
     table(
         new String[] {"target", "connections/s", "TTFR p50 ms", "TTFR p99 ms", "TTFR max ms", "ok", "failed",
-            "conn/s BW/PgB", "conn/s BW/direct"},
+            "pooler CPU µs/conn (user + system)", "conn/s BW/PgB", "conn/s BW/direct"},
         burstRows);
     p("![burst](" + name + "-burst.png)");
 
@@ -353,6 +354,12 @@ public final class Report {
       summary.add(row("burst TTFR p99 ms", f2(bbw.p(99)), bpg == null ? "" : f2(bpg.p(99)),
           bd == null ? "" : f2(bd.p(99)), ratio(bbw.p(99), bpg == null ? Double.NaN : bpg.p(99)),
           ratio(bbw.p(99), bd == null ? Double.NaN : bd.p(99)), "", ""));
+      if (bbw.cpuConnections > 0) {
+        double c = burstCpuTotal(bbw);
+        double cp = bpg == null || bpg.cpuConnections == 0 ? Double.NaN : burstCpuTotal(bpg);
+        summary.add(row("burst pooler CPU µs/connection", f1(c), Double.isNaN(cp) ? "" : f1(cp), "",
+            ratio(c, cp), "", "(cheaper is better)", ""));
+      }
       summary.add(row("burst failures", Long.toString(bbw.failed), bpg == null ? "" : Long.toString(bpg.failed),
           bd == null ? "" : Long.toString(bd.failed), "", "", "0", met(bbw.failed == 0 && bbw.failedRuns == 0)));
     }
@@ -644,5 +651,17 @@ public final class Report {
 
   static String f3(double x) {
     return Double.isNaN(x) ? "" : String.format(Locale.ROOT, "%.3f", x);
+  }
+
+  /** "user + system" µs per connection over all rounds; empty where not measured (direct). */
+  private static String burstCpu(Burst b) {
+    if (b.cpuConnections == 0) {
+      return "";
+    }
+    return f1(b.userSeconds * 1e6 / b.cpuConnections) + " + " + f1(b.systemSeconds * 1e6 / b.cpuConnections);
+  }
+
+  private static double burstCpuTotal(Burst b) {
+    return (b.userSeconds + b.systemSeconds) * 1e6 / b.cpuConnections;
   }
 }

@@ -91,6 +91,10 @@ final class Results {
     long failed;
     int failedRuns;
     final Map<String, Integer> errors = new TreeMap<>();
+    /** The pooler's user and system CPU over the rounds and their connections (none for direct). */
+    double userSeconds;
+    double systemSeconds;
+    long cpuConnections;
 
     Burst(String target) {
       this.target = target;
@@ -308,11 +312,19 @@ final class Results {
     Burst b = burst.computeIfAbsent(target, Burst::new);
     Path out = raw.resolve("burst").resolve(target + "_r" + round + ".out");
     boolean got = false;
+    long roundConnections = 0;
     if (Files.exists(out)) {
       for (String line : Files.readAllLines(out)) {
-        if (line.startsWith("connections=")) {
+        if (line.startsWith("pooler_cpu ")) {
+          Map<String, String> kv = keyValues(line.substring("pooler_cpu ".length()));
+          double hz = Double.parseDouble(kv.get("hz"));
+          b.userSeconds += Long.parseLong(kv.get("user_ticks")) / hz;
+          b.systemSeconds += Long.parseLong(kv.get("system_ticks")) / hz;
+          b.cpuConnections += roundConnections;
+        } else if (line.startsWith("connections=")) {
           Map<String, String> kv = keyValues(line);
-          b.connections += Long.parseLong(kv.get("connections"));
+          roundConnections = Long.parseLong(kv.get("connections"));
+          b.connections += roundConnections;
           b.ok += Long.parseLong(kv.get("ok"));
           b.failed += Long.parseLong(kv.get("failed"));
           b.perSecond.add(Double.parseDouble(kv.get("per_second")));
