@@ -135,13 +135,14 @@ public record Transport(
 
   /**
    * The socket options of a TCP connection, to a client or to PostgreSQL, as pgbouncer.ini sets
-   * them: {@code TCP_NODELAY}, {@code tcp_keepalive} and, where set (non-zero), {@code
-   * tcp_keepidle}, {@code tcp_keepintvl}, {@code tcp_keepcnt} and {@code tcp_user_timeout} (the
-   * last not on NIO, which cannot set it).
+   * them: {@code tcp_keepalive} and, where set (non-zero), {@code tcp_keepidle}, {@code
+   * tcp_keepintvl}, {@code tcp_keepcnt} and {@code tcp_user_timeout} (the last not on NIO, which
+   * cannot set it). Not {@code TCP_NODELAY}: Netty turns it on for every TCP channel it makes, on
+   * each transport, and setting it again cost a setsockopt per connection (TcpOptionsIT checks
+   * that it is on).
    */
   public Map<ChannelOption<?>, Object> tcpOptions(General g) {
     Map<ChannelOption<?>, Object> o = new LinkedHashMap<>();
-    o.put(ChannelOption.TCP_NODELAY, true);
     o.put(ChannelOption.SO_KEEPALIVE, g.tcpKeepalive());
     boolean keepalive = g.tcpKeepalive();
     switch (name) {

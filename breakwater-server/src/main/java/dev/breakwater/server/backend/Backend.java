@@ -33,7 +33,7 @@ public final class Backend implements Pool.ServerLauncher {
   private static final Logger log = LoggerFactory.getLogger(Backend.class);
 
   private volatile java.util.Map<ChannelOption<?>, Object> tcpOptions =
-      java.util.Map.of(ChannelOption.TCP_NODELAY, true, ChannelOption.SO_KEEPALIVE, true);
+      java.util.Map.of(ChannelOption.SO_KEEPALIVE, true);
   private final Transport transport;
   private final EventLoopGroup workers;
   private final AddressResolverGroup<InetSocketAddress> resolver;
