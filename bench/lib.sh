@@ -52,6 +52,8 @@ wait_port() { # port pid what
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# A process's user and system CPU so far, in clock ticks (getconf CLK_TCK a second).
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 
 stop_pid() { # pid [name]

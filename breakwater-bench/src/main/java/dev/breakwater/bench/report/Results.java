@@ -318,9 +318,12 @@ final class Results {
         if (line.startsWith("pooler_cpu ")) {
           Map<String, String> kv = keyValues(line.substring("pooler_cpu ".length()));
           double hz = Double.parseDouble(kv.get("hz"));
-          b.userSeconds += Long.parseLong(kv.get("user_ticks")) / hz;
-          b.systemSeconds += Long.parseLong(kv.get("system_ticks")) / hz;
-          b.cpuConnections += roundConnections;
+          if (roundConnections > 0) {
+            // A round whose client said nothing has no connections to share its CPU among.
+            b.userSeconds += Long.parseLong(kv.get("user_ticks")) / hz;
+            b.systemSeconds += Long.parseLong(kv.get("system_ticks")) / hz;
+            b.cpuConnections += roundConnections;
+          }
         } else if (line.startsWith("connections=")) {
           Map<String, String> kv = keyValues(line);
           roundConnections = Long.parseLong(kv.get("connections"));
