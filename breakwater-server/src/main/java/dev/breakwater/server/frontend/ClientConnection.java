@@ -472,6 +472,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private boolean readStartupParameters(Settings settings) {
     extras = new HashMap<>();
     List<String> unrecognized = new ArrayList<>();
+    SharedStrings shared = frontend.sharedStrings();
     for (Map.Entry<String, String> e : startup.parameters().entrySet()) {
       String name = e.getKey();
       String lower = name.toLowerCase(Locale.ROOT);
@@ -502,12 +503,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         continue;
       }
       // Values such as application_name are the same for many clients: one copy of each.
-      String value = e.getValue().intern();
+      String value = shared.share(e.getValue());
       String tracked = ParameterSync.tracked(name);
       if (tracked != null) {
         reported.put(tracked, value);
       } else {
-        extras.put(lower.intern(), value);
+        extras.put(shared.share(lower), value);
       }
     }
     // Settings given both ways: the tracked spelling wins.

@@ -30,6 +30,7 @@ public final class Frontend {
   private volatile Hba hba;
   private volatile boolean draining;
   private final java.util.Set<String> disabled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final SharedStrings sharedStrings = new SharedStrings();
 
   public Frontend(Settings settings, Map<String, Secret> secrets, Pools pools, ScramCache scramCache) {
     this.settings = settings;
@@ -66,6 +67,11 @@ public final class Frontend {
 
   ScramCache scramCache() {
     return scramCache;
+  }
+
+  /** One copy of each short startup value that clients send alike. */
+  SharedStrings sharedStrings() {
+    return sharedStrings;
   }
 
   byte[] serverSecret() {
