@@ -1212,6 +1212,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (mapStatements && internal == Internal.NONE && !queue.isEmpty()) {
       advance(type);
     }
+    if (readTarget == null && internal == Internal.NONE && state != ServerState.LOGIN) {
+      // Forwarded unread, to nobody: see onUnlinkedMessage.
+      log.warn("S-{}: {} sent {} with no client linked: dropped", id, where(), MessageType.describe(type));
+    }
   }
 
   @Override
@@ -1243,6 +1247,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       // before the state can change at this message.
       scanner.flushBefore();
       return onInternalMessage(type, message);
+    }
+    if (client == null && type != MessageType.READY_FOR_QUERY) {
+      return onUnlinkedMessage(type, message);
     }
     boolean forward;
     if (mapStatements && splitting) {
@@ -1294,6 +1301,44 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return false;
     }
     return forward;
+  }
+
+  /**
+   * A message while no client is linked: after the ReadyForQuery that released the server (in the
+   * same read or later), or while it waits in the pool. It is nobody's, so it is dropped, as
+   * PgBouncer drops it ("got packet from server when not linked"), and said in the log; the
+   * server's own record of its parameters and of a FATAL error is kept.
+   */
+  private boolean onUnlinkedMessage(byte type, ByteBuf message) {
+    switch (type) {
+      case MessageType.PARAMETER_STATUS:
+        {
+          ByteBuf body = Codec.body(message);
+          String name = Codec.readCString(body);
+          String value = Codec.readCString(body);
+          report(name, value);
+          log.warn("S-{}: {} reported {} = {} with no client linked: dropped", id, where(), name, value);
+          return false;
+        }
+      case MessageType.ERROR_RESPONSE:
+        {
+          ErrorFields error = ErrorFields.decode(message);
+          if (error.isFatal()) {
+            // The server is going (terminated, idle_session_timeout): its close says so.
+            log.info("S-{}: {} sent {} with no client linked", id, where(), error);
+            closingReason = CloseReason.SERVER_FATAL;
+          } else {
+            log.warn("S-{}: {} sent {} with no client linked: dropped", id, where(), error);
+          }
+          return false;
+        }
+      case MessageType.NOTICE_RESPONSE:
+        log.warn("S-{}: {} sent {} with no client linked: dropped", id, where(), ErrorFields.decode(message));
+        return false;
+      default:
+        log.warn("S-{}: {} sent {} with no client linked: dropped", id, where(), MessageType.describe(type));
+        return false;
+    }
   }
 
   private static boolean isSplitType(byte type) {

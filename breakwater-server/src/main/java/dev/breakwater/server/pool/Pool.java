@@ -755,17 +755,20 @@ public final class Pool {
       // A full pool, the usual case while clients wait: no need to count the servers logging in.
       return null;
     }
-    int loggingIn = 0;
+    // Servers on their way: logging in, or running connect_query or the reset query before they
+    // come back to the pool. Each covers a waiter, as PgBouncer counts its tested servers.
+    int coming = 0;
     if (!waiting.isEmpty()) {
       for (ServerConnection s : servers) {
-        if (s.state() == ServerState.LOGIN) {
-          loggingIn++;
+        ServerState st = s.state();
+        if (st == ServerState.LOGIN || st == ServerState.TESTED) {
+          coming++;
         }
       }
     }
-    int wanted = Math.max(waiting.size() - loggingIn, cfg.minPoolSize() - servers.size());
+    int wanted = Math.max(waiting.size() - coming, cfg.minPoolSize() - servers.size());
     List<ServerConnection> plan = null;
-    Iterator<Borrower> waiters = uncovered(waiting, loggingIn);
+    Iterator<Borrower> waiters = uncovered(waiting, coming);
     for (int i = 0; i < wanted; i++) {
       if (servers.size() >= limit) {
         break;
