@@ -121,6 +121,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private ScheduledFuture<?> loginDeadline;
 
   private volatile ServerState state = ServerState.LOGIN;
+  /** When the server last went TESTED (connect_query or the reset query began). */
+  private volatile long testedSinceNanos;
+  /** Messages of the current read dropped because no client was linked, and the first's type. */
+  private int droppedInRead;
+  private byte firstDroppedType;
   private boolean loginDone;
   private volatile CloseReason closingReason;
   private volatile long idleSinceNanos = System.nanoTime();
@@ -221,6 +226,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   public EventLoop eventLoop() {
     return loop;
+  }
+
+  /** When connect_query or the reset query began, for a server that is TESTED. */
+  public long testedSinceNanos() {
+    return testedSinceNanos;
   }
 
   public ServerState state() {
@@ -394,6 +404,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     backend.events().serverLoggedIn(this);
     String connectQuery = pool.settings().connectQuery();
     if (connectQuery != null && !connectQuery.isBlank()) {
+      testedSinceNanos = System.nanoTime();
       state = ServerState.TESTED;
       runInternal(Internal.CONNECT_QUERY, List.of(connectQuery));
       return;
@@ -1031,6 +1042,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (queries.isEmpty()) {
       pool.release(this);
     } else {
+      testedSinceNanos = System.nanoTime();
       state = ServerState.TESTED;
       runInternal(Internal.RESET, queries);
     }
@@ -1163,6 +1175,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     } finally {
       in.release();
     }
+    logDropped();
     finishRead();
   }
 
@@ -1214,7 +1227,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     if (readTarget == null && internal == Internal.NONE && state != ServerState.LOGIN) {
       // Forwarded unread, to nobody: see onUnlinkedMessage.
-      log.warn("S-{}: {} sent {} with no client linked: dropped", id, where(), MessageType.describe(type));
+      dropped(type);
     }
   }
 
@@ -1306,8 +1319,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /**
    * A message while no client is linked: after the ReadyForQuery that released the server (in the
    * same read or later), or while it waits in the pool. It is nobody's, so it is dropped, as
-   * PgBouncer drops it ("got packet from server when not linked"), and said in the log; the
-   * server's own record of its parameters and of a FATAL error is kept.
+   * PgBouncer drops it ("got packet from server when not linked"), and said in the log (one line
+   * per read for the plain ones, so a stream of rows makes one line); the server's own record of
+   * its parameters and of a FATAL error is kept.
    */
   private boolean onUnlinkedMessage(byte type, ByteBuf message) {
     switch (type) {
@@ -1332,12 +1346,25 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           }
           return false;
         }
-      case MessageType.NOTICE_RESPONSE:
-        log.warn("S-{}: {} sent {} with no client linked: dropped", id, where(), ErrorFields.decode(message));
-        return false;
       default:
-        log.warn("S-{}: {} sent {} with no client linked: dropped", id, where(), MessageType.describe(type));
+        dropped(type);
         return false;
+    }
+  }
+
+  /** Counts a message dropped for want of a client; the read logs them in one line. */
+  private void dropped(byte type) {
+    if (droppedInRead++ == 0) {
+      firstDroppedType = type;
+    }
+  }
+
+  private void logDropped() {
+    if (droppedInRead > 0) {
+      log.warn(
+          "S-{}: {} sent {} message(s) with no client linked, the first {}: dropped",
+          id, where(), droppedInRead, MessageType.describe(firstDroppedType));
+      droppedInRead = 0;
     }
   }
 
@@ -1446,7 +1473,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       outstanding--;
       stillExpected = outstanding;
       boolean done =
-          outstanding <= 0 && inFlight == 0 && status == TransactionStatus.IDLE && !c.isMidMessage();
+          outstanding <= 0
+              && inFlight == 0
+              && status == TransactionStatus.IDLE
+              && !c.isMidMessage()
+              && !c.isUnsynced();
       if (refuse || (done && mode != PoolMode.SESSION && !tracker.pinned())) {
         outstanding = 0;
         client = null;

@@ -112,6 +112,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private int pendingReplies;
   /** The client is in the middle of a message: its server cannot go to anyone else yet. */
   private boolean midMessage;
+  /** Extended-protocol messages read since the last Sync or Query (event loop only). */
+  private boolean unsyncedRead;
+  /** {@link #unsyncedRead} as of the bytes handed on: guarded by this monitor. */
+  private boolean unsynced;
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
@@ -692,6 +696,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     if (type == MessageType.QUERY || type == MessageType.SYNC || type == MessageType.FUNCTION_CALL) {
       readReplies++;
+      unsyncedRead = false;
+    } else if (type == MessageType.PARSE
+        || type == MessageType.BIND
+        || type == MessageType.EXECUTE
+        || type == MessageType.DESCRIBE
+        || type == MessageType.CLOSE
+        || type == MessageType.FLUSH) {
+      unsyncedRead = true;
     }
   }
 
@@ -721,6 +733,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return;
       }
       midMessage = scanner.midForwardedMessage();
+      unsynced = unsyncedRead;
       s = server;
       if (s != null) {
         s.expectReplies(readReplies);
@@ -813,6 +826,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** Hold this monitor: whether the last bytes sent ended inside a message. */
   public boolean isMidMessage() {
     return midMessage;
+  }
+
+  /**
+   * Hold this monitor: the client has sent extended-protocol messages (Parse, Bind, Execute,
+   * Describe, Close, Flush) since its last Sync, so replies are still due after a ReadyForQuery
+   * and its server may not be released yet (a pipeline that ends a batch in Flush).
+   */
+  public boolean isUnsynced() {
+    return unsynced;
   }
 
   /** Hold this monitor: the replies expected for the bytes kept. */

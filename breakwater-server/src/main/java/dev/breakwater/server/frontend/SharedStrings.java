@@ -10,7 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Cheaper on the login path than {@link String#intern()}, which goes through the JVM's string
  * table. Bounded both ways: strings longer than {@link #MAX_LENGTH} are kept as given, and once
  * {@link #MAX_ENTRIES} strings are held no new one is added, so clients sending ever new values
- * cannot grow it past about a megabyte. Thread-safe.
+ * cannot grow it past about a megabyte. Once full it stays full for the life of the process (nothing
+ * is evicted): a value first seen after that, say a per-process application_name, is kept per
+ * client. Thread-safe; concurrent logins may overshoot the bound by a few entries.
  */
 final class SharedStrings {
 

@@ -71,6 +71,8 @@ public final class Pool {
   private long lastProbeNanos;
   /** While the server cannot be reached, one connection is tried this often in the background. */
   private static final long PROBE_INTERVAL_NANOS = 500_000_000L;
+  /** How long a server running connect_query or the reset query counts as on its way. */
+  static final long TESTED_COVERS_NANOS = 1_000_000_000L;
   /** When the reserve pool was last opened up for a client that waited too long. */
   private long reserveActiveUntilNanos;
 
@@ -756,12 +758,15 @@ public final class Pool {
       return null;
     }
     // Servers on their way: logging in, or running connect_query or the reset query before they
-    // come back to the pool. Each covers a waiter, as PgBouncer counts its tested servers.
+    // come back to the pool. Each covers a waiter, as PgBouncer counts its tested servers; one
+    // whose query has run for TESTED_COVERS_NANOS is not about to come back (these queries have no
+    // timeout of their own), and no longer keeps a new server from opening.
     int coming = 0;
     if (!waiting.isEmpty()) {
       for (ServerConnection s : servers) {
         ServerState st = s.state();
-        if (st == ServerState.LOGIN || st == ServerState.TESTED) {
+        if (st == ServerState.LOGIN
+            || (st == ServerState.TESTED && now - s.testedSinceNanos() < TESTED_COVERS_NANOS)) {
           coming++;
         }
       }
