@@ -107,6 +107,27 @@ final class PgWire implements AutoCloseable {
     return typed('Q', body.toByteArray());
   }
 
+  /** Extended protocol, unnamed statement and portal, no parameters, text results. */
+  static byte[] parse(String sql) {
+    return typed('P', concat(cstrings("", sql), new byte[] {0, 0}));
+  }
+
+  static byte[] bind() {
+    return typed('B', concat(cstrings("", ""), new byte[] {0, 0, 0, 0, 0, 0}));
+  }
+
+  static byte[] execute() {
+    return typed('E', concat(cstrings(""), int32(0)));
+  }
+
+  static byte[] sync() {
+    return typed('S', new byte[0]);
+  }
+
+  static byte[] flush() {
+    return typed('H', new byte[0]);
+  }
+
   static byte[] password(String pw) {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     cstring(body, pw);

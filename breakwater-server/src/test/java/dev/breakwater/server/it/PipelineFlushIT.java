@@ -3,7 +3,6 @@ package dev.breakwater.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.testkit.TestPostgres.Roles;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +22,8 @@ class PipelineFlushIT {
         PgWire a = new PgWire(pooler.port()).login(Roles.DATABASE, Roles.TRUST, "");
         PgWire b = new PgWire(pooler.port()).login(Roles.DATABASE, Roles.TRUST, "")) {
       a.send(
-          parse("SELECT 'first'"), bind(), execute(), sync(),
-          parse("SELECT 'a-secret' FROM pg_sleep(0.3)"), bind(), execute(), flush());
+          PgWire.parse("SELECT 'first'"), PgWire.bind(), PgWire.execute(), PgWire.sync(),
+          PgWire.parse("SELECT 'a-secret' FROM pg_sleep(0.3)"), PgWire.bind(), PgWire.execute(), PgWire.flush());
       List<PgWire.Message> first = readThrough(a, 'Z');
       assertThat(first).extracting(PgWire.Message::type).containsExactly('1', '2', 'D', 'C', 'Z');
 
@@ -34,7 +33,7 @@ class PipelineFlushIT {
       assertThat(second).extracting(PgWire.Message::type).containsExactly('1', '2', 'D', 'C');
       assertThat(text(second.get(2))).contains("a-secret");
 
-      a.send(sync());
+      a.send(PgWire.sync());
       assertThat(readThrough(a, 'Z')).extracting(PgWire.Message::type).containsExactly('Z');
       List<PgWire.Message> forB = readThrough(b, 'Z');
       assertThat(forB).extracting(PgWire.Message::type).containsExactly('T', 'D', 'C', 'Z');
@@ -57,34 +56,5 @@ class PipelineFlushIT {
 
   private static String text(PgWire.Message m) {
     return new String(m.body(), StandardCharsets.UTF_8);
-  }
-
-  private static byte[] parse(String sql) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    b.writeBytes(PgWire.cstrings("", sql));
-    b.writeBytes(new byte[] {0, 0});
-    return PgWire.typed('P', b.toByteArray());
-  }
-
-  private static byte[] bind() {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    b.writeBytes(PgWire.cstrings("", ""));
-    b.writeBytes(new byte[] {0, 0, 0, 0, 0, 0});
-    return PgWire.typed('B', b.toByteArray());
-  }
-
-  private static byte[] execute() {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    b.writeBytes(PgWire.cstrings(""));
-    b.writeBytes(PgWire.int32(0));
-    return PgWire.typed('E', b.toByteArray());
-  }
-
-  private static byte[] sync() {
-    return PgWire.typed('S', new byte[0]);
-  }
-
-  private static byte[] flush() {
-    return PgWire.typed('H', new byte[0]);
   }
 }

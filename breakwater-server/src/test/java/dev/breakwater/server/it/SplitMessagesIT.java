@@ -22,7 +22,7 @@ class SplitMessagesIT {
         PgWire wire = new PgWire(pooler.port());
         Connection other = pooler.connect(Roles.PLAIN)) {
       wire.login(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN));
-      byte[] parse = PgWire.typed('P', PgWire.concat(PgWire.cstrings("", "SELECT 'whole'"), new byte[] {0, 0}));
+      byte[] parse = PgWire.parse("SELECT 'whole'");
       byte[] head = Arrays.copyOfRange(parse, 0, 7);
       byte[] tail = Arrays.copyOfRange(parse, 7, parse.length);
       // The end of a transaction and the start of a message, in one write.
@@ -40,10 +40,7 @@ class SplitMessagesIT {
               });
       Thread.sleep(300);
       assertThat(waiter).as("the half-sent message keeps the server").isNotDone();
-      byte[] bind = PgWire.typed('B', PgWire.concat(PgWire.cstrings("", ""), new byte[] {0, 0, 0, 0, 0, 0}));
-      byte[] execute = PgWire.typed('E', PgWire.concat(PgWire.cstrings(""), PgWire.int32(0)));
-      byte[] sync = PgWire.typed('S', new byte[0]);
-      wire.send(tail, bind, execute, sync);
+      wire.send(tail, PgWire.bind(), PgWire.execute(), PgWire.sync());
       assertThat(wire.read().type()).isEqualTo('1');
       assertThat(wire.read().type()).isEqualTo('2');
       PgWire.Message row = wire.read();
