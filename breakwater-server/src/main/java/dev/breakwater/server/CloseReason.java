@@ -27,6 +27,7 @@ public enum CloseReason {
   CONNECT_TIMEOUT("server_connect_timeout"),
   SERVER_LOGIN_FAILED("server login failed"),
   CLIENT_GONE_MID_QUERY("client disconnected while its query was running"),
+  CLIENT_GONE_UNSYNCED("client disconnect while server was not ready (extended-protocol messages with no Sync)"),
   RESET_FAILED("reset query failed"),
   CHECK_FAILED("server_check_query failed"),
   SERVER_IDLE_TIMEOUT("server_idle_timeout"),

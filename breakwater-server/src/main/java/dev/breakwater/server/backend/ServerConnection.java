@@ -991,6 +991,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** The client closed. Called on this server's loop. */
   public void onClientClosed(ClientConnection c) {
     int expected;
+    boolean unsynced;
     synchronized (c) {
       if (client != c) {
         return;
@@ -998,6 +999,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       client = null;
       expected = outstanding;
       outstanding = 0;
+      unsynced = c.isUnsynced();
     }
     idleInTransactionSinceNanos = 0;
     if (state == ServerState.CLOSED) {
@@ -1010,6 +1012,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     // A message the client never finished never reached the server: forget it.
     fromClient.release();
+    if (unsynced && expected == 0) {
+      // Parse, Bind, Execute... with no Sync after them: an implicit transaction may be open (a
+      // Sync would commit what the client never confirmed), a BEGIN may have run, or an error may
+      // have the server skipping input until a Sync. Nobody knows its state: it is closed, as
+      // PostgreSQL itself rolls such work back when its client goes.
+      log.info("S-{}: {} left with extended-protocol messages not synced: closing the server", id, c);
+      close(CloseReason.CLIENT_GONE_UNSYNCED);
+      return;
+    }
     if (expected > 0 || internal == Internal.SYNC) {
       // Stop the abandoned query rather than leave it running on a closed connection.
       cancel();
