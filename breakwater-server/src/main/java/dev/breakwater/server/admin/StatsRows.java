@@ -49,6 +49,11 @@ final class StatsRows {
     };
   }
 
+  /** Breakwater's own total columns, after PgBouncer's in SHOW STATS and SHOW STATS_TOTALS. */
+  static Object[] ownTotals(PoolStats.Totals t) {
+    return new Object[] {t.stateChecks()};
+  }
+
   /** The average columns' values in SHOW STATS order. */
   static Object[] averages(StatsAverages.Averages a) {
     return new Object[] {

@@ -19,6 +19,8 @@ public final class PreparedStatements {
     private final long id;
     private final String serverName;
     private final byte[] parseBody;
+    /** What running it does to session state, as its last Parse was read. */
+    private volatile java.util.List<dev.breakwater.server.sql.Effect> effects = java.util.List.of();
 
     Statement(long id, byte[] parseBody) {
       this.id = id;
@@ -32,6 +34,15 @@ public final class PreparedStatements {
 
     public String serverName() {
       return serverName;
+    }
+
+    /** What a Bind of it does to session state (StatementClassifier's effects). */
+    public java.util.List<dev.breakwater.server.sql.Effect> effects() {
+      return effects;
+    }
+
+    void effects(java.util.List<dev.breakwater.server.sql.Effect> e) {
+      effects = e;
     }
 
     /** The query text, parameter count and types, as they follow the name in a Parse. */

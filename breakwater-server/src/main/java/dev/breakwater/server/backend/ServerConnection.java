@@ -97,7 +97,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     /** One of Breakwater's own queries, whose rows are kept (auth_query). */
     LOOKUP,
     /** LISTEN or UNLISTEN on the pool's listening connection. */
-    LISTEN_COMMAND
+    LISTEN_COMMAND,
+    /** Reading back the session state a client left uncertain (SessionTracker.CHECK_QUERY). */
+    CHECK_STATE
   }
 
   private final long id = IDS.incrementAndGet();
@@ -149,6 +151,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private Internal internal = Internal.NONE;
   /** The cleanup being run drops the whole session (DISCARD ALL). */
   private boolean resetDiscards;
+  /** The cleanup being run resets every setting (RESET ALL or DISCARD ALL). */
+  private boolean resetSettings;
   /** The client a server check is for. */
   private ClientConnection checkingFor;
   /** The query being run for Breakwater itself, and its rows so far. */
@@ -164,6 +168,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     RELEASE,
     /** The client was refused a transaction (statement mode): roll it back, then back to the pool. */
     ROLLBACK,
+    /** The client's session state is uncertain: read it back before the server may go. */
+    CHECK_STATE,
   }
 
   /** The client the current read's forwarded bytes go to. */
@@ -181,6 +187,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private final ServerStatements statements = new ServerStatements();
   /** Whether protocol-level prepared statements are mapped (transaction and statement modes). */
   private boolean mapStatements;
+  /** Whether the client's session state is followed (transaction and statement modes). */
+  private boolean trackSession;
   /** Whether replies are read one by one, to hide some and insert others at their place. */
   private boolean splitting;
   /** Batches of client bytes queued to this loop and not yet written: guarded by the client. */
@@ -568,7 +576,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         used = true;
         c.link(this);
         PoolSettings cfg = pool.settings();
-        mapStatements = cfg.mode() != PoolMode.SESSION && backend.maxPreparedStatements() > 0;
+        trackSession = cfg.mode() != PoolMode.SESSION;
+        mapStatements = trackSession && backend.maxPreparedStatements() > 0;
         outstanding = c.takePendingReplies();
         ByteBuf pending = c.takePending();
         if (sync != null) {
@@ -698,8 +707,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean onMessage(byte type, ByteBuf message) {
-      if ((type == MessageType.QUERY || type == MessageType.PARSE) && mapStatements) {
-        trackStatement(client, type, message);
+      if (trackSession) {
+        if (type == MessageType.QUERY) {
+          trackStatement(client, message);
+        } else if (type == MessageType.PARSE) {
+          trackParse(message);
+        } else if (type == MessageType.BIND) {
+          trackBind(client, message);
+        }
       }
       if (!mapStatements) {
         return true;
@@ -724,6 +739,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onForwardedHeader(byte type, int length) {
+      if (trackSession && type == MessageType.FUNCTION_CALL) {
+        // A function called by its OID: set_config or anything else.
+        tracker.uncertain("function_call");
+      }
       if (mapStatements && isRequest(type)) {
         queue.push(type, RequestQueue.FORWARD, null);
       }
@@ -731,6 +750,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean onOversized(byte type, int length) {
+      if (trackSession
+          && (type == MessageType.QUERY || type == MessageType.PARSE || type == MessageType.BIND)) {
+        // Forwarded unread: what it does to the session is not known.
+        tracker.uncertain("oversized");
+      }
       return true;
     }
 
@@ -740,17 +764,51 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  /** Reads the SQL of a Query or Parse for session state (SETs, pins, LISTEN). */
-  private void trackStatement(ClientConnection c, byte type, ByteBuf message) {
+  /** Reads the SQL of a Query for session state (SETs, pins, LISTEN). */
+  private void trackStatement(ClientConnection c, ByteBuf message) {
+    onEffects(c, tracker.onStatement(Codec.body(message), pool.settings().sessionPinning(), lexing()));
+  }
+
+  /**
+   * A Parse runs nothing: its effects are kept for the Binds that run it (the unnamed statement's
+   * and, without mapping, a named one's here; a mapped statement keeps its own, see onParse).
+   */
+  private void trackParse(ByteBuf message) {
     ByteBuf body = Codec.body(message);
-    if (type == MessageType.PARSE) {
-      int nul = body.indexOf(body.readerIndex(), body.writerIndex(), (byte) 0);
-      if (nul < 0) {
-        return;
-      }
-      body.readerIndex(nul + 1);
+    String name = Codec.readCString(body);
+    if (name.isEmpty() || !mapStatements) {
+      tracker.onParse(name, tracker.effectsOf(body, lexing()));
     }
-    String pinned = tracker.onStatement(body, pool.settings().sessionPinning());
+  }
+
+  /** A Bind runs a statement: its effects happen now, every time. */
+  private void trackBind(ClientConnection c, ByteBuf message) {
+    ByteBuf body = Codec.body(message);
+    Codec.readCString(body);
+    String name = Codec.readCString(body);
+    List<dev.breakwater.server.sql.Effect> effects;
+    if (name.isEmpty() || !mapStatements) {
+      effects = tracker.parsed(name);
+    } else {
+      PreparedStatements.Statement stmt = c.statements().get(name);
+      effects = stmt == null ? List.of() : stmt.effects();
+    }
+    onEffects(c, tracker.onBind(effects, pool.settings().sessionPinning()));
+  }
+
+  /** How this server reads SQL now (standard_conforming_strings, client_encoding). */
+  private SessionTracker.Lexing lexing() {
+    boolean scs = !"off".equalsIgnoreCase(reported.get("standard_conforming_strings"));
+    String encoding = reported.get("client_encoding");
+    boolean safe = encoding == null || !UNSAFE_ENCODINGS.contains(encoding.toUpperCase(java.util.Locale.ROOT));
+    return scs && safe ? SessionTracker.Lexing.DEFAULT : new SessionTracker.Lexing(scs, safe);
+  }
+
+  /** Client encodings whose multibyte characters may contain the bytes of ' or \. */
+  private static final java.util.Set<String> UNSAFE_ENCODINGS =
+      java.util.Set.of("SJIS", "SHIFT_JIS_2004", "BIG5", "GBK", "UHC", "GB18030", "JOHAB");
+
+  private void onEffects(ClientConnection c, String pinned) {
     if (tracker.droppedStatements() && !watchTags) {
       // DISCARD ALL or DEALLOCATE ALL: read CommandComplete tags to learn when it is done.
       watchTags = true;
@@ -793,6 +851,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     fromClient.flushBefore();
     PreparedStatements registry = backend.preparedStatements();
     PreparedStatements.Statement stmt = registry.intern(body);
+    stmt.effects(tracker.effectsOf(body, lexing()));
     registry.clientParses.increment();
     pool.stats().clientParse();
     c.statements().put(name, stmt);
@@ -1021,7 +1080,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       close(CloseReason.CLIENT_GONE_UNSYNCED);
       return;
     }
-    if (expected > 0 || internal == Internal.SYNC) {
+    if (expected > 0 || internal == Internal.SYNC || internal == Internal.CHECK_STATE) {
       // Stop the abandoned query rather than leave it running on a closed connection.
       cancel();
       close(CloseReason.CLIENT_GONE_MID_QUERY);
@@ -1047,6 +1106,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       queries.add(sessionCleanup);
     }
     resetDiscards = queries.stream().anyMatch(q -> q.toUpperCase(java.util.Locale.ROOT).contains("DISCARD ALL"));
+    resetSettings = resetDiscards || queries.stream().anyMatch(q -> q.toUpperCase(java.util.Locale.ROOT).contains("RESET ALL"));
     channel.config().setAutoRead(true);
     queue.clear();
     updateSplitting();
@@ -1056,6 +1116,58 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       testedSinceNanos = System.nanoTime();
       state = ServerState.TESTED;
       runInternal(Internal.RESET, queries);
+    }
+  }
+
+  /**
+   * Reads back the session state of the linked client, whose last transaction did something the
+   * pooler could not follow; the client stays linked meanwhile (its next bytes follow the check).
+   */
+  private void startStateCheck() {
+    pool.stats().stateCheck();
+    log.debug("S-{}: reading back the session state {} left ({})", id, client, tracker.uncertainty());
+    lookupRows = new java.util.ArrayList<>();
+    scanner.inspect(MessageType.DATA_ROW, true);
+    runInternal(Internal.CHECK_STATE, List.of(SessionTracker.CHECK_QUERY));
+  }
+
+  /** The state check's answer: adopted by the client, and the server released if it may go. */
+  private void stateChecked(ErrorFields error) {
+    List<List<String>> rows = lookupRows;
+    lookupRows = null;
+    scanner.inspect(MessageType.DATA_ROW, false);
+    ClientConnection c = client;
+    if (c == null) {
+      return;
+    }
+    String pin;
+    if (error != null) {
+      log.warn("S-{}: reading back the session state of {} failed, keeping it on this server: {}", id, c, error);
+      tracker.checkFailed();
+      pin = tracker.pinReason();
+    } else {
+      pin = tracker.adopt(rows, c, extras);
+      agreesWith = null;
+    }
+    if (pin != null) {
+      pool.stats().pinned(pin);
+      log.debug("S-{}: {} is pinned to this server: {} (found by the state check)", id, c, pin);
+    }
+    synchronized (c) {
+      boolean done =
+          outstanding <= 0
+              && inFlight == 0
+              && transactionStatus == TransactionStatus.IDLE
+              && !c.isMidMessage()
+              && !c.isUnsynced();
+      if (done && !tracker.pinned() && tracker.uncertainty() == null) {
+        outstanding = 0;
+        client = null;
+        c.unlink(this);
+        afterRead = AfterRead.RELEASE;
+        releasedClient = c;
+        scanner.pause();
+      }
     }
   }
 
@@ -1101,8 +1213,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           log.warn("S-{}: reset failed on {}: {}", id, where(), error);
           close(CloseReason.RESET_FAILED);
         } else {
-          if (resetDiscards) {
+          if (resetSettings) {
             extras.clear();
+            agreesWith = null;
+          }
+          if (resetDiscards) {
             statements.clear();
           }
           tracker.cleaned();
@@ -1115,6 +1230,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         } else {
           ready();
         }
+        break;
+      case CHECK_STATE:
+        stateChecked(error);
         break;
       case LISTEN_COMMAND:
         if (error != null) {
@@ -1194,6 +1312,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private void finishRead() {
     AfterRead next = afterRead;
     afterRead = AfterRead.NOTHING;
+    if (next == AfterRead.CHECK_STATE) {
+      if (state != ServerState.CLOSED && client != null && internal == Internal.NONE) {
+        startStateCheck();
+      }
+      return;
+    }
     if (next != AfterRead.NOTHING && state != ServerState.CLOSED) {
       channel.config().setAutoRead(true);
       queue.clear();
@@ -1264,7 +1388,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       }
       // In transaction pooling a server's notifications are nobody's: clients get theirs from
       // the pool's listening connection. In session mode they are the client's own.
-      return internal == Internal.NONE && !mapStatements && client != null;
+      return internal == Internal.NONE && !trackSession && client != null;
     }
     if (internal != Internal.NONE) {
       // Replies to Breakwater's own queries are dropped: what came before goes (or is dropped)
@@ -1443,7 +1567,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       transactionStartNanos = 0;
     }
 
-    if (mapStatements) {
+    if (trackSession) {
       java.util.concurrent.CompletableFuture<Void> wait =
           tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, () -> backend.listener(pool));
       if (wait != null && !wait.isDone()) {
@@ -1489,7 +1613,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
               && status == TransactionStatus.IDLE
               && !c.isMidMessage()
               && !c.isUnsynced();
-      if (refuse || (done && mode != PoolMode.SESSION && !tracker.pinned())) {
+      if (!refuse && done && mode != PoolMode.SESSION && !tracker.pinned()
+          && tracker.uncertainty() != null) {
+        // Not known to be clean: the client keeps the server until its state is read back.
+        afterRead = AfterRead.CHECK_STATE;
+      } else if (refuse || (done && mode != PoolMode.SESSION && !tracker.pinned())) {
         outstanding = 0;
         client = null;
         c.unlink(this);

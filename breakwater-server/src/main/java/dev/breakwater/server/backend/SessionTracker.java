@@ -41,6 +41,23 @@ final class SessionTracker {
 
   private final List<Effect> pending = new ArrayList<>();
   private boolean failed;
+  /**
+   * Why the session state on this server is not known since the last check (a DO block, a call
+   * of an unknown function, an error after effects, text not read), or null: before the server
+   * serves anyone else, its state is read back ({@link #CHECK_QUERY}) or dropped (DISCARD ALL).
+   */
+  private String uncertain;
+  /** State found by a check that pins the client (it cannot be replayed elsewhere). */
+  private String checkedPin;
+  /**
+   * A check ran: settings it cannot see (custom placeholders such as {@code app.user}, which
+   * pg_settings does not list) may remain, so RESET ALL runs before another client gets the server.
+   */
+  private boolean resetSettings;
+  /** The effects of the unnamed statement last parsed, applied at each Bind of it. */
+  private List<Effect> unnamedStatement = List.of();
+  /** Named statements parsed here without mapping (max_prepared_statements = 0) that have effects. */
+  private Map<String, List<Effect>> namedStatements;
 
   private int advisoryLocks;
   private boolean advisoryReleased;
@@ -65,32 +82,98 @@ final class SessionTracker {
    *
    * @return the reason of a pin this statement added, or null
    */
-  String onStatement(ByteBuf sql, boolean pinning) {
+  String onStatement(ByteBuf sql, boolean pinning, Lexing lexing) {
     droppedStatements = false;
+    return apply(effectsOf(sql, lexing), pinning);
+  }
+
+  /** How the server reads SQL text now: what the lexer must assume. */
+  record Lexing(boolean standardConformingStrings, boolean safeEncoding) {
+    static final Lexing DEFAULT = new Lexing(true, true);
+  }
+
+  /**
+   * The effects of the SQL text at the reader (a Query or Parse body), without applying them; an
+   * empty list when the pre-check finds none.
+   */
+  List<Effect> effectsOf(ByteBuf sql, Lexing lexing) {
     int from = sql.readerIndex();
     int nul = sql.indexOf(from, sql.writerIndex(), (byte) 0);
     int length = (nul < 0 ? sql.writerIndex() : nul) - from;
+    String text;
     if (sql.hasArray()) {
       // A heap buffer: read its array in place.
       byte[] array = sql.array();
       int offset = sql.arrayOffset() + from;
       if (!StatementClassifier.mightHaveEffects(array, offset, length)) {
-        return null;
+        return List.of();
       }
-      return classify(new String(array, offset, length, StandardCharsets.UTF_8), pinning);
-    }
-    if (length > scratch.length) {
-      if (length > 1 << 20) {
-        // Too long to copy for a pre-check: classify it, as rarely as such statements come.
-        return classify(sql.toString(from, length, StandardCharsets.UTF_8), pinning);
+      text = new String(array, offset, length, StandardCharsets.UTF_8);
+    } else if (length > 1 << 20) {
+      // Too long to copy for a pre-check: classify it, as rarely as such statements come.
+      text = sql.toString(from, length, StandardCharsets.UTF_8);
+    } else {
+      if (length > scratch.length) {
+        scratch = new byte[Integer.highestOneBit(length) << 1];
       }
-      scratch = new byte[Integer.highestOneBit(length) << 1];
+      sql.getBytes(from, scratch, 0, length);
+      if (!StatementClassifier.mightHaveEffects(scratch, 0, length)) {
+        return List.of();
+      }
+      text = new String(scratch, 0, length, StandardCharsets.UTF_8);
     }
-    sql.getBytes(from, scratch, 0, length);
-    if (!StatementClassifier.mightHaveEffects(scratch, 0, length)) {
+    List<Effect> effects = StatementClassifier.classify(text, lexing.standardConformingStrings());
+    if (!lexing.safeEncoding()) {
+      // A client encoding whose characters may hold quote or backslash bytes: not read safely.
+      List<Effect> all = new ArrayList<>(effects);
+      all.add(new Effect.Uncertain(Effect.Uncertain.UNREADABLE));
+      return all;
+    }
+    return effects;
+  }
+
+  /** A Parse of the unnamed statement, or of a named one that is not mapped: kept for its Binds. */
+  void onParse(String name, List<Effect> effects) {
+    if (name.isEmpty()) {
+      unnamedStatement = effects;
+    } else if (!effects.isEmpty()) {
+      if (namedStatements == null) {
+        namedStatements = new java.util.HashMap<>();
+      }
+      namedStatements.put(name, effects);
+    } else if (namedStatements != null) {
+      namedStatements.remove(name);
+    }
+  }
+
+  /** The effects of a statement parsed on this server without mapping, for a Bind of it. */
+  List<Effect> parsed(String name) {
+    if (name.isEmpty()) {
+      return unnamedStatement;
+    }
+    List<Effect> e = namedStatements == null ? null : namedStatements.get(name);
+    return e == null ? List.of() : e;
+  }
+
+  /** A Bind: the statement's effects happen now (a statement prepared once may run often). */
+  String onBind(List<Effect> effects, boolean pinning) {
+    if (effects.isEmpty()) {
       return null;
     }
-    return classify(new String(scratch, 0, length, StandardCharsets.UTF_8), pinning);
+    droppedStatements = false;
+    return apply(effects, pinning);
+  }
+
+  /** Something the pooler could not read (an oversized message, a FunctionCall). */
+  void uncertain(String why) {
+    if (uncertain == null) {
+      uncertain = why;
+    }
+  }
+
+  /** Why this server's session state is not known now, or null when it is. */
+  String uncertainty() {
+    return uncertain;
   }
 
   /** Whether the last statement read drops prepared statements (DISCARD ALL, DEALLOCATE ALL). */
@@ -98,10 +181,12 @@ final class SessionTracker {
     return droppedStatements;
   }
 
-  private String classify(String text, boolean pinning) {
+  private String apply(List<Effect> effects, boolean pinning) {
     String pinned = null;
-    for (Effect e : StatementClassifier.classify(text)) {
-      if (e instanceof Effect.Pin pin) {
+    for (Effect e : effects) {
+      if (e instanceof Effect.Uncertain u) {
+        uncertain(u.reason());
+      } else if (e instanceof Effect.Pin pin) {
         if (pinning && addPin(pin)) {
           pinned = pin.reason();
         }
@@ -121,6 +206,10 @@ final class SessionTracker {
   /** An error in the client's transaction: what it set is not kept. */
   void onError() {
     failed = true;
+    if (!pending.isEmpty()) {
+      // Which of them stand is not known (a savepoint may have kept some): read them back.
+      uncertain("error");
+    }
   }
 
   /**
@@ -283,7 +372,8 @@ final class SessionTracker {
 
   /** True while the server holds state the client needs and no other server has. */
   boolean pinned() {
-    return advisoryLocks > 0
+    return checkedPin != null
+        || advisoryLocks > 0
         || !tempTables.isEmpty()
         || anonymousTemp
         || !cursors.isEmpty()
@@ -295,7 +385,7 @@ final class SessionTracker {
 
   /** Why the client is pinned, for logs and views; null when it is not. */
   String pinReason() {
-    return pinned() ? lastPinReason : null;
+    return pinned() ? (lastPinReason != null ? lastPinReason : checkedPin) : null;
   }
 
   /**
@@ -304,8 +394,11 @@ final class SessionTracker {
    * unlocked (a lock taken in a loop or a WHERE clause is counted once).
    */
   String cleanupQuery() {
-    if (pinned() || listened) {
+    if (pinned() || listened || uncertain != null) {
       return "DISCARD ALL";
+    }
+    if (resetSettings) {
+      return advisoryReleased ? "RESET ALL; SELECT pg_catalog.pg_advisory_unlock_all()" : "RESET ALL";
     }
     if (advisoryReleased) {
       return "SELECT pg_catalog.pg_advisory_unlock_all()";
@@ -315,6 +408,7 @@ final class SessionTracker {
 
   /** The server's session was reset (DISCARD ALL): nothing is held any more. */
   void clearPins() {
+    checkedPin = null;
     advisoryLocks = 0;
     advisoryReleased = false;
     tempTables.clear();
@@ -333,5 +427,79 @@ final class SessionTracker {
     clearPins();
     pending.clear();
     failed = false;
+    uncertain = null;
+    resetSettings = false;
+    unnamedStatement = List.of();
+    namedStatements = null;
+  }
+
+  /**
+   * Reads the server's session state back in one query, run between transactions: the settings
+   * made in this session, and whether anything that cannot be replayed is held. Every operator is
+   * pg_catalog's, so that a client's search_path cannot make the check lie.
+   */
+  static final String CHECK_QUERY =
+      "SELECT 's', name, setting FROM pg_catalog.pg_settings"
+          + " WHERE source OPERATOR(pg_catalog.=) 'session'"
+          + " UNION ALL SELECT 'p', 'advisory_lock', NULL WHERE EXISTS (SELECT FROM pg_catalog.pg_locks"
+          + " WHERE locktype OPERATOR(pg_catalog.=) 'advisory'"
+          + " AND pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid())"
+          + " UNION ALL SELECT 'p', 'temp_table', NULL WHERE EXISTS (SELECT FROM pg_catalog.pg_class"
+          + " WHERE relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())"
+          + " UNION ALL SELECT 'p', 'cursor_with_hold', NULL WHERE EXISTS (SELECT FROM"
+          + " pg_catalog.pg_cursors WHERE is_holdable)"
+          + " UNION ALL SELECT 'p', 'prepare', NULL WHERE EXISTS (SELECT FROM"
+          + " pg_catalog.pg_prepared_statements WHERE from_sql)"
+          + " UNION ALL SELECT 'l', 'listen', NULL WHERE EXISTS (SELECT FROM"
+          + " pg_catalog.pg_listening_channels())";
+
+  /** Settings that are the transaction's or the login's, never a client's to carry. */
+  private static final Set<String> NOT_CARRIED =
+      Set.of("transaction_isolation", "transaction_read_only", "transaction_deferrable");
+
+  /**
+   * The check's rows: the settings found become the client's (it keeps seeing what PostgreSQL
+   * shows it) and this server's record; what cannot be replayed pins the client here.
+   *
+   * @return the pin reason the check found, or null
+   */
+  String adopt(List<List<String>> rows, ClientConnection c, Map<String, String> serverExtras) {
+    Map<String, String> session = new java.util.HashMap<>();
+    String pin = null;
+    for (List<String> row : rows) {
+      String kind = row.get(0);
+      String name = row.get(1);
+      if (kind.equals("p")) {
+        pin = pin == null ? name : pin;
+      } else if (kind.equals("l")) {
+        listened = true;
+      } else if (name.equals("role") || name.equals("session_authorization")) {
+        if (!"none".equals(row.get(2)) && !"default".equals(row.get(2))) {
+          pin = pin == null ? Effect.Pin.SET_ROLE : pin;
+        }
+      } else if (ParameterSync.tracked(name) == null && !NOT_CARRIED.contains(name)) {
+        session.put(name, row.get(2));
+      }
+    }
+    Map<String, String> clientExtras = c.extraParameters();
+    clientExtras.keySet().retainAll(session.keySet());
+    clientExtras.putAll(session);
+    serverExtras.clear();
+    serverExtras.putAll(session);
+    uncertain = null;
+    resetSettings = true;
+    pending.clear();
+    failed = false;
+    if (pin != null) {
+      checkedPin = pin;
+      lastPinReason = pin;
+    }
+    return pin;
+  }
+
+  /** The check could not run: the client keeps this server, which is reset when it leaves. */
+  void checkFailed() {
+    checkedPin = Effect.Pin.UNVERIFIED_STATE;
+    lastPinReason = checkedPin;
   }
 }

@@ -32,6 +32,19 @@ public sealed interface Effect {
    */
   record DiscardAll() implements Effect {}
 
+  /**
+   * The statement may change session state in a way the classifier cannot see: a DO block, a
+   * CALL, a function it does not know, text it could not read. The pooler must not take the
+   * server for clean after the transaction; it reads the session state back instead. {@code
+   * reason} is one of the constants below.
+   */
+  record Uncertain(String reason) implements Effect {
+    public static final String DO_BLOCK = "do_block";
+    public static final String CALL = "call";
+    public static final String FUNCTION = "function";
+    public static final String UNREADABLE = "unreadable";
+  }
+
   /** {@code DISCARD TEMP}: every temporary table (and other temporary object) dropped. */
   record DropAllTemp() implements Effect {}
 
@@ -67,6 +80,11 @@ public sealed interface Effect {
     public static final String SET_CONFIG_COMPUTED = "set_config_computed";
     /** A SET or RESET this classifier cannot render for replay. */
     public static final String UNRECOGNIZED_SET = "unrecognized_set";
+    /**
+     * Not from the classifier: the pooler could not read back a session state it could not
+     * follow (its check failed), so the client keeps its server until it leaves.
+     */
+    public static final String UNVERIFIED_STATE = "unverified_state";
 
     /** A pin with no name. */
     public Pin(String reason) {

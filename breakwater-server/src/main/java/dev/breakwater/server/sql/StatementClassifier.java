@@ -20,6 +20,7 @@ import dev.breakwater.server.sql.Effect.Rollback;
 import dev.breakwater.server.sql.Effect.RollbackToSavepoint;
 import dev.breakwater.server.sql.Effect.Savepoint;
 import dev.breakwater.server.sql.Effect.SetSession;
+import dev.breakwater.server.sql.Effect.Uncertain;
 import dev.breakwater.server.sql.Effect.Unlisten;
 import dev.breakwater.server.sql.Effect.UnlistenAll;
 import dev.breakwater.server.sql.SqlLexer.Kind;
@@ -100,13 +101,23 @@ public final class StatementClassifier {
       tokens.add(t);
     }
     if (lexer.failed()) {
-      return List.of();
+      // PostgreSQL would refuse it too, unless it reads it otherwise (another
+      // standard_conforming_strings, another client_encoding): nothing is known.
+      return List.of(new StatementEffects(0, List.of(new Uncertain(Uncertain.UNREADABLE))));
     }
     List<StatementEffects> result = new ArrayList<>();
-    List<List<Token>> statements = split(tokens);
+    boolean[] unbalanced = new boolean[1];
+    List<List<Token>> statements = split(tokens, unbalanced);
     for (int i = 0; i < statements.size(); i++) {
       List<Effect> effects = new ArrayList<>();
       classifyStatement(statements.get(i), effects);
+      if (FunctionCalls.unknownCall(statements.get(i), 0, statements.get(i).size())) {
+        effects.add(new Uncertain(Uncertain.FUNCTION));
+      }
+      if (unbalanced[0] && i == statements.size() - 1) {
+        // A routine body that never ends: where PostgreSQL splits it is not known.
+        effects.add(new Uncertain(Uncertain.UNREADABLE));
+      }
       if (!effects.isEmpty()) {
         result.add(new StatementEffects(i, List.copyOf(effects)));
       }
@@ -124,6 +135,11 @@ public final class StatementClassifier {
 
   /** Splits on top-level semicolons; drops empty statements, as PostgreSQL's parser does. */
   static List<List<Token>> split(List<Token> tokens) {
+    return split(tokens, new boolean[1]);
+  }
+
+  /** {@link #split(List)}; {@code unbalanced[0]} is set when a routine body is left open. */
+  static List<List<Token>> split(List<Token> tokens, boolean[] unbalanced) {
     List<List<Token>> statements = new ArrayList<>();
     int parenDepth = 0;
     int beginDepth = 0;
@@ -163,7 +179,9 @@ public final class StatementClassifier {
                 || (firstLetters[1] == 'o' && firstLetters[2] == 'r'
                     && (firstLetters[3] == 'f' || firstLetters[3] == 'p')));
         if (routine && parenDepth == 0) {
-          if (w.equals("begin")) {
+          // BEGIN ATOMIC opens a body; a name such as s.begin() does not.
+          if (w.equals("begin") && i + 1 < tokens.size() && tokens.get(i + 1).isWord("atomic")
+              && !(i > 0 && tokens.get(i - 1).isOperator("."))) {
             beginDepth++;
           } else if (w.equals("case")) {
             if (beginDepth >= 1) {
@@ -180,6 +198,7 @@ public final class StatementClassifier {
     if (start < tokens.size()) {
       statements.add(tokens.subList(start, tokens.size()));
     }
+    unbalanced[0] = beginDepth > 0;
     return statements;
   }
 
@@ -278,8 +297,15 @@ public final class StatementClassifier {
       }
       case "create" -> classifyCreate(s, out);
       case "drop" -> classifyDrop(s, out);
-      case "do" -> classifyDo(s, out);
-      case "select", "with", "values", "insert", "update", "delete", "merge", "call", "explain",
+      case "do" -> {
+        out.add(new Uncertain(Uncertain.DO_BLOCK));
+        classifyDo(s, out);
+      }
+      case "call" -> {
+        out.add(new Uncertain(Uncertain.CALL));
+        scanQuery(s, out);
+      }
+      case "select", "with", "values", "insert", "update", "delete", "merge", "explain",
           "copy" -> scanQuery(s, out);
       default -> {
         // Nothing else changes session state this classifier follows.
@@ -1144,46 +1170,26 @@ public final class StatementClassifier {
    * could spell anything).
    */
   public static boolean mightHaveEffects(CharSequence sql) {
-    int n = sql.length();
-    int i = 0;
-    while (i < n) {
-      char c = sql.charAt(i);
-      if (!isWordChar(c)) {
-        if (c == '&' && i > 0 && (sql.charAt(i - 1) | 0x20) == 'u') {
-          return true;
-        }
-        i++;
-        continue;
-      }
-      int start = i;
-      boolean underscore = false;
-      while (i < n && isWordChar(c = sql.charAt(i))) {
-        underscore |= c == '_';
-        i++;
-      }
-      int len = i - start;
-      if (len >= 7 && (underscore || len == 9) && anywhereWord(sql, start, len)) {
-        return true;
-      }
-      if (len >= 3 && len <= 10 && couldStartStatement(sql, start)
-          && statementKeyword(sql, start, len)) {
-        return true;
-      }
-      if (len == 4 && matches(sql, start, "temp")) {
-        return true;
-      }
-    }
-    return false;
+    byte[] utf8 = sql.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return mightHaveEffects(utf8, 0, utf8.length);
   }
 
   /** {@link #mightHaveEffects(CharSequence)} over UTF-8 bytes, as a Query message holds them. */
   public static boolean mightHaveEffects(byte[] utf8, int offset, int length) {
     int n = offset + length;
     int i = offset;
+    // The last word, and the word before its qualified name (blanks only between): for calls.
+    int lastStart = -1;
+    int lastEnd = -1;
+    int lastBefore = -1;
+    int lastBeforeLen = 0;
     while (i < n) {
       int c = utf8[i] & 0xFF;
       if (!isWordChar((char) c)) {
         if (c == '&' && i > offset && (utf8[i - 1] | 0x20) == 'u') {
+          return true;
+        }
+        if (c == '"' && quotedCall(utf8, i, n)) {
           return true;
         }
         i++;
@@ -1196,10 +1202,29 @@ public final class StatementClassifier {
         i++;
       }
       int len = i - start;
+      boolean qualified = start > offset && utf8[start - 1] == '.';
+      int before = -1;
+      int beforeLen = 0;
+      if (qualified && lastEnd == start - 1) {
+        before = lastBefore;
+        beforeLen = lastBeforeLen;
+      } else if (lastStart >= 0 && blanks(utf8, lastEnd, start)) {
+        before = lastStart;
+        beforeLen = lastEnd - lastStart;
+      }
+      lastStart = start;
+      lastEnd = i;
+      lastBefore = before;
+      lastBeforeLen = beforeLen;
+      int next = skipBlanks(utf8, i, n);
+      if (next < n && utf8[next] == '('
+          && FunctionCalls.mightCall(utf8, start, len, before, beforeLen, qualified)) {
+        return true;
+      }
       if (len >= 7 && (underscore || len == 9) && anywhereWord(utf8, start, len)) {
         return true;
       }
-      if (len >= 3 && len <= 10 && couldStartStatement(utf8, offset, start)
+      if (len >= 2 && len <= 10 && couldStartStatement(utf8, offset, start)
           && statementKeyword(utf8, start, len)) {
         return true;
       }
@@ -1223,65 +1248,7 @@ public final class StatementClassifier {
     }
   }
 
-  private static boolean anywhereWord(CharSequence s, int start, int len) {
-    return matches(s, start, "pg_temp") || (len == 9 && matches(s, start, "temporary"))
-        || contains(s, start, len, "advisory") || contains(s, start, len, "set_config");
-  }
-
-  private static boolean statementKeyword(CharSequence s, int start, int len) {
-    return switch (len) {
-      case 3 -> matches(s, start, "set") || matches(s, start, "end");
-      case 4 -> matches(s, start, "load") || matches(s, start, "drop");
-      case 5 -> matches(s, start, "reset") || matches(s, start, "begin")
-          || matches(s, start, "start") || matches(s, start, "abort") || matches(s, start, "close");
-      case 6 -> matches(s, start, "commit") || matches(s, start, "listen");
-      case 7 -> matches(s, start, "discard") || matches(s, start, "prepare")
-          || matches(s, start, "release") || matches(s, start, "declare");
-      case 8 -> matches(s, start, "rollback") || matches(s, start, "unlisten");
-      case 9 -> matches(s, start, "savepoint");
-      case 10 -> matches(s, start, "deallocate");
-      default -> false;
-    };
-  }
-
-  /** Whether only blanks separate the word from the start, a ';', a newline or a comment end. */
-  private static boolean couldStartStatement(CharSequence s, int start) {
-    for (int i = start - 1; i >= 0; i--) {
-      char c = s.charAt(i);
-      if (c == ' ' || c == '\t' || c == '\f' || c == '\u000B') {
-        continue;
-      }
-      return c == ';' || c == '\n' || c == '\r' || c == '/';
-    }
-    return true;
-  }
-
-  /** Whether the text at {@code start} is {@code lower} in any ASCII case. */
-  private static boolean matches(CharSequence s, int start, String lower) {
-    if (start + lower.length() > s.length()) {
-      return false;
-    }
-    for (int k = 0; k < lower.length(); k++) {
-      char c = s.charAt(start + k);
-      if (c >= 'A' && c <= 'Z') {
-        c = (char) (c + ('a' - 'A'));
-      }
-      if (c != lower.charAt(k)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean contains(CharSequence s, int start, int len, String lower) {
-    for (int k = start; k + lower.length() <= start + len; k++) {
-      if (matches(s, k, lower)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
+  
   private static boolean anywhereWord(byte[] s, int start, int len) {
     return matches(s, start, "pg_temp") || (len == 9 && matches(s, start, "temporary"))
         || contains(s, start, len, "advisory") || contains(s, start, len, "set_config");
@@ -1289,8 +1256,9 @@ public final class StatementClassifier {
 
   private static boolean statementKeyword(byte[] s, int start, int len) {
     return switch (len) {
+      case 2 -> matches(s, start, "do");
       case 3 -> matches(s, start, "set") || matches(s, start, "end");
-      case 4 -> matches(s, start, "load") || matches(s, start, "drop");
+      case 4 -> matches(s, start, "load") || matches(s, start, "drop") || matches(s, start, "call");
       case 5 -> matches(s, start, "reset") || matches(s, start, "begin")
           || matches(s, start, "start") || matches(s, start, "abort") || matches(s, start, "close");
       case 6 -> matches(s, start, "commit") || matches(s, start, "listen");
@@ -1301,6 +1269,36 @@ public final class StatementClassifier {
       case 10 -> matches(s, start, "deallocate");
       default -> false;
     };
+  }
+
+  /** Whether only blanks (or nothing) lie in {@code s[from, to)}. */
+  private static boolean blanks(byte[] s, int from, int to) {
+    for (int k = from; k < to; k++) {
+      byte c = s[k];
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x0B) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int skipBlanks(byte[] s, int from, int to) {
+    int k = from;
+    while (k < to && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r' || s[k] == '\f')) {
+      k++;
+    }
+    return k;
+  }
+
+  /** A quoted identifier at {@code s[quote]} followed by '(': a call of a function so named. */
+  private static boolean quotedCall(byte[] s, int quote, int to) {
+    for (int k = quote + 1; k < to; k++) {
+      if (s[k] == '"') {
+        int next = skipBlanks(s, k + 1, to);
+        return next < to && s[next] == '(';
+      }
+    }
+    return false;
   }
 
   private static boolean couldStartStatement(byte[] s, int offset, int start) {

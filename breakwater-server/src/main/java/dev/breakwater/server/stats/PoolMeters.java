@@ -28,7 +28,8 @@ public final class PoolMeters {
           dev.breakwater.server.sql.Effect.Pin.LOAD,
           dev.breakwater.server.sql.Effect.Pin.SET_ROLE,
           dev.breakwater.server.sql.Effect.Pin.SET_CONFIG_COMPUTED,
-          dev.breakwater.server.sql.Effect.Pin.UNRECOGNIZED_SET);
+          dev.breakwater.server.sql.Effect.Pin.UNRECOGNIZED_SET,
+          dev.breakwater.server.sql.Effect.Pin.UNVERIFIED_STATE);
 
   /** Seconds over which the dashboard's percentiles are computed. */
   public static final int WINDOW_SECONDS = 10;
@@ -102,6 +103,9 @@ public final class PoolMeters {
     counter(registry, "breakwater.pool.binds", "Prepared statements bound", null, tags, t -> t.binds());
     counter(registry, "breakwater.pool.statement.evictions",
         "Prepared statements closed on a server to stay within max_prepared_statements", null, tags, t -> t.evictions());
+    counter(registry, "breakwater.pool.state.checks",
+        "Times a server's session state was read back after a transaction the pooler could not follow",
+        null, tags, t -> t.stateChecks());
     for (String reason : PIN_REASONS) {
       FunctionCounter.builder("breakwater.pool.pins", pool.stats(), s -> s.pins().getOrDefault(reason, 0L))
           .description("Times a client was pinned to its server in transaction mode, by reason")

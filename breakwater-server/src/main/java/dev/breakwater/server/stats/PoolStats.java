@@ -19,6 +19,7 @@ public final class PoolStats {
   private final LongAdder serverParses = new LongAdder();
   private final LongAdder binds = new LongAdder();
   private final LongAdder evictions = new LongAdder();
+  private final LongAdder stateChecks = new LongAdder();
   private final java.util.concurrent.ConcurrentHashMap<String, LongAdder> pins =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -81,6 +82,14 @@ public final class PoolStats {
     evictions.increment();
   }
 
+  /**
+   * A server's session state was read back after a transaction the pooler could not follow (a
+   * DO block, an unknown function, an error after a SET): what that safety costs.
+   */
+  public void stateCheck() {
+    stateChecks.increment();
+  }
+
   /** A client was pinned to its server, for this reason (advisory_lock, temp_table, ...). */
   public void pinned(String reason) {
     pins.computeIfAbsent(reason, k -> new LongAdder()).increment();
@@ -106,7 +115,8 @@ public final class PoolStats {
       long clientParses,
       long serverParses,
       long binds,
-      long evictions) {
+      long evictions,
+      long stateChecks) {
 
     public Totals plus(Totals o) {
       return new Totals(
@@ -121,10 +131,11 @@ public final class PoolStats {
           clientParses + o.clientParses,
           serverParses + o.serverParses,
           binds + o.binds,
-          evictions + o.evictions);
+          evictions + o.evictions,
+          stateChecks + o.stateChecks);
     }
 
-    public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 
   public Totals totals() {
@@ -140,6 +151,7 @@ public final class PoolStats {
         clientParses.sum(),
         serverParses.sum(),
         binds.sum(),
-        evictions.sum());
+        evictions.sum(),
+        stateChecks.sum());
   }
 }

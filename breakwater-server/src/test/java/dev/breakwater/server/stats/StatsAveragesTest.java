@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class StatsAveragesTest {
 
   static PoolStats.Totals totals(long xacts, long queries, long received, long sent, long xactUs, long queryUs, long waitUs, long assignments) {
-    return new PoolStats.Totals(xacts, queries, received, sent, xactUs, queryUs, waitUs, assignments, 0, 0, 0, 0);
+    return new PoolStats.Totals(xacts, queries, received, sent, xactUs, queryUs, waitUs, assignments, 0, 0, 0, 0, 0);
   }
 
   @Test
