@@ -783,13 +783,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** A Bind runs a statement: its effects happen now, every time. */
   private void trackBind(ClientConnection c, ByteBuf message) {
-    ByteBuf body = Codec.body(message);
-    Codec.readCString(body);
-    String name = Codec.readCString(body);
+    // Read in place: the unnamed statement (most Binds) costs no allocation.
+    int from = message.readerIndex() + 5;
+    int portalEnd = message.indexOf(from, message.writerIndex(), (byte) 0);
+    if (portalEnd < 0 || portalEnd + 1 >= message.writerIndex()) {
+      return;
+    }
     List<dev.breakwater.server.sql.Effect> effects;
-    if (name.isEmpty() || !mapStatements) {
-      effects = tracker.parsed(name);
+    if (message.getByte(portalEnd + 1) == 0) {
+      effects = tracker.parsed("");
+    } else if (!mapStatements) {
+      effects = tracker.parsed(Codec.readCString(message.slice(portalEnd + 1, message.writerIndex() - portalEnd - 1)));
     } else {
+      String name = Codec.readCString(message.slice(portalEnd + 1, message.writerIndex() - portalEnd - 1));
       PreparedStatements.Statement stmt = c.statements().get(name);
       effects = stmt == null ? List.of() : stmt.effects();
     }
@@ -798,11 +804,23 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** How this server reads SQL now (standard_conforming_strings, client_encoding). */
   private SessionTracker.Lexing lexing() {
-    boolean scs = !"off".equalsIgnoreCase(reported.get("standard_conforming_strings"));
+    String scsValue = reported.get("standard_conforming_strings");
     String encoding = reported.get("client_encoding");
-    boolean safe = encoding == null || !UNSAFE_ENCODINGS.contains(encoding.toUpperCase(java.util.Locale.ROOT));
-    return scs && safe ? SessionTracker.Lexing.DEFAULT : new SessionTracker.Lexing(scs, safe);
+    if (scsValue != lexingScs || encoding != lexingEncoding) {
+      // The server's values changed (rarely): decide again.
+      lexingScs = scsValue;
+      lexingEncoding = encoding;
+      boolean scs = !"off".equalsIgnoreCase(scsValue);
+      boolean safe = encoding == null || !UNSAFE_ENCODINGS.contains(encoding.toUpperCase(java.util.Locale.ROOT));
+      lexing = scs && safe ? SessionTracker.Lexing.DEFAULT : new SessionTracker.Lexing(scs, safe);
+    }
+    return lexing;
   }
+
+  /** The values {@link #lexing} was last decided on, compared by identity. */
+  private String lexingScs;
+  private String lexingEncoding;
+  private SessionTracker.Lexing lexing = SessionTracker.Lexing.DEFAULT;
 
   /** Client encodings whose multibyte characters may contain the bytes of ' or \. */
   private static final java.util.Set<String> UNSAFE_ENCODINGS =
@@ -1154,21 +1172,33 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       log.debug("S-{}: {} is pinned to this server: {} (found by the state check)", id, c, pin);
     }
     synchronized (c) {
-      boolean done =
-          outstanding <= 0
-              && inFlight == 0
-              && transactionStatus == TransactionStatus.IDLE
-              && !c.isMidMessage()
-              && !c.isUnsynced();
-      if (done && !tracker.pinned() && tracker.uncertainty() == null) {
-        outstanding = 0;
-        client = null;
-        c.unlink(this);
-        afterRead = AfterRead.RELEASE;
-        releasedClient = c;
-        scanner.pause();
+      if (linkDone(c, transactionStatus) && !tracker.pinned() && tracker.uncertainty() == null) {
+        unlinkAfterRead(c, AfterRead.RELEASE);
       }
     }
+  }
+
+  /**
+   * Hold the client's monitor: whether everything the client asked of this server is answered,
+   * so that the server is in a state its next client may know (idle, no reply due, nothing in
+   * flight, no message half sent, no extended-protocol message since the last Sync).
+   */
+  private boolean linkDone(ClientConnection c, TransactionStatus status) {
+    return outstanding <= 0
+        && inFlight == 0
+        && status == TransactionStatus.IDLE
+        && !c.isMidMessage()
+        && !c.isUnsynced();
+  }
+
+  /** Hold the client's monitor: the link ends; {@code next} runs once the current read is done. */
+  private void unlinkAfterRead(ClientConnection c, AfterRead next) {
+    outstanding = 0;
+    client = null;
+    c.unlink(this);
+    afterRead = next;
+    releasedClient = c;
+    scanner.pause();
   }
 
   private void runInternal(Internal kind, List<String> queries) {
@@ -1607,23 +1637,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     synchronized (c) {
       outstanding--;
       stillExpected = outstanding;
-      boolean done =
-          outstanding <= 0
-              && inFlight == 0
-              && status == TransactionStatus.IDLE
-              && !c.isMidMessage()
-              && !c.isUnsynced();
+      boolean done = linkDone(c, status);
       if (!refuse && done && mode != PoolMode.SESSION && !tracker.pinned()
           && tracker.uncertainty() != null) {
         // Not known to be clean: the client keeps the server until its state is read back.
         afterRead = AfterRead.CHECK_STATE;
       } else if (refuse || (done && mode != PoolMode.SESSION && !tracker.pinned())) {
-        outstanding = 0;
-        client = null;
-        c.unlink(this);
-        afterRead = refuse ? AfterRead.ROLLBACK : AfterRead.RELEASE;
-        releasedClient = c;
-        scanner.pause();
+        unlinkAfterRead(c, refuse ? AfterRead.ROLLBACK : AfterRead.RELEASE);
       }
     }
     // Idle in a transaction: the client has nothing running and nothing on its way.
