@@ -131,14 +131,16 @@ class UnseenSessionStateIT {
   /**
    * pg_settings does not list custom placeholders (a name with a dot that no extension defines):
    * the check cannot see them, so the server is reset (RESET ALL) before anyone else gets it. The
-   * client sees its value only while it keeps that server (documented).
+   * client sees its value only while it keeps that server (documented): here, its transaction.
    */
   @Test
   void aPlaceholderSetInsideAFunctionNeverReachesTheNextClient() throws Exception {
     try (Connection a = connect(); Connection b = connect()) {
+      a.setAutoCommit(false);
       int aServer = Sql.pid(a);
       Sql.exec(a, "SELECT bw_unseen_set('bw.owner', 'alice')");
       assertThat(Sql.one(a, "SELECT current_setting('bw.owner', true)")).isEqualTo("alice");
+      a.commit();
       awaitIdle();
       assertThat(Sql.pid(b)).isEqualTo(aServer);
       assertThat(Sql.one(b, "SELECT current_setting('bw.owner', true)")).isIn(null, "");
