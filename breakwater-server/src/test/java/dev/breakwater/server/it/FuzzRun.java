@@ -43,7 +43,7 @@ final class FuzzRun implements AutoCloseable {
 
   final Shape shape;
   final int waitMillis;
-  final Set<Kind> excluded;
+  final Set<String> excluded;
   final String runTag;
   final Pooler pooler;
   final List<FuzzClient> clients = new ArrayList<>();
@@ -58,7 +58,7 @@ final class FuzzRun implements AutoCloseable {
   private final LogCapture leaks = new LogCapture(ResourceLeakDetector.class);
   private final FuzzActions actions;
 
-  FuzzRun(Shape shape, int waitMillis, Set<Kind> excluded) throws Exception {
+  FuzzRun(Shape shape, int waitMillis, Set<String> excluded) throws Exception {
     this.shape = shape;
     this.waitMillis = waitMillis;
     this.excluded = excluded;
@@ -171,7 +171,8 @@ final class FuzzRun implements AutoCloseable {
 
   /** Whether a step makes sense in the state the model is in; if not, it is skipped. */
   boolean fits(FuzzStep s) {
-    if (s.client() < 0 || s.client() >= clients.size() || excluded.contains(s.kind())) {
+    if (s.client() < 0 || s.client() >= clients.size() || excluded.contains(s.kind().name())
+        || excluded.contains(s.kind() + "/" + FuzzActions.variant(s))) {
       return false;
     }
     FuzzClient c = clients.get(s.client());
