@@ -451,7 +451,7 @@ final class FuzzActions {
         }
       }
       case DISC_EXT_FLUSH -> {
-        String[] sqls = {"BEGIN", null, "SELECT 1/0", "SET fuzz.owner = 'abandoned'", "SELECT pg_sleep(0.2)"};
+        String[] sqls = {"BEGIN", null, "SELECT 1/0", "SET fuzz.owner = '" + run.nextValue(c, "fuzz.owner") + "'", "SELECT pg_sleep(0.2)"};
         String sql = sqls[a % sqls.length];
         if (sql == null) {
           int seq = ++c.counter;
@@ -524,7 +524,7 @@ final class FuzzActions {
         throw new Failure(
             foreign ? "LEAKED_SETTING" : "WRONG_SETTING",
             c.who() + " sees " + guc + " = '" + seen + "'" + (owner == null ? "" : " (set by " + owner + ")")
-                + ", expected one of " + ok);
+                + ", expected one of " + quoted(ok));
       }
     }
     Set<String> locks = new TreeSet<>();
@@ -533,6 +533,12 @@ final class FuzzActions {
     compare(c, "advisory locks", "lock=", split(row.get(3)), locks, Set.of());
     compare(c, "SQL prepared statements", "prepared=", split(row.get(4)), new TreeSet<>(c.prepared), Set.of());
     compare(c, "temp tables", "temp=", split(row.get(5)), new TreeSet<>(c.current.temps), c.current.maybeTemps);
+  }
+
+  private static String quoted(Set<String> values) {
+    List<String> q = new ArrayList<>();
+    values.forEach(v -> q.add("'" + v + "'"));
+    return q.toString();
   }
 
   private static boolean normalizedContains(Set<String> ok, String seen) {
