@@ -487,8 +487,9 @@ final class FuzzActions {
         if (a % 2 == 0 || c.tx != Tx.IDLE) {
           c.send(PgWire.query("SELECT pg_sleep(0.3)"));
         } else {
+          // Left while it runs: PostgreSQL alone may commit it too (it notices the close only later).
           int seq = ++c.counter;
-          abandoned.add(seq);
+          run.unknown.add(c.tag + ":" + seq);
           c.send(PgWire.query(insert(c, seq) + "; SELECT pg_sleep(0.3)"));
         }
       }
