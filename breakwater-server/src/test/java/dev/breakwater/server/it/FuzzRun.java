@@ -36,7 +36,7 @@ final class FuzzRun implements AutoCloseable {
 
   static final String[] GUCS = {"fuzz.owner", "work_mem", "search_path"};
   private static final AtomicInteger RUNS = new AtomicInteger();
-  private static final String JVM_TAG = Long.toString(System.currentTimeMillis() % 100_000, 36);
+  private static final String JVM_TAG = Long.toString((System.currentTimeMillis() & 0xffffff) + 36 * 36 * 36, 36);
   private static Map<String, String> defaults;
 
   record Result(List<FuzzStep> steps, Failure failure, int failedAt) {}
