@@ -71,6 +71,12 @@ final class PgWire implements AutoCloseable {
     out = socket.getOutputStream();
   }
 
+  /** The socket read timeout: how long {@link #read} waits before throwing. */
+  PgWire timeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    return this;
+  }
+
   // ---- Building packets ----
 
   /** A StartupMessage with the given version and name/value pairs, terminated properly. */

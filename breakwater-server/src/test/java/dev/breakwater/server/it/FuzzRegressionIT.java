@@ -1,0 +1,54 @@
+package dev.breakwater.server.it;
+
+import dev.breakwater.server.it.FuzzStep.Shape;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Conversations {@link ProtocolFuzzIT} found breaking an invariant, shrunk, replayed on a fresh
+ * pooler of the shape they failed on (pool size, clients, event loops). Each must pass. The
+ * step language is {@link FuzzStep}: "client KIND argument"; the argument picks the variant
+ * ({@link FuzzActions#variant}), e.g. DISC_EXT_FLUSH 455 is variant 0 (BEGIN).
+ */
+class FuzzRegressionIT {
+
+  @Test
+  void aSimpleConversation() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 2, 1), "0 CHECK 0; 1 CHECK 1; 0 Q_INSERT 0; 1 COPY_OUT 0");
+  }
+
+  /** Parse/Bind/Execute of BEGIN, Flush, gone: the next client must not inherit the transaction. */
+  @Test
+  void anUnsyncedBeginOfALeavingClientIsNotTheNextClientsTransaction() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 4, 1), "0 DISC_EXT_FLUSH 455; 3 X_FLUSH_THEN_SYNC 996");
+  }
+
+  /** SELECT 1/0, Flush, gone: the server waits for a Sync; the next client must not hang. */
+  @Test
+  void anUnsyncedErrorOfALeavingClientDoesNotHangTheNextClient() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 3, 1), "1 DISC_EXT_FLUSH 907; 0 X_PIPELINE 467");
+  }
+
+  /** DO $$BEGIN SET search_path = ...; END$$: the setting must not reach the next client. */
+  @Test
+  void aSetInADoBlockDoesNotLeak() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 2, 2), "1 SETTING 292");
+  }
+
+  /** INSERT, Flush, gone: the next client's Sync must not commit the write of the one that left. */
+  @Test
+  void anUnsyncedInsertOfALeavingClientIsNeverCommitted() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 3, 2), "1 DISC_EXT_FLUSH 981; 0 X_INSERT 721");
+  }
+
+  /** The same, when the next client also leaves mid-statement (pg_sleep, Flush, gone). */
+  @Test
+  void anUnsyncedInsertIsNotCommittedWhenTheNextClientLeavesToo() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 4, 2), "0 DISC_EXT_FLUSH 36; 0 DISC_EXT_FLUSH 624");
+  }
+
+  /** SET in an unsynced extended batch, Flush, gone: the next client must not see the setting. */
+  @Test
+  void anUnsyncedSetOfALeavingClientDoesNotLeak() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 4, 1), "0 DISC_EXT_FLUSH 663; 0 CHECK 581");
+  }
+}
