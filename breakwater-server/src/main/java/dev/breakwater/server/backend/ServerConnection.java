@@ -1,6 +1,5 @@
 package dev.breakwater.server.backend;
 
-import dev.breakwater.protocol.Authentication;
 import dev.breakwater.protocol.Codec;
 import dev.breakwater.protocol.ErrorFields;
 import dev.breakwater.protocol.FrameScanner;
@@ -47,11 +46,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int MAX_INSPECTED = 1 << 20;
-  /**
-   * Client messages longer than this are forwarded unread: a Bind this long to a named statement
-   * is not rewritten (and fails on the server).
-   */
-  private static final int MAX_CLIENT_INSPECTED = 64 << 20;
   /** The server's messages read once logged in (everything else is forwarded unread). */
   public static final byte[] SERVER_TYPES = {
     MessageType.BACKEND_KEY_DATA,
@@ -62,8 +56,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     MessageType.NEGOTIATE_PROTOCOL_VERSION
   };
 
-  /** Read as well while logging in; forwarded unread after. */
-  private static final byte[] LOGIN_TYPES = {MessageType.AUTHENTICATION, MessageType.NOTICE_RESPONSE};
 
   /** The client's requests read on their way to the server, to map prepared statement names. */
   public static final byte[] CLIENT_TYPES = {
@@ -118,8 +110,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private FrameScanner scanner;
   private Outbox outbox;
   private ServerLogin login;
-  private dev.breakwater.server.tls.Tls tls;
-  private boolean negotiatingTls;
   private ScheduledFuture<?> loginDeadline;
 
   private volatile ServerState state = ServerState.LOGIN;
@@ -179,18 +169,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** The client whose transaction ended in this read: its queued notifications follow the Z. */
   private ClientConnection releasedClient;
 
-  // Client to server: statement names rewritten, requests queued to match their replies.
-  private final ClientSide clientSide = new ClientSide();
-  private FrameScanner fromClient;
-  private Outbox toServer;
-  private final RequestQueue queue = new RequestQueue();
-  private final ServerStatements statements = new ServerStatements();
-  /** Whether protocol-level prepared statements are mapped (transaction and statement modes). */
-  private boolean mapStatements;
-  /** Whether the client's session state is followed (transaction and statement modes). */
-  private boolean trackSession;
-  /** Whether replies are read one by one, to hide some and insert others at their place. */
-  private boolean splitting;
+  /** Client to server: statement names rewritten, requests queued to match their replies. */
+  private StatementMapper mapper;
   /** Batches of client bytes queued to this loop and not yet written: guarded by the client. */
   private int inFlight;
 
@@ -263,7 +243,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** Prepared statements on this server now, for SHOW SERVERS (read from any thread). */
   public int preparedStatementCount() {
-    return statements.size();
+    StatementMapper m = mapper;
+    return m == null ? 0 : m.statementCount();
   }
 
   public CloseReason closingReason() {
@@ -290,7 +271,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void connect() {
     PoolSettings cfg = pool.settings();
     login = new ServerLogin(cfg, backend, pool);
-    ChannelFuture f = backend.connect(loop, cfg.serverHost(), cfg.serverPort(), this);
+    ServerLoginHandler loginHandler = new ServerLoginHandler(this, login, cfg, backend.tls());
+    ChannelFuture f =
+        backend.connect(
+            loop,
+            cfg.serverHost(),
+            cfg.serverPort(),
+            new io.netty.channel.ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(loginHandler, ServerConnection.this);
+              }
+            });
     channel = f.channel();
     long timeout = cfg.serverConnectTimeout().toMillis();
     if (timeout > 0) {
@@ -331,82 +323,21 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    // The login runs in ServerLoginHandler, ahead of this handler, which it then leaves.
     scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, SERVER_TYPES);
-    for (byte t : LOGIN_TYPES) {
-      scanner.inspect(t, true);
-    }
     outbox = new Outbox(ctx.alloc());
-    toServer = new Outbox(ctx.alloc());
-    fromClient = new FrameScanner(ctx.alloc(), MAX_CLIENT_INSPECTED, CLIENT_TYPES);
-    tls = backend.tls();
-    if (tls != null && tls.asksServerTls()) {
-      // Ask for TLS first; the answer is one byte, read in channelRead.
-      negotiatingTls = true;
-      ByteBuf out = ctx.alloc().buffer(8);
-      FrontendMessages.sslRequest(out);
-      ctx.writeAndFlush(out);
+    mapper = new StatementMapper(this, backend, pool, tracker, reported, ctx.alloc(), scanner::inspect);
+  }
+
+
+  /** The login handler saw ReadyForQuery: connect_query, or ready for clients. */
+  void loggedIn() {
+    if (state == ServerState.CLOSED) {
       return;
     }
-    sendStartup(ctx);
-  }
-
-  private void sendStartup(ChannelHandlerContext ctx) {
-    ByteBuf out = ctx.alloc().buffer();
-    FrontendMessages.startupMessage(out, login.startupParameters());
-    ctx.writeAndFlush(out);
-  }
-
-  /** The server's one-byte answer to SSLRequest. */
-  private void onTlsAnswer(ChannelHandlerContext ctx, ByteBuf in) {
-    negotiatingTls = false;
-    byte answer = in.readByte();
-    if (in.isReadable()) {
-      throw new ProtocolException("unencrypted bytes after the server's TLS answer");
-    }
-    PoolSettings cfg = pool.settings();
-    if (answer == 'S') {
-      io.netty.handler.ssl.SslHandler h =
-          tls.newServerHandler(ctx.alloc(), cfg.serverHost(), cfg.serverPort());
-      ctx.pipeline().addFirst("tls", h);
-      h.handshakeFuture()
-          .addListener(
-              f -> {
-                if (f.isSuccess()) {
-                  sendStartup(ctx);
-                } else {
-                  fail(
-                      CloseReason.SERVER_LOGIN_FAILED,
-                      ErrorFields.of(
-                          "FATAL",
-                          SqlState.CONNECTION_FAILURE,
-                          "TLS handshake with server " + where() + " failed: " + f.cause().getMessage()));
-                }
-              });
-    } else if (answer == 'N') {
-      if (tls.requiresServerTls()) {
-        fail(
-            CloseReason.SERVER_LOGIN_FAILED,
-            ErrorFields.of(
-                "FATAL",
-                SqlState.CONNECTION_FAILURE,
-                "server " + where() + " does not support TLS, and server_tls_sslmode is "
-                    + tls.serverMode().configName()));
-      } else {
-        sendStartup(ctx);
-      }
-    } else {
-      throw new ProtocolException("unexpected answer to SSLRequest: " + MessageType.describe(answer));
-    }
-  }
-
-  private void loggedIn() {
     loginDone = true;
     if (loginDeadline != null) {
       loginDeadline.cancel(false);
-    }
-    // Notices are forwarded unread once logged in.
-    for (byte t : LOGIN_TYPES) {
-      scanner.inspect(t, false);
     }
     log.debug("S-{}: {} logged in, backend pid {}", id, where(), backendPid);
     backend.events().serverLoggedIn(this);
@@ -576,8 +507,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         used = true;
         c.link(this);
         PoolSettings cfg = pool.settings();
-        trackSession = cfg.mode() != PoolMode.SESSION;
-        mapStatements = trackSession && backend.maxPreparedStatements() > 0;
+        boolean trackSession = cfg.mode() != PoolMode.SESSION;
+        mapper.modes(trackSession, trackSession && backend.maxPreparedStatements() > 0);
         outstanding = c.takePendingReplies();
         ByteBuf pending = c.takePending();
         if (sync != null) {
@@ -660,7 +591,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
   private void writeFromClient(ClientConnection c, ByteBuf batch) {
-    clientSide.client = c;
     idleInTransactionSinceNanos = 0;
     pool.stats().received(batch.readableBytes());
     if (queryStartNanos == 0) {
@@ -669,400 +599,33 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         transactionStartNanos = queryStartNanos;
       }
     }
+    ByteBuf out;
     try {
-      fromClient.scan(batch, clientSide);
+      out = mapper.scan(c, batch);
     } catch (ProtocolException e) {
       log.warn("S-{}: bad message from {}: {}", id, c, e.getMessage());
-      toServer.clear();
       c.serverLost(this, CloseReason.CLIENT_PROTOCOL_VIOLATION,
           ErrorFields.of("FATAL", e.sqlState(), e.getMessage()));
       return;
-    } finally {
-      batch.release();
     }
-    ByteBuf out = toServer.take();
     if (out != null) {
       channel.write(out, channel.voidPromise());
     }
-    updateSplitting();
   }
 
   private void afterClientWrite(ClientConnection c) {
-    if (queue.hasSpecial() && isFake(queue.headAction())) {
-      Outbox fakes = new Outbox(channel.alloc());
-      emitFakes(fakes);
-      ByteBuf out = fakes.take();
-      if (out != null) {
-        c.channel().writeAndFlush(out, c.channel().voidPromise());
-      }
+    ByteBuf fakes = mapper.fakesDue();
+    if (fakes != null) {
+      c.channel().writeAndFlush(fakes, c.channel().voidPromise());
     }
     if (!channel.isWritable()) {
       c.pauseReading();
     }
   }
 
-  /** The client-to-server direction: maps statement names and records each request. */
-  private final class ClientSide implements FrameScanner.Handler {
-    ClientConnection client;
-
-    @Override
-    public boolean onMessage(byte type, ByteBuf message) {
-      if (trackSession) {
-        if (type == MessageType.QUERY) {
-          trackStatement(client, message);
-        } else if (type == MessageType.PARSE) {
-          trackParse(message);
-        } else if (type == MessageType.BIND) {
-          trackBind(client, message);
-        }
-      }
-      if (!mapStatements) {
-        return true;
-      }
-      switch (type) {
-        case MessageType.PARSE:
-          return onParse(client, message);
-        case MessageType.BIND:
-          return onBind(client, message);
-        case MessageType.DESCRIBE:
-          return onDescribe(client, message);
-        case MessageType.CLOSE:
-          return onClose(client, message);
-        case MessageType.QUERY:
-          queue.push(type, RequestQueue.FORWARD, null);
-          return true;
-        default:
-          queue.push(type, RequestQueue.FORWARD, null);
-          return true;
-      }
-    }
-
-    @Override
-    public void onForwardedHeader(byte type, int length) {
-      if (trackSession && type == MessageType.FUNCTION_CALL) {
-        // A function called by its OID: set_config or anything else.
-        tracker.uncertain("function_call");
-      }
-      if (mapStatements && isRequest(type)) {
-        queue.push(type, RequestQueue.FORWARD, null);
-      }
-    }
-
-    @Override
-    public boolean onOversized(byte type, int length) {
-      if (trackSession
-          && (type == MessageType.QUERY || type == MessageType.PARSE || type == MessageType.BIND)) {
-        // Forwarded unread: what it does to the session is not known.
-        tracker.uncertain("oversized");
-      }
-      return true;
-    }
-
-    @Override
-    public void onForward(ByteBuf bytes) {
-      toServer.add(bytes);
-    }
-  }
-
-  /** Reads the SQL of a Query for session state (SETs, pins, LISTEN). */
-  private void trackStatement(ClientConnection c, ByteBuf message) {
-    onEffects(c, tracker.onStatement(Codec.body(message), pool.settings().sessionPinning(), lexing()));
-  }
-
-  /**
-   * A Parse runs nothing: its effects are kept for the Binds that run it (the unnamed statement's
-   * and, without mapping, a named one's here; a mapped statement keeps its own, see onParse).
-   */
-  private void trackParse(ByteBuf message) {
-    ByteBuf body = Codec.body(message);
-    String name = Codec.readCString(body);
-    if (name.isEmpty() || !mapStatements) {
-      tracker.onParse(name, tracker.effectsOf(body, lexing()));
-    }
-  }
-
-  /** A Bind runs a statement: its effects happen now, every time. */
-  private void trackBind(ClientConnection c, ByteBuf message) {
-    // Read in place: the unnamed statement (most Binds) costs no allocation.
-    int from = message.readerIndex() + 5;
-    int portalEnd = message.indexOf(from, message.writerIndex(), (byte) 0);
-    if (portalEnd < 0 || portalEnd + 1 >= message.writerIndex()) {
-      return;
-    }
-    List<dev.breakwater.server.sql.Effect> effects;
-    if (message.getByte(portalEnd + 1) == 0) {
-      effects = tracker.parsed("");
-    } else if (!mapStatements) {
-      effects = tracker.parsed(Codec.readCString(message.slice(portalEnd + 1, message.writerIndex() - portalEnd - 1)));
-    } else {
-      String name = Codec.readCString(message.slice(portalEnd + 1, message.writerIndex() - portalEnd - 1));
-      PreparedStatements.Statement stmt = c.statements().get(name);
-      effects = stmt == null ? List.of() : stmt.effects();
-    }
-    onEffects(c, tracker.onBind(effects, pool.settings().sessionPinning()));
-  }
-
-  /** How this server reads SQL now (standard_conforming_strings, client_encoding). */
-  private SessionTracker.Lexing lexing() {
-    String scsValue = reported.get("standard_conforming_strings");
-    String encoding = reported.get("client_encoding");
-    if (scsValue != lexingScs || encoding != lexingEncoding) {
-      // The server's values changed (rarely): decide again.
-      lexingScs = scsValue;
-      lexingEncoding = encoding;
-      boolean scs = !"off".equalsIgnoreCase(scsValue);
-      boolean safe = encoding == null || !UNSAFE_ENCODINGS.contains(encoding.toUpperCase(java.util.Locale.ROOT));
-      lexing = scs && safe ? SessionTracker.Lexing.DEFAULT : new SessionTracker.Lexing(scs, safe);
-    }
-    return lexing;
-  }
-
-  /** The values {@link #lexing} was last decided on, compared by identity. */
-  private String lexingScs;
-  private String lexingEncoding;
-  private SessionTracker.Lexing lexing = SessionTracker.Lexing.DEFAULT;
-
-  /** Client encodings whose multibyte characters may contain the bytes of ' or \. */
-  private static final java.util.Set<String> UNSAFE_ENCODINGS =
-      java.util.Set.of("SJIS", "SHIFT_JIS_2004", "BIG5", "GBK", "UHC", "GB18030", "JOHAB");
-
-  private void onEffects(ClientConnection c, String pinned) {
-    if (tracker.droppedStatements() && !watchTags) {
-      // DISCARD ALL or DEALLOCATE ALL: read CommandComplete tags to learn when it is done.
-      watchTags = true;
-      updateSplitting();
-    }
-    if (pinned != null) {
-      pool.stats().pinned(pinned);
-      log.debug("S-{}: {} is pinned to this server: {}", id, c, pinned);
-    }
-  }
-
   /** Why the linked client is pinned to this server, or null. */
   public String pinReason() {
     return tracker.pinReason();
-  }
-
-  private static boolean isRequest(byte type) {
-    switch (type) {
-      case MessageType.PARSE:
-      case MessageType.BIND:
-      case MessageType.DESCRIBE:
-      case MessageType.EXECUTE:
-      case MessageType.CLOSE:
-      case MessageType.SYNC:
-      case MessageType.QUERY:
-      case MessageType.FUNCTION_CALL:
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  private boolean onParse(ClientConnection c, ByteBuf message) {
-    ByteBuf body = Codec.body(message);
-    String name = Codec.readCString(body);
-    if (name.isEmpty()) {
-      queue.push(MessageType.PARSE, RequestQueue.FORWARD, null);
-      return true;
-    }
-    fromClient.flushBefore();
-    PreparedStatements registry = backend.preparedStatements();
-    PreparedStatements.Statement stmt = registry.intern(body);
-    stmt.effects(tracker.effectsOf(body, lexing()));
-    registry.clientParses.increment();
-    pool.stats().clientParse();
-    c.statements().put(name, stmt);
-    if (statements.touch(stmt)) {
-      queue.push(MessageType.PARSE, RequestQueue.FAKE_PARSE_COMPLETE, null);
-    } else {
-      prepare(stmt, RequestQueue.FORWARD);
-    }
-    return false;
-  }
-
-  private boolean onBind(ClientConnection c, ByteBuf message) {
-    ByteBuf body = Codec.body(message);
-    String portal = Codec.readCString(body);
-    String name = Codec.readCString(body);
-    PreparedStatements.Statement stmt = name.isEmpty() ? null : c.statements().get(name);
-    if (stmt == null) {
-      queue.push(MessageType.BIND, RequestQueue.FORWARD, null);
-      return true;
-    }
-    fromClient.flushBefore();
-    ensurePrepared(stmt);
-    backend.preparedStatements().binds.increment();
-    pool.stats().bind();
-    ByteBuf head = channel.alloc().buffer(32 + portal.length());
-    int at = Codec.beginMessage(head, MessageType.BIND);
-    Codec.writeCString(head, portal);
-    Codec.writeCString(head, stmt.serverName());
-    int rest = body.readableBytes();
-    head.setInt(at, head.writerIndex() - at + rest);
-    toServer.add(head);
-    toServer.add(body.retainedSlice());
-    queue.push(MessageType.BIND, RequestQueue.FORWARD, null);
-    return false;
-  }
-
-  private boolean onDescribe(ClientConnection c, ByteBuf message) {
-    ByteBuf body = Codec.body(message);
-    byte kind = body.readByte();
-    String name = Codec.readCString(body);
-    PreparedStatements.Statement stmt =
-        kind == 'S' && !name.isEmpty() ? c.statements().get(name) : null;
-    if (stmt == null) {
-      queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
-      return true;
-    }
-    fromClient.flushBefore();
-    ensurePrepared(stmt);
-    toServer.add(statementMessage(MessageType.DESCRIBE, stmt));
-    queue.push(MessageType.DESCRIBE, RequestQueue.FORWARD, null);
-    return false;
-  }
-
-  /** A Describe or Close of a statement by its server name. */
-  private ByteBuf statementMessage(byte type, PreparedStatements.Statement stmt) {
-    ByteBuf out = channel.alloc().buffer(16 + stmt.serverName().length());
-    int at = Codec.beginMessage(out, type);
-    out.writeByte('S');
-    Codec.writeCString(out, stmt.serverName());
-    Codec.endMessage(out, at);
-    return out;
-  }
-
-  private boolean onClose(ClientConnection c, ByteBuf message) {
-    ByteBuf body = Codec.body(message);
-    byte kind = body.readByte();
-    String name = Codec.readCString(body);
-    if (kind == 'S' && !name.isEmpty()) {
-      // Answered here: the statement stays prepared on servers for other clients.
-      c.statements().remove(name);
-      queue.push(MessageType.CLOSE, RequestQueue.FAKE_CLOSE_COMPLETE, null);
-      return false;
-    }
-    queue.push(MessageType.CLOSE, RequestQueue.FORWARD, null);
-    return true;
-  }
-
-  /** Before a Bind or Describe: prepares the statement here if this server lacks it. */
-  private void ensurePrepared(PreparedStatements.Statement stmt) {
-    if (!statements.touch(stmt)) {
-      prepare(stmt, RequestQueue.HIDE);
-    }
-  }
-
-  private void prepare(PreparedStatements.Statement stmt, byte action) {
-    PreparedStatements registry = backend.preparedStatements();
-    PreparedStatements.Statement evicted = statements.add(stmt, backend.maxPreparedStatements());
-    if (evicted != null) {
-      toServer.add(statementMessage(MessageType.CLOSE, evicted));
-      queue.push(MessageType.CLOSE, RequestQueue.HIDE, null);
-      registry.evictions.increment();
-      pool.stats().eviction();
-    }
-    byte[] rest = stmt.parseBody();
-    ByteBuf parse = channel.alloc().buffer(16 + stmt.serverName().length() + rest.length);
-    int at = Codec.beginMessage(parse, MessageType.PARSE);
-    Codec.writeCString(parse, stmt.serverName());
-    parse.writeBytes(rest);
-    Codec.endMessage(parse, at);
-    toServer.add(parse);
-    queue.push(MessageType.PARSE, action, stmt);
-    registry.serverParses.increment();
-    pool.stats().serverParse();
-  }
-
-  private boolean watchTags;
-
-  private void updateSplitting() {
-    boolean want = queue.hasSpecial() || watchTags;
-    if (want != splitting) {
-      splitting = want;
-      for (byte t : SPLIT_TYPES) {
-        scanner.inspect(t, want);
-      }
-    }
-  }
-
-  private static boolean isFake(byte action) {
-    return action == RequestQueue.FAKE_PARSE_COMPLETE || action == RequestQueue.FAKE_CLOSE_COMPLETE;
-  }
-
-  /** Emits the replies Breakwater owes for requests it answered itself, now at the head. */
-  private void emitFakes(Outbox to) {
-    while (!queue.isEmpty() && isFake(queue.headAction())) {
-      ByteBuf b = channel.alloc().buffer(5);
-      b.writeByte(
-          queue.headAction() == RequestQueue.FAKE_PARSE_COMPLETE
-              ? MessageType.PARSE_COMPLETE
-              : MessageType.CLOSE_COMPLETE);
-      b.writeInt(4);
-      to.add(b);
-      queue.pop();
-    }
-  }
-
-  /**
-   * Matches a reply to the request at the head of the queue, and pops the request when this is
-   * its last reply. Returns what to do with the reply.
-   */
-  private byte advance(byte type) {
-    if (queue.isEmpty()) {
-      return RequestQueue.FORWARD;
-    }
-    byte head = queue.headType();
-    byte action = RequestQueue.FORWARD;
-    switch (type) {
-      case MessageType.ERROR_RESPONSE:
-        if (head != MessageType.QUERY && head != MessageType.FUNCTION_CALL && head != MessageType.SYNC) {
-          // Extended protocol: the request failed and the server skips all until Sync.
-          do {
-            forgetFailedParse();
-            queue.pop();
-          } while (!queue.isEmpty() && queue.headType() != MessageType.SYNC);
-        }
-        return RequestQueue.FORWARD;
-      case MessageType.READY_FOR_QUERY:
-        if (head == MessageType.SYNC || head == MessageType.QUERY || head == MessageType.FUNCTION_CALL) {
-          queue.pop();
-        }
-        return RequestQueue.FORWARD;
-      case MessageType.PARSE_COMPLETE:
-        return popIf(head, MessageType.PARSE);
-      case MessageType.BIND_COMPLETE:
-        return popIf(head, MessageType.BIND);
-      case MessageType.CLOSE_COMPLETE:
-        return popIf(head, MessageType.CLOSE);
-      case MessageType.ROW_DESCRIPTION:
-      case MessageType.NO_DATA:
-        return popIf(head, MessageType.DESCRIBE);
-      case MessageType.COMMAND_COMPLETE:
-      case MessageType.EMPTY_QUERY_RESPONSE:
-      case MessageType.PORTAL_SUSPENDED:
-        return popIf(head, MessageType.EXECUTE);
-      default:
-        return action;
-    }
-  }
-
-  private byte popIf(byte head, byte request) {
-    if (head != request) {
-      return RequestQueue.FORWARD;
-    }
-    byte action = queue.headAction();
-    queue.pop();
-    return action == RequestQueue.HIDE ? RequestQueue.HIDE : RequestQueue.FORWARD;
-  }
-
-  /** A Parse that failed, or was skipped after an error, left nothing on the server. */
-  private void forgetFailedParse() {
-    if (queue.headType() == MessageType.PARSE
-        && queue.headRef() instanceof PreparedStatements.Statement stmt) {
-      statements.remove(stmt);
-    }
   }
 
   /** The client closed. Called on this server's loop. */
@@ -1082,29 +645,30 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (state == ServerState.CLOSED) {
       return;
     }
-    if (fromClient.midForwardedMessage()) {
-      // The server has part of a message: nothing can follow it.
-      close(CloseReason.CLIENT_GONE_MID_QUERY);
-      return;
-    }
+    boolean serverMidMessage = mapper.midForwardedMessage();
     // A message the client never finished never reached the server: forget it.
-    fromClient.release();
-    if (unsynced && expected == 0) {
-      // Parse, Bind, Execute... with no Sync after them: an implicit transaction may be open (a
-      // Sync would commit what the client never confirmed), a BEGIN may have run, or an error may
-      // have the server skipping input until a Sync. Nobody knows its state: it is closed, as
-      // PostgreSQL itself rolls such work back when its client goes.
-      log.info("S-{}: {} left with extended-protocol messages not synced: closing the server", id, c);
-      close(CloseReason.CLIENT_GONE_UNSYNCED);
-      return;
+    mapper.forgetPartial();
+    switch (ReleaseRule.onLeave(
+        expected, internal == Internal.SYNC || internal == Internal.CHECK_STATE, serverMidMessage, unsynced)) {
+      case CLOSE -> {
+        if (serverMidMessage) {
+          close(CloseReason.CLIENT_GONE_MID_QUERY);
+        } else {
+          // Parse, Bind, Execute... with no Sync after them: an implicit transaction may be open
+          // (a Sync would commit what the client never confirmed), a BEGIN may have run, or an
+          // error may have the server skipping input until a Sync. PostgreSQL itself rolls such
+          // work back when its client goes; the server is closed, as PgBouncer closes it.
+          log.info("S-{}: {} left with extended-protocol messages not synced: closing the server", id, c);
+          close(CloseReason.CLIENT_GONE_UNSYNCED);
+        }
+      }
+      case CANCEL_AND_CLOSE -> {
+        // Stop the abandoned query rather than leave it running on a closed connection.
+        cancel();
+        close(CloseReason.CLIENT_GONE_MID_QUERY);
+      }
+      case CLEAN_UP -> cleanUpAndRelease(true);
     }
-    if (expected > 0 || internal == Internal.SYNC || internal == Internal.CHECK_STATE) {
-      // Stop the abandoned query rather than leave it running on a closed connection.
-      cancel();
-      close(CloseReason.CLIENT_GONE_MID_QUERY);
-      return;
-    }
-    cleanUpAndRelease(true);
   }
 
   /** Before going back to the pool: roll back what is open, run the reset query where due. */
@@ -1126,8 +690,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     resetDiscards = queries.stream().anyMatch(q -> q.toUpperCase(java.util.Locale.ROOT).contains("DISCARD ALL"));
     resetSettings = resetDiscards || queries.stream().anyMatch(q -> q.toUpperCase(java.util.Locale.ROOT).contains("RESET ALL"));
     channel.config().setAutoRead(true);
-    queue.clear();
-    updateSplitting();
+    mapper.clear();
     if (queries.isEmpty()) {
       pool.release(this);
     } else {
@@ -1144,6 +707,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private void startStateCheck() {
     pool.stats().stateCheck();
     log.debug("S-{}: reading back the session state {} left ({})", id, client, tracker.uncertainty());
+    tracker.checkStarted();
     lookupRows = new java.util.ArrayList<>();
     scanner.inspect(MessageType.DATA_ROW, true);
     runInternal(Internal.CHECK_STATE, List.of(SessionTracker.CHECK_QUERY));
@@ -1164,7 +728,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       tracker.checkFailed();
       pin = tracker.pinReason();
     } else {
-      pin = tracker.adopt(rows, c, extras);
+      pin = tracker.adopt(rows, c.extraParameters(), extras);
       agreesWith = null;
     }
     if (pin != null) {
@@ -1172,23 +736,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       log.debug("S-{}: {} is pinned to this server: {} (found by the state check)", id, c, pin);
     }
     synchronized (c) {
-      if (linkDone(c, transactionStatus) && !tracker.pinned() && tracker.uncertainty() == null) {
+      ReleaseRule.AtReady verdict =
+          ReleaseRule.atReady(
+              linkState(c, transactionStatus), true, false, tracker.pinned(), tracker.uncertainty() != null);
+      if (verdict == ReleaseRule.AtReady.RELEASE) {
         unlinkAfterRead(c, AfterRead.RELEASE);
       }
     }
   }
 
-  /**
-   * Hold the client's monitor: whether everything the client asked of this server is answered,
-   * so that the server is in a state its next client may know (idle, no reply due, nothing in
-   * flight, no message half sent, no extended-protocol message since the last Sync).
-   */
-  private boolean linkDone(ClientConnection c, TransactionStatus status) {
-    return outstanding <= 0
-        && inFlight == 0
-        && status == TransactionStatus.IDLE
-        && !c.isMidMessage()
-        && !c.isUnsynced();
+  /** Hold the client's monitor: the link's state, for {@link ReleaseRule}. */
+  private ReleaseRule.Link linkState(ClientConnection c, TransactionStatus status) {
+    return new ReleaseRule.Link(
+        outstanding, inFlight, status == TransactionStatus.IDLE, c.isMidMessage(), c.isUnsynced());
   }
 
   /** Hold the client's monitor: the link ends; {@code next} runs once the current read is done. */
@@ -1248,7 +808,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
             agreesWith = null;
           }
           if (resetDiscards) {
-            statements.clear();
+            mapper.serverReset();
           }
           tracker.cleaned();
           pool.release(this);
@@ -1310,10 +870,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
     try {
-      if (negotiatingTls) {
-        onTlsAnswer(ctx, in);
-        return;
-      }
       while (state != ServerState.CLOSED) {
         readTarget = client;
         boolean done = scanner.scan(in, this);
@@ -1350,14 +906,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     if (next != AfterRead.NOTHING && state != ServerState.CLOSED) {
       channel.config().setAutoRead(true);
-      queue.clear();
-      updateSplitting();
+      mapper.clear();
       ClientConnection released = releasedClient;
       releasedClient = null;
       if (released != null) {
         released.flushNotifications();
       }
-      if (next == AfterRead.ROLLBACK || pool.settings().resetQueryAlways() || tracker.cleanupQuery() != null) {
+      if (ReleaseRule.needsCleanup(
+          next == AfterRead.ROLLBACK, pool.settings().resetQueryAlways(), tracker.cleanupQuery())) {
         cleanUpAndRelease(false);
       } else {
         pool.releaseAfterRead(this);
@@ -1387,8 +943,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void onForwardedHeader(byte type, int length) {
-    if (mapStatements && internal == Internal.NONE && !queue.isEmpty()) {
-      advance(type);
+    if (mapper.mapsStatements() && internal == Internal.NONE && mapper.hasRequests()) {
+      mapper.advance(type);
     }
     if (readTarget == null && internal == Internal.NONE && state != ServerState.LOGIN) {
       // Forwarded unread, to nobody: see onUnlinkedMessage.
@@ -1408,8 +964,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   @Override
   public boolean onMessage(byte type, ByteBuf message) {
     if (state == ServerState.LOGIN) {
-      onLoginMessage(type, message);
-      return false;
+      throw new ProtocolException("message " + MessageType.describe(type) + " before the login ended");
     }
     if (type == MessageType.NOTIFICATION_RESPONSE) {
       if (listenerRole != null) {
@@ -1418,7 +973,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       }
       // In transaction pooling a server's notifications are nobody's: clients get theirs from
       // the pool's listening connection. In session mode they are the client's own.
-      return internal == Internal.NONE && !trackSession && client != null;
+      return internal == Internal.NONE && !mapper.tracksSession() && client != null;
     }
     if (internal != Internal.NONE) {
       // Replies to Breakwater's own queries are dropped: what came before goes (or is dropped)
@@ -1430,19 +985,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return onUnlinkedMessage(type, message);
     }
     boolean forward;
-    if (mapStatements && splitting) {
+    boolean split = mapper.mapsStatements() && mapper.splitting();
+    if (split) {
       scanner.flushBefore();
-      emitFakes(outbox);
+      mapper.emitFakes(outbox);
     }
-    byte action = mapStatements ? advance(type) : RequestQueue.FORWARD;
+    byte action = mapper.mapsStatements() ? mapper.advance(type) : RequestQueue.FORWARD;
     switch (type) {
       case MessageType.READY_FOR_QUERY:
-        if (mapStatements && splitting) {
+        if (split) {
           // Replies queued up to here go first; the ReadyForQuery follows unless it is withheld.
           if (onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message)) {
             outbox.add(message.retainedSlice());
           }
-          updateSplitting();
+          mapper.updateSplitting();
           return false;
         }
         forward = onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message);
@@ -1454,7 +1010,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         forward = onError(ErrorFields.decode(message));
         break;
       case MessageType.COMMAND_COMPLETE:
-        if (watchTags) {
+        if (mapper.watchesTags()) {
           onCommandTag(message);
         }
         forward = action != RequestQueue.HIDE;
@@ -1470,12 +1026,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         throw new ProtocolException(
             "unexpected message " + MessageType.describe(type) + " outside of login");
     }
-    if (mapStatements && splitting) {
+    if (split) {
       if (forward) {
         outbox.add(message.retainedSlice());
       }
-      emitFakes(outbox);
-      updateSplitting();
+      mapper.emitFakes(outbox);
+      mapper.updateSplitting();
       return false;
     }
     return forward;
@@ -1546,12 +1102,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private void onCommandTag(ByteBuf message) {
     String tag = Codec.readCString(Codec.body(message));
     if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
-      statements.clear();
-      ClientConnection c = client;
-      if (c != null) {
-        c.statements().clear();
-      }
-      watchTags = false;
+      mapper.statementsDropped(client);
     }
   }
 
@@ -1597,7 +1148,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       transactionStartNanos = 0;
     }
 
-    if (trackSession) {
+    if (mapper.tracksSession()) {
       java.util.concurrent.CompletableFuture<Void> wait =
           tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, () -> backend.listener(pool));
       if (wait != null && !wait.isDone()) {
@@ -1637,13 +1188,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     synchronized (c) {
       outstanding--;
       stillExpected = outstanding;
-      boolean done = linkDone(c, status);
-      if (!refuse && done && mode != PoolMode.SESSION && !tracker.pinned()
-          && tracker.uncertainty() != null) {
-        // Not known to be clean: the client keeps the server until its state is read back.
-        afterRead = AfterRead.CHECK_STATE;
-      } else if (refuse || (done && mode != PoolMode.SESSION && !tracker.pinned())) {
-        unlinkAfterRead(c, refuse ? AfterRead.ROLLBACK : AfterRead.RELEASE);
+      ReleaseRule.AtReady verdict =
+          ReleaseRule.atReady(
+              linkState(c, status),
+              mode != PoolMode.SESSION,
+              mode == PoolMode.STATEMENT,
+              tracker.pinned(),
+              tracker.uncertainty() != null);
+      switch (verdict) {
+        case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE; // the client keeps it meanwhile
+        case RELEASE -> unlinkAfterRead(c, AfterRead.RELEASE);
+        case REFUSE -> unlinkAfterRead(c, AfterRead.ROLLBACK);
+        case KEEP -> { }
       }
     }
     // Idle in a transaction: the client has nothing running and nothing on its way.
@@ -1661,7 +1217,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   /** A parameter's value on this server, as PostgreSQL reported it (or as a SET made it). */
-  private void report(String name, String value) {
+  void report(String name, String value) {
     if (!value.equals(reported.put(name, value))) {
       agreesWith = null;
     }
@@ -1705,51 +1261,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     return true;
   }
 
-  private void onLoginMessage(byte type, ByteBuf message) {
-    switch (type) {
-      case MessageType.AUTHENTICATION:
-        {
-          Authentication auth = Authentication.decode(message);
-          ByteBuf reply = login.answer(auth, channel.alloc());
-          if (reply != null) {
-            channel.writeAndFlush(reply);
-          }
-          break;
-        }
-      case MessageType.BACKEND_KEY_DATA:
-        {
-          ByteBuf body = Codec.body(message);
-          backendPid = body.readInt();
-          backendSecret = body.readInt();
-          break;
-        }
-      case MessageType.PARAMETER_STATUS:
-        {
-          ByteBuf body = Codec.body(message);
-          report(Codec.readCString(body), Codec.readCString(body));
-          break;
-        }
-      case MessageType.ERROR_RESPONSE:
-        {
-          ErrorFields error = ErrorFields.decode(message);
-          log.warn("S-{}: login to {} failed: {}", id, where(), error);
-          fail(CloseReason.SERVER_LOGIN_FAILED, error);
-          scanner.pause();
-          break;
-        }
-      case MessageType.NOTICE_RESPONSE:
-        log.info("S-{}: notice at login to {}: {}", id, where(), ErrorFields.decode(message));
-        break;
-      case MessageType.NEGOTIATE_PROTOCOL_VERSION:
-        break;
-      case MessageType.READY_FOR_QUERY:
-        login.checkComplete();
-        loggedIn();
-        break;
-      default:
-        throw new ProtocolException("unexpected message " + MessageType.describe(type) + " at login");
-    }
-  }
 
   // ---- Closing ----
 
@@ -1760,6 +1271,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     } else {
       loop.execute(() -> closeNow(reason, null));
     }
+  }
+
+  /** The server's key for cancel requests, from BackendKeyData at login. */
+  void backendKey(int pid, int secret) {
+    backendPid = pid;
+    backendSecret = secret;
+  }
+
+  /** Closes a server that could not log in, passing its error to the clients that wait. */
+  void loginFailed(CloseReason reason, ErrorFields error) {
+    closeNow(reason, error);
   }
 
   /** Closes a server that could not log in, passing its error to the clients that wait. */
@@ -1795,8 +1317,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (scanner != null) {
       scanner.release();
     }
-    if (fromClient != null) {
-      fromClient.release();
+    if (mapper != null) {
+      mapper.release();
     }
     if (heldReadyForQuery != null) {
       heldReadyForQuery.release();
@@ -1871,7 +1393,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     backend.cancel(loop, cfg.serverHost(), cfg.serverPort(), backendPid, backendSecret);
   }
 
-  private String where() {
+  String where() {
     PoolSettings cfg = pool.settings();
     return cfg.serverUser() + "@" + cfg.serverHost() + ":" + cfg.serverPort() + "/" + cfg.serverDatabase();
   }

@@ -171,6 +171,11 @@ final class SessionTracker {
     }
   }
 
+  /** The effects waiting for the end of the transaction (for tests). */
+  List<Effect> pendingEffects() {
+    return List.copyOf(pending);
+  }
+
   /** Why this server's session state is not known now, or null when it is. */
   String uncertainty() {
     return uncertain;
@@ -463,7 +468,7 @@ final class SessionTracker {
    *
    * @return the pin reason the check found, or null
    */
-  String adopt(List<List<String>> rows, ClientConnection c, Map<String, String> serverExtras) {
+  String adopt(List<List<String>> rows, Map<String, String> clientExtras, Map<String, String> serverExtras) {
     Map<String, String> session = new java.util.HashMap<>();
     String pin = null;
     for (List<String> row : rows) {
@@ -477,24 +482,32 @@ final class SessionTracker {
         if (!"none".equals(row.get(2)) && !"default".equals(row.get(2))) {
           pin = pin == null ? Effect.Pin.SET_ROLE : pin;
         }
-      } else if (ParameterSync.tracked(name) == null && !NOT_CARRIED.contains(name)) {
+      } else if (ParameterSync.tracked(name) == null && !NOT_CARRIED.contains(name) && row.get(2) != null) {
         session.put(name, row.get(2));
       }
     }
-    Map<String, String> clientExtras = c.extraParameters();
-    clientExtras.keySet().retainAll(session.keySet());
+    // pg_settings does not list custom placeholders (app.user): for those, what the client was
+    // seen to set stands (a RESET of one inside a function is not seen, and stays the client's).
+    clientExtras.keySet().removeIf(name -> !session.containsKey(name) && name.indexOf('.') < 0);
     clientExtras.putAll(session);
     serverExtras.clear();
     serverExtras.putAll(session);
-    uncertain = null;
+    // Statements the client sent after the check are pending or made the state uncertain again:
+    // they ran after it, and are kept.
     resetSettings = true;
-    pending.clear();
-    failed = false;
     if (pin != null) {
       checkedPin = pin;
       lastPinReason = pin;
     }
     return pin;
+  }
+
+  /**
+   * The check is sent: it will see everything done so far. What the client sends after it (its
+   * bytes follow the check on the server) may make the state uncertain again.
+   */
+  void checkStarted() {
+    uncertain = null;
   }
 
   /** The check could not run: the client keeps this server, which is reset when it leaves. */

@@ -51,4 +51,23 @@ class FuzzRegressionIT {
   void anUnsyncedSetOfALeavingClientDoesNotLeak() throws Exception {
     ProtocolFuzzIT.assertPasses(new Shape(1, 4, 1), "0 DISC_EXT_FLUSH 663; 0 CHECK 581");
   }
+
+  /**
+   * A function's SET made the session uncertain; the client's next SET was sent while the state
+   * check ran, and the check's adoption forgot it (then RESET ALL took it from the server).
+   */
+  @Test
+  void aSetSentWhileTheStateCheckRunsIsKept() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 2, 2),
+        "1 X_FLUSH_THEN_SYNC 905; 0 SETTING 3; 0 SETTING 900; 0 CHECK 843");
+  }
+
+  /**
+   * A tracked SET of a placeholder (fuzz.owner), then a statement the pooler reads back the state
+   * after: pg_settings does not list placeholders, and the check's adoption dropped it.
+   */
+  @Test
+  void aTrackedPlaceholderSurvivesAStateCheck() throws Exception {
+    ProtocolFuzzIT.assertPasses(new Shape(1, 4, 2), "1 SETTING 39; 1 CHECK 392; 1 CHECK 5");
+  }
 }
