@@ -106,7 +106,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** Whether a client has used this server: server_lifetime 0 closes it after one use. */
   private volatile boolean used;
 
-  private Channel channel;
+  /**
+   * Set on this connection's loop when the channel registers (and by {@link #connect} on the
+   * thread that opens it): volatile, because that thread may run late, after the login ended.
+   */
+  private volatile Channel channel;
   private FrameScanner scanner;
   private Outbox outbox;
   private ServerLogin login;
@@ -319,6 +323,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
                         + (cause == null ? "unknown error" : cause.getMessage())));
           }
         });
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    // Before anything else on this loop: connect() may still be running on another thread (found
+    // by ProtocolFuzzIT: a server that logged in before connect() stored its channel was linked to
+    // a client with no channel, which hung the client and leaked its pending bytes).
+    channel = ctx.channel();
   }
 
   @Override
