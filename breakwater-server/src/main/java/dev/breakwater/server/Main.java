@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "breakwater",
     mixinStandardHelpOptions = true,
-    version = "Breakwater 0.1.0",
+    versionProvider = Version.class,
     description = {
       "A PostgreSQL connection pooler that reads PgBouncer's configuration.",
       "With no configuration file, starts an embedded PostgreSQL 17 and pools it on 127.0.0.1:6432."
