@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
     versionProvider = Version.class,
     description = {
       "A PostgreSQL connection pooler that reads PgBouncer's configuration.",
-      "With no configuration file, starts an embedded PostgreSQL 17 and pools it on 127.0.0.1:6432."
+      "With no configuration file, the demo (breakwater-demo, which the source tree's bin/breakwater"
+          + " runs) starts an embedded PostgreSQL 17 and pools it on 127.0.0.1:6432."
     })
 public final class Main implements Callable<Integer> {
 
@@ -42,6 +43,15 @@ public final class Main implements Callable<Integer> {
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
+  /** Printed when no file is given and the demo is not installed (the release archive). */
+  static final String NO_CONFIG =
+      String.join(
+          "\n",
+          "breakwater: no configuration file given.",
+          "Usage: breakwater [--quiet] path/to/pgbouncer.ini (an example is in etc/pgbouncer.ini).",
+          "The demo that runs without one, an embedded PostgreSQL, is not part of this installation:",
+          "it is in the source tree (mvn -B -q -DskipTests package && bin/breakwater).");
+
   /** Exit codes. */
   static final int EXIT_OK = 0;
   static final int EXIT_LISTEN = 1;
@@ -53,12 +63,17 @@ public final class Main implements Callable<Integer> {
     if (quiet) {
       Logging.quiet();
     }
+    Demo.Starter starter = config == null ? Demo.starter().orElse(null) : null;
+    if (config == null && starter == null) {
+      System.err.println(NO_CONFIG);
+      return EXIT_CONFIG;
+    }
     Signals signals = Signals.install();
-    EmbeddedDemo demo = null;
+    Demo demo = null;
     Breakwater b;
     if (config == null) {
       try {
-        demo = EmbeddedDemo.start(6432);
+        demo = starter.start(6432);
       } catch (io.netty.channel.ChannelException e) {
         System.err.println("breakwater: " + e.getMessage());
         return EXIT_LISTEN;
