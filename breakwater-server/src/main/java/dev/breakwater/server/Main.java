@@ -24,6 +24,22 @@ import picocli.CommandLine.Parameters;
       "A PostgreSQL connection pooler that reads PgBouncer's configuration.",
       "With no configuration file, the demo (breakwater-demo, which the source tree's bin/breakwater"
           + " runs) starts an embedded PostgreSQL 17 and pools it on 127.0.0.1:6432."
+    },
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+      "0:stopped by a signal or SHUTDOWN, after the drain",
+      "1:cannot listen on an address or port",
+      "2:the configuration is wrong, or none was given and the demo is not installed",
+      "3:stopped at once by a second signal"
+    },
+    footerHeading = "%nSignals:%n",
+    footer = {
+      "SIGHUP   reads the configuration again (RELOAD).",
+      "SIGTERM  stops taking clients and exits once every client has left (SHUTDOWN WAIT_FOR_CLIENTS).",
+      "SIGINT   stops taking clients and exits once no server is in use (SHUTDOWN WAIT_FOR_SERVERS).",
+      "A second SIGTERM or SIGINT stops at once.",
+      "",
+      "Documentation: docs/configuration.md and docs/operations.md in the release archive."
     })
 public final class Main implements Callable<Integer> {
 
