@@ -193,7 +193,7 @@ class ArchiveIT {
 
   /** Runs a command to its end and returns its output; fails on a non-zero exit. */
   static String run(Path dir, String... command) throws Exception {
-    Path out = Files.createTempFile(unpacked, "run-", ".out");
+    Path out = Files.createTempFile("bw-run-", ".out");
     Process p =
         new ProcessBuilder(command)
             .directory(dir.toFile())
@@ -206,6 +206,7 @@ class ArchiveIT {
       p.destroyForcibly();
     }
     String text = Files.readString(out);
+    Files.delete(out);
     assertThat(p.exitValue()).as("%s: %s", String.join(" ", command), text).isZero();
     return text;
   }
