@@ -138,6 +138,11 @@ public final class Breakwater implements AutoCloseable, Control {
   /** Starts listening with settings and secrets already loaded. */
   public static Breakwater start(Settings settings, Map<String, Secret> secrets)
       throws InterruptedException, ConfigException {
+    log.info(
+        "{} starting (Java {}, pid {})",
+        Version.banner(),
+        Runtime.version(),
+        ProcessHandle.current().pid());
     int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
     dev.breakwater.server.frontend.Hba hba = hba(settings);
     Breakwater b = new Breakwater(settings, secrets, threads, tls(settings));

@@ -19,10 +19,27 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "breakwater",
     mixinStandardHelpOptions = true,
-    version = "Breakwater 0.1.0",
+    versionProvider = Version.class,
     description = {
       "A PostgreSQL connection pooler that reads PgBouncer's configuration.",
-      "With no configuration file, starts an embedded PostgreSQL 17 and pools it on 127.0.0.1:6432."
+      "With no configuration file, the demo (breakwater-demo, which the source tree's bin/breakwater"
+          + " runs) starts an embedded PostgreSQL 17 and pools it on 127.0.0.1:6432."
+    },
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+      "0:stopped by a signal or SHUTDOWN, after the drain",
+      "1:cannot listen on an address or port",
+      "2:the configuration is wrong, or none was given and the demo is not installed",
+      "3:stopped at once by a second signal"
+    },
+    footerHeading = "%nSignals:%n",
+    footer = {
+      "SIGHUP   reads the configuration again (RELOAD).",
+      "SIGTERM  stops taking clients and exits once every client has left (SHUTDOWN WAIT_FOR_CLIENTS).",
+      "SIGINT   stops taking clients and exits once no server is in use (SHUTDOWN WAIT_FOR_SERVERS).",
+      "A second SIGTERM or SIGINT stops at once.",
+      "",
+      "Documentation: docs/configuration.md and docs/operations.md in the release archive."
     })
 public final class Main implements Callable<Integer> {
 
@@ -42,6 +59,15 @@ public final class Main implements Callable<Integer> {
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
+  /** Printed when no file is given and the demo is not installed (the release archive). */
+  static final String NO_CONFIG =
+      String.join(
+          "\n",
+          "breakwater: no configuration file given.",
+          "Usage: breakwater [--quiet] path/to/pgbouncer.ini (an example is in etc/pgbouncer.ini).",
+          "The demo that runs without one, an embedded PostgreSQL, is not part of this installation:",
+          "it is in the source tree (mvn -B -q -DskipTests package && bin/breakwater).");
+
   /** Exit codes. */
   static final int EXIT_OK = 0;
   static final int EXIT_LISTEN = 1;
@@ -53,12 +79,17 @@ public final class Main implements Callable<Integer> {
     if (quiet) {
       Logging.quiet();
     }
+    Demo.Starter starter = config == null ? Demo.starter().orElse(null) : null;
+    if (config == null && starter == null) {
+      System.err.println(NO_CONFIG);
+      return EXIT_CONFIG;
+    }
     Signals signals = Signals.install();
-    EmbeddedDemo demo = null;
+    Demo demo = null;
     Breakwater b;
     if (config == null) {
       try {
-        demo = EmbeddedDemo.start(6432);
+        demo = starter.start(6432);
       } catch (io.netty.channel.ChannelException e) {
         System.err.println("breakwater: " + e.getMessage());
         return EXIT_LISTEN;

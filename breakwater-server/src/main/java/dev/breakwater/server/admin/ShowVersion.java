@@ -4,7 +4,8 @@ package dev.breakwater.server.admin;
 final class ShowVersion implements View {
 
   /** Breakwater's version, and the PgBouncer version whose console it answers like. */
-  static final String VERSION = "Breakwater 0.1.0 (PgBouncer 1.25.1 compatible)";
+  static final String VERSION =
+      dev.breakwater.server.Version.banner() + " (PgBouncer 1.25.1 compatible)";
 
   @Override
   public Result show(Observed o) {

@@ -27,7 +27,7 @@ final class Overview {
     long now = System.nanoTime();
     Json json = new Json().beginObject();
     json.field("time", System.currentTimeMillis());
-    json.field("version", "Breakwater 0.1.0");
+    json.field("version", dev.breakwater.server.Version.banner());
     json.field("status", health.status() == 200 ? "healthy" : "unhealthy");
     json.field("clients", o.breakwater().frontend().clientCount());
     json.field("max_client_conn", o.settings().general().maxClientConn());

@@ -226,6 +226,7 @@ class HttpEndpointIT {
       assertThat(JsonReader.array(get("/api/stats").body())).isNotEmpty();
       Map<String, Object> overview = JsonReader.object(get("/api/overview").body());
       assertThat(overview).containsKeys("time", "status", "clients", "alerts", "pools", "waiting");
+      assertThat(overview.get("version")).isEqualTo("Breakwater " + System.getProperty("breakwater.project.version"));
     }
   }
 

@@ -1,5 +1,7 @@
-package dev.breakwater.server;
+package dev.breakwater.demo;
 
+import dev.breakwater.server.Breakwater;
+import dev.breakwater.server.Demo;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,9 +11,18 @@ import java.sql.Statement;
 
 /**
  * The demo that runs with no configuration: an embedded PostgreSQL 17 with a user and a database
- * named {@code demo}, and Breakwater in front of it in transaction mode on 127.0.0.1.
+ * named {@code demo}, and Breakwater in front of it in transaction mode on 127.0.0.1. The server
+ * finds it through {@link Demo#starter()} when this module is on the class path.
  */
-final class EmbeddedDemo implements AutoCloseable {
+public final class EmbeddedDemo implements Demo {
+
+  /** Registered for {@link java.util.ServiceLoader}. */
+  public static final class Starter implements Demo.Starter {
+    @Override
+    public Demo start(int port) throws Exception {
+      return EmbeddedDemo.start(port);
+    }
+  }
 
   static final String USER = "demo";
   static final String PASSWORD = "demo";
@@ -73,11 +84,13 @@ final class EmbeddedDemo implements AutoCloseable {
     }
   }
 
-  Breakwater breakwater() {
+  @Override
+  public Breakwater breakwater() {
     return breakwater;
   }
 
-  String banner() {
+  @Override
+  public String banner() {
     int port = breakwater.port();
     return String.join(
         "\n",
