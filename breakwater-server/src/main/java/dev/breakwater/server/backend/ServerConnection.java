@@ -116,7 +116,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private ServerLogin login;
   private ScheduledFuture<?> loginDeadline;
 
-  private volatile ServerState state = ServerState.LOGIN;
+  /**
+   * Moved by its pool, under the pool's lock, as the server goes from list to list ({@code
+   * Pool.move}); set here only to CLOSED (final: never moved from) and, for a pool's listening
+   * connection, which is in no list, to ACTIVE.
+   */
+  private final java.util.concurrent.atomic.AtomicReference<ServerState> stateRef =
+      new java.util.concurrent.atomic.AtomicReference<>(ServerState.LOGIN);
   /** When the server last went TESTED (connect_query or the reset query began). */
   private volatile long testedSinceNanos;
   /** Messages of the current read dropped because no client was linked, and the first's type. */
@@ -226,7 +232,21 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   public ServerState state() {
-    return state;
+    return stateRef.get();
+  }
+
+  /**
+   * Called by the pool, under its lock, from its transition function only: the server is now on
+   * the pool's list for {@code to}. A closed server stays closed.
+   */
+  public void moveTo(ServerState to) {
+    ServerState now;
+    do {
+      now = stateRef.get();
+      if (now == ServerState.CLOSED) {
+        return;
+      }
+    } while (!stateRef.compareAndSet(now, to));
   }
 
   public long createdNanos() {
@@ -293,7 +313,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       loginDeadline =
           loop.schedule(
               () -> {
-                if (state == ServerState.LOGIN) {
+                if (stateRef.get() == ServerState.LOGIN) {
                   fail(
                       CloseReason.CONNECT_TIMEOUT,
                       ErrorFields.of(
@@ -344,7 +364,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** The login handler saw ReadyForQuery: connect_query, or ready for clients. */
   void loggedIn() {
-    if (state == ServerState.CLOSED) {
+    if (stateRef.get() == ServerState.CLOSED) {
       return;
     }
     loginDone = true;
@@ -356,7 +376,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     String connectQuery = pool.settings().connectQuery();
     if (connectQuery != null && !connectQuery.isBlank()) {
       testedSinceNanos = System.nanoTime();
-      state = ServerState.TESTED;
+      pool.testing(this);
       runInternal(Internal.CONNECT_QUERY, List.of(connectQuery));
       return;
     }
@@ -365,7 +385,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   private void ready() {
     if (listenerRole != null) {
-      state = ServerState.ACTIVE;
+      moveTo(ServerState.ACTIVE); // a listening connection is in no pool list
       listenerRole.onReady(this);
       return;
     }
@@ -381,7 +401,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * made on this server's loop.
    */
   public void assign(dev.breakwater.server.pool.Borrower b) {
-    state = ServerState.ACTIVE;
     if (b instanceof InternalQuery q) {
       loop.execute(() -> runQuery(q));
     } else {
@@ -392,15 +411,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** On the listening connection: runs LISTEN or UNLISTEN. */
   void runListenerCommand(String sql) {
-    if (state == ServerState.CLOSED) {
+    if (stateRef.get() == ServerState.CLOSED) {
       return;
     }
     runInternal(Internal.LISTEN_COMMAND, List.of(sql));
-  }
-
-  /** Called by the pool, under its lock: taken from the idle stack; {@link #dispatch} follows. */
-  public void reserve() {
-    state = ServerState.ACTIVE;
   }
 
   /**
@@ -420,7 +434,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** Runs one of Breakwater's own queries (auth_query) with its parameters, then back to the pool. */
   private void runQuery(InternalQuery q) {
-    if (state == ServerState.CLOSED || closingReason != null) {
+    if (stateRef.get() == ServerState.CLOSED || closingReason != null) {
       pool.requeue(q);
       return;
     }
@@ -440,7 +454,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** Called by the pool, under its lock: the server is back in the pool. */
   public void markIdle() {
-    state = ServerState.IDLE;
     idleSinceNanos = System.nanoTime();
   }
 
@@ -460,7 +473,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   private void attach(ClientConnection c) {
-    if (state == ServerState.CLOSED || closingReason != null) {
+    if (stateRef.get() == ServerState.CLOSED || closingReason != null) {
       pool.requeue(c);
       return;
     }
@@ -563,7 +576,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           synchronized (c) {
             inFlight--;
           }
-          if (client != c || state == ServerState.CLOSED) {
+          if (client != c || stateRef.get() == ServerState.CLOSED) {
             // The client closed meanwhile and this server was cleaned up: nothing to deliver.
             batch.release();
             return;
@@ -654,7 +667,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       unsynced = c.isUnsynced();
     }
     idleInTransactionSinceNanos = 0;
-    if (state == ServerState.CLOSED) {
+    if (stateRef.get() == ServerState.CLOSED) {
       return;
     }
     boolean serverMidMessage = mapper.midForwardedMessage();
@@ -707,7 +720,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       pool.release(this);
     } else {
       testedSinceNanos = System.nanoTime();
-      state = ServerState.TESTED;
+      pool.testing(this);
       runInternal(Internal.RESET, queries);
     }
   }
@@ -882,7 +895,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
     try {
-      while (state != ServerState.CLOSED) {
+      while (stateRef.get() != ServerState.CLOSED) {
         readTarget = client;
         boolean done = scanner.scan(in, this);
         flushToClient();
@@ -892,7 +905,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       }
     } catch (ProtocolException e) {
       outbox.clear();
-      if (state == ServerState.LOGIN) {
+      if (stateRef.get() == ServerState.LOGIN) {
         log.warn("S-{}: login to {} failed: {}", id, where(), e.getMessage());
         fail(CloseReason.SERVER_LOGIN_FAILED, ErrorFields.of("FATAL", e.sqlState(), e.getMessage()));
       } else {
@@ -911,12 +924,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     AfterRead next = afterRead;
     afterRead = AfterRead.NOTHING;
     if (next == AfterRead.CHECK_STATE) {
-      if (state != ServerState.CLOSED && client != null && internal == Internal.NONE) {
+      if (stateRef.get() != ServerState.CLOSED && client != null && internal == Internal.NONE) {
         startStateCheck();
       }
       return;
     }
-    if (next != AfterRead.NOTHING && state != ServerState.CLOSED) {
+    if (next != AfterRead.NOTHING && stateRef.get() != ServerState.CLOSED) {
       channel.config().setAutoRead(true);
       mapper.clear();
       ClientConnection released = releasedClient;
@@ -958,7 +971,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (mapper.mapsStatements() && internal == Internal.NONE && mapper.hasRequests()) {
       mapper.advance(type);
     }
-    if (readTarget == null && internal == Internal.NONE && state != ServerState.LOGIN) {
+    if (readTarget == null && internal == Internal.NONE && stateRef.get() != ServerState.LOGIN) {
       // Forwarded unread, to nobody: see onUnlinkedMessage.
       dropped(type);
     }
@@ -966,7 +979,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void onForward(ByteBuf bytes) {
-    if (state == ServerState.LOGIN || internal != Internal.NONE || readTarget == null) {
+    if (stateRef.get() == ServerState.LOGIN || internal != Internal.NONE || readTarget == null) {
       bytes.release();
       return;
     }
@@ -975,7 +988,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public boolean onMessage(byte type, ByteBuf message) {
-    if (state == ServerState.LOGIN) {
+    if (stateRef.get() == ServerState.LOGIN) {
       throw new ProtocolException("message " + MessageType.describe(type) + " before the login ended");
     }
     if (type == MessageType.NOTIFICATION_RESPONSE) {
@@ -1182,7 +1195,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (z == null) {
       return;
     }
-    if (state == ServerState.CLOSED || client != c) {
+    if (stateRef.get() == ServerState.CLOSED || client != c) {
       z.release();
       return;
     }
@@ -1302,13 +1315,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   private void closeNow(CloseReason reason, ErrorFields error) {
-    if (state == ServerState.CLOSED) {
+    if (stateRef.get() == ServerState.CLOSED) {
       return;
     }
     // A server closed before its login finished (refused, failed, timed out) tells waiting clients
     // why; one that logged in and was then retired (PAUSE, lifetime) is no failure.
     boolean neverReady = !loginDone;
-    state = ServerState.CLOSED;
+    stateRef.set(ServerState.CLOSED);
     if (loginDeadline != null) {
       loginDeadline.cancel(false);
     }

@@ -51,10 +51,20 @@ public final class Pool {
   private volatile PoolSettings settings;
 
   private final ReentrantLock lock = new ReentrantLock();
+  /**
+   * Every open server of this pool, whatever its state; each is also on exactly one of the lists
+   * below, the one of its state ({@link #move} is the only place that changes it), or on none
+   * while it is being closed.
+   */
+  private final Set<ServerConnection> servers = new LinkedHashSet<>();
+  /** Connecting and logging in. */
+  private final Set<ServerConnection> login = new LinkedHashSet<>();
   /** Idle servers, most recently used first. */
   private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
-  /** Every open server of this pool, whatever its state. */
-  private final Set<ServerConnection> servers = new LinkedHashSet<>();
+  /** Lent to a client (or running a query of Breakwater's for one). */
+  private final Set<ServerConnection> active = new LinkedHashSet<>();
+  /** Running Breakwater's own queries on their way back: connect_query, ROLLBACK, the reset. */
+  private final Set<ServerConnection> tested = new LinkedHashSet<>();
   /** Clients waiting for a server, first come first served. */
   private final ArrayDeque<Borrower> waiting = new ArrayDeque<>();
 
@@ -170,7 +180,7 @@ public final class Pool {
     try {
       idleServer = paused ? null : takeIdle(c.eventLoop());
       if (idleServer != null) {
-        idleServer.reserve();
+        move(idleServer, ServerState.ACTIVE);
       } else {
         long now = System.nanoTime();
         ErrorFields recent = recentServerError(now);
@@ -205,6 +215,7 @@ public final class Pool {
     try {
       ServerConnection s = paused ? null : takeIdle(c.eventLoop());
       if (s != null) {
+        move(s, ServerState.ACTIVE);
         s.assign(c);
         return;
       }
@@ -261,17 +272,17 @@ public final class Pool {
         }
         if (next == null) {
           s.markIdle();
-          idle.addFirst(s);
+          move(s, ServerState.IDLE);
           return;
         }
         s.markHandedOn(now);
-        if (linkHere) {
-          s.reserve();
-        } else {
+        move(s, ServerState.ACTIVE);
+        if (!linkHere) {
           s.assign(next);
           return;
         }
       } else {
+        unlist(s);
         s.markClosing(retire);
       }
     } finally {
@@ -404,7 +415,7 @@ public final class Pool {
       if (!servers.remove(s)) {
         return;
       }
-      idle.remove(s);
+      unlist(s);
       pools.releaseServerSlot(this);
       long now = System.nanoTime();
       if (error != null) {
@@ -490,6 +501,7 @@ public final class Pool {
         lastProbeNanos = now;
         ServerConnection probe = launcher.create(this, null);
         servers.add(probe);
+        login.add(probe);
         toLaunch = List.of(probe);
       }
       long idleLimit = cfg.serverIdleTimeout().toNanos();
@@ -500,7 +512,7 @@ public final class Pool {
         boolean tooOld = lifetime > 0 && now - s.createdNanos() > lifetime;
         boolean idleTooLong = idleLimit > 0 && now - s.idleSinceNanos() > idleLimit;
         if (tooOld || (idleTooLong && remaining > cfg.minPoolSize())) {
-          it.remove();
+          it.remove(); // off the idle list: closing
           remaining--;
           if (toClose == null) {
             toClose = new ArrayList<>();
@@ -539,10 +551,7 @@ public final class Pool {
     long idleTx = cfg.idleTransactionTimeout().toNanos();
     long txTimeout = cfg.transactionTimeout().toNanos();
     if (queryTimeout > 0 || idleTx > 0 || txTimeout > 0) {
-      for (ServerConnection s : servers()) {
-        if (s.state() != ServerState.ACTIVE) {
-          continue;
-        }
+      for (ServerConnection s : activeServers()) {
         ClientConnection c = s.client();
         if (queryTimeout > 0 && s.queryRunningNanos(now) > queryTimeout) {
           s.cancelForTimeout();
@@ -625,28 +634,15 @@ public final class Pool {
     try {
       long now = System.nanoTime();
       Borrower oldest = waiting.peek();
-      int active = 0;
-      int login = 0;
-      int tested = 0;
-      for (ServerConnection s : servers) {
-        ServerState st = s.state();
-        if (st == ServerState.ACTIVE) {
-          active++;
-        } else if (st == ServerState.LOGIN) {
-          login++;
-        } else if (st == ServerState.TESTED) {
-          tested++;
-        }
-      }
       return new Snapshot(
           clients.size(),
           waiting.size(),
           oldest == null ? 0 : now - oldest.waitStartedNanos(),
           servers.size(),
           idle.size(),
-          active,
-          login,
-          tested);
+          active.size(),
+          login.size(),
+          tested.size());
     } finally {
       lock.unlock();
     }
@@ -658,6 +654,69 @@ public final class Pool {
       return new ArrayList<>(servers);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** The servers lent to clients now. */
+  private List<ServerConnection> activeServers() {
+    lock.lock();
+    try {
+      return new ArrayList<>(active);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Called by a server on its loop: it runs Breakwater's own queries (connect_query after login,
+   * ROLLBACK or the reset after a client) before it comes back.
+   */
+  public void testing(ServerConnection s) {
+    lock.lock();
+    try {
+      if (servers.contains(s)) {
+        move(s, ServerState.TESTED);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- The one transition function (lock held) ----
+
+  /**
+   * Moves a server of this pool to the list of state {@code to}, and sets its state: the only
+   * place, besides closing, where a pooled server's state changes (PgBouncer's
+   * change_server_state). A closed server is only taken off its list.
+   */
+  private void move(ServerConnection s, ServerState to) {
+    unlist(s);
+    if (s.state() == ServerState.CLOSED) {
+      return;
+    }
+    switch (to) {
+      case LOGIN -> login.add(s);
+      case IDLE -> idle.addFirst(s);
+      case ACTIVE -> active.add(s);
+      case TESTED -> tested.add(s);
+      default -> throw new IllegalArgumentException("not a list: " + to);
+    }
+    s.moveTo(to);
+  }
+
+  /** Takes a server off whichever list it is on (closing, or about to move). */
+  private void unlist(ServerConnection s) {
+    switch (s.state()) {
+      case LOGIN -> login.remove(s);
+      case IDLE -> idle.remove(s);
+      case ACTIVE -> active.remove(s);
+      case TESTED -> tested.remove(s);
+      default -> {
+        login.remove(s);
+        idle.remove(s);
+        active.remove(s);
+        tested.remove(s);
+      }
     }
   }
 
@@ -724,10 +783,7 @@ public final class Pool {
     if (chosen == null) {
       chosen = idle.peekFirst();
     }
-    if (chosen != null) {
-      idle.remove(chosen);
-    }
-    return chosen;
+    return chosen; // still on the idle list: the caller moves it
   }
 
   private ErrorFields recentServerError(long now) {
@@ -763,10 +819,9 @@ public final class Pool {
     // timeout of their own), and no longer keeps a new server from opening.
     int coming = 0;
     if (!waiting.isEmpty()) {
-      for (ServerConnection s : servers) {
-        ServerState st = s.state();
-        if (st == ServerState.LOGIN
-            || (st == ServerState.TESTED && now - s.testedSinceNanos() < TESTED_COVERS_NANOS)) {
+      coming = login.size();
+      for (ServerConnection s : tested) {
+        if (now - s.testedSinceNanos() < TESTED_COVERS_NANOS) {
           coming++;
         }
       }
@@ -784,6 +839,7 @@ public final class Pool {
       Borrower w = waiters.hasNext() ? waiters.next() : null;
       ServerConnection s = launcher.create(this, w != null ? w.eventLoop() : null);
       servers.add(s);
+      login.add(s);
       if (plan == null) {
         plan = new ArrayList<>();
       }

@@ -192,21 +192,9 @@ public final class PoolMeters {
         default -> {}
       }
     }
-    int sActive = 0;
-    int sIdle = 0;
-    int sLogin = 0;
-    int sTested = 0;
-    for (ServerConnection s : pool.servers()) {
-      ServerState st = s.state();
-      switch (st) {
-        case ACTIVE -> sActive++;
-        case IDLE -> sIdle++;
-        case LOGIN -> sLogin++;
-        case TESTED -> sTested++;
-        default -> {}
-      }
-    }
-    return new Counts(active, idle, waiting, login, sActive, sIdle, sLogin, sTested, pool.snapshot().maxWaitNanos());
+    // The servers by the pool's lists, counted under its lock in one go.
+    Pool.Snapshot s = pool.snapshot();
+    return new Counts(active, idle, waiting, login, s.active(), s.idle(), s.login(), s.tested(), s.maxWaitNanos());
   }
 
   public LatencyWindow waitWindow() {
