@@ -358,7 +358,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     // The login runs in ServerLoginHandler, ahead of this handler, which it then leaves.
     scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, SERVER_TYPES);
     outbox = new Outbox(ctx.alloc());
-    mapper = new StatementMapper(this, backend, pool, tracker, reported, ctx.alloc(), scanner::inspect);
+    mapper =
+        new StatementMapper(
+            this,
+            new StatementMapper.Context(
+                backend.preparedStatements(),
+                backend::maxPreparedStatements,
+                pool.stats(),
+                () -> pool.settings().sessionPinning()),
+            tracker,
+            reported,
+            ctx.alloc(),
+            scanner::inspect);
   }
 
 

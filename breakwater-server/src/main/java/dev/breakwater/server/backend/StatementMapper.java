@@ -4,8 +4,7 @@ import dev.breakwater.protocol.Codec;
 import dev.breakwater.protocol.FrameScanner;
 import dev.breakwater.protocol.MessageType;
 import dev.breakwater.server.Outbox;
-import dev.breakwater.server.frontend.ClientConnection;
-import dev.breakwater.server.pool.Pool;
+import dev.breakwater.server.stats.PoolStats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
@@ -32,14 +31,21 @@ final class StatementMapper {
    */
   static final int MAX_CLIENT_INSPECTED = 64 << 20;
 
+  /** What the mapper needs of the pool and of what servers share, read when used. */
+  record Context(
+      PreparedStatements registry,
+      java.util.function.IntSupplier maxPreparedStatements,
+      PoolStats stats,
+      java.util.function.BooleanSupplier sessionPinning) {}
+
   /** Turns reading of one kind of server message on or off (the server's scanner). */
   interface Inspect {
     void accept(byte type, boolean on);
   }
 
-  private final ServerConnection server;
-  private final Backend backend;
-  private final Pool pool;
+  /** Names the server in log lines. */
+  private final Object server;
+  private final Context context;
   private final SessionTracker tracker;
   private final Map<String, String> reported;
   private final ByteBufAllocator alloc;
@@ -59,16 +65,14 @@ final class StatementMapper {
   private boolean watchTags;
 
   StatementMapper(
-      ServerConnection server,
-      Backend backend,
-      Pool pool,
+      Object server,
+      Context context,
       SessionTracker tracker,
       Map<String, String> reported,
       ByteBufAllocator alloc,
       Inspect inspect) {
     this.server = server;
-    this.backend = backend;
-    this.pool = pool;
+    this.context = context;
     this.tracker = tracker;
     this.reported = reported;
     this.alloc = alloc;
@@ -102,7 +106,7 @@ final class StatementMapper {
   }
 
   /** DISCARD ALL or DEALLOCATE ALL done: the server has no prepared statements left. */
-  void statementsDropped(ClientConnection c) {
+  void statementsDropped(StatementNames c) {
     statements.clear();
     if (c != null) {
       c.statements().clear();
@@ -151,7 +155,7 @@ final class StatementMapper {
    *
    * @throws dev.breakwater.protocol.ProtocolException when the client broke the protocol
    */
-  ByteBuf scan(ClientConnection c, ByteBuf batch) {
+  ByteBuf scan(StatementNames c, ByteBuf batch) {
     clientSide.client = c;
     try {
       fromClient.scan(batch, clientSide);
@@ -178,7 +182,7 @@ final class StatementMapper {
 
   /** The client-to-server direction: maps statement names and records each request. */
   private final class ClientSide implements FrameScanner.Handler {
-    ClientConnection client;
+    StatementNames client;
 
     @Override
     public boolean onMessage(byte type, ByteBuf message) {
@@ -240,8 +244,8 @@ final class StatementMapper {
   }
 
   /** Reads the SQL of a Query for session state (SETs, pins, LISTEN). */
-  private void trackStatement(ClientConnection c, ByteBuf message) {
-    onEffects(c, tracker.onStatement(Codec.body(message), pool.settings().sessionPinning(), lexing()));
+  private void trackStatement(StatementNames c, ByteBuf message) {
+    onEffects(c, tracker.onStatement(Codec.body(message), context.sessionPinning().getAsBoolean(), lexing()));
   }
 
   /**
@@ -257,7 +261,7 @@ final class StatementMapper {
   }
 
   /** A Bind runs a statement: its effects happen now, every time. */
-  private void trackBind(ClientConnection c, ByteBuf message) {
+  private void trackBind(StatementNames c, ByteBuf message) {
     // Read in place: the unnamed statement (most Binds) costs no allocation.
     int from = message.readerIndex() + 5;
     int portalEnd = message.indexOf(from, message.writerIndex(), (byte) 0);
@@ -274,7 +278,7 @@ final class StatementMapper {
       PreparedStatements.Statement stmt = c.statements().get(name);
       effects = stmt == null ? List.of() : stmt.effects();
     }
-    onEffects(c, tracker.onBind(effects, pool.settings().sessionPinning()));
+    onEffects(c, tracker.onBind(effects, context.sessionPinning().getAsBoolean()));
   }
 
   /** How this server reads SQL now (standard_conforming_strings, client_encoding). */
@@ -301,14 +305,14 @@ final class StatementMapper {
   private static final java.util.Set<String> UNSAFE_ENCODINGS =
       java.util.Set.of("SJIS", "SHIFT_JIS_2004", "BIG5", "GBK", "UHC", "GB18030", "JOHAB");
 
-  private void onEffects(ClientConnection c, String pinned) {
+  private void onEffects(StatementNames c, String pinned) {
     if (tracker.droppedStatements() && !watchTags) {
       // DISCARD ALL or DEALLOCATE ALL: read CommandComplete tags to learn when it is done.
       watchTags = true;
       updateSplitting();
     }
     if (pinned != null) {
-      pool.stats().pinned(pinned);
+      context.stats().pinned(pinned);
       log.debug("{}: {} is pinned to this server: {}", server, c, pinned);
     }
   }
@@ -329,7 +333,7 @@ final class StatementMapper {
     }
   }
 
-  private boolean onParse(ClientConnection c, ByteBuf message) {
+  private boolean onParse(StatementNames c, ByteBuf message) {
     ByteBuf body = Codec.body(message);
     String name = Codec.readCString(body);
     if (name.isEmpty()) {
@@ -337,11 +341,11 @@ final class StatementMapper {
       return true;
     }
     fromClient.flushBefore();
-    PreparedStatements registry = backend.preparedStatements();
+    PreparedStatements registry = context.registry();
     PreparedStatements.Statement stmt = registry.intern(body);
     stmt.effects(tracker.effectsOf(body, lexing()));
     registry.clientParses.increment();
-    pool.stats().clientParse();
+    context.stats().clientParse();
     c.statements().put(name, stmt);
     if (statements.touch(stmt)) {
       queue.push(MessageType.PARSE, RequestQueue.FAKE_PARSE_COMPLETE, null);
@@ -351,7 +355,7 @@ final class StatementMapper {
     return false;
   }
 
-  private boolean onBind(ClientConnection c, ByteBuf message) {
+  private boolean onBind(StatementNames c, ByteBuf message) {
     ByteBuf body = Codec.body(message);
     String portal = Codec.readCString(body);
     String name = Codec.readCString(body);
@@ -362,8 +366,8 @@ final class StatementMapper {
     }
     fromClient.flushBefore();
     ensurePrepared(stmt);
-    backend.preparedStatements().binds.increment();
-    pool.stats().bind();
+    context.registry().binds.increment();
+    context.stats().bind();
     ByteBuf head = alloc.buffer(32 + portal.length());
     int at = Codec.beginMessage(head, MessageType.BIND);
     Codec.writeCString(head, portal);
@@ -376,7 +380,7 @@ final class StatementMapper {
     return false;
   }
 
-  private boolean onDescribe(ClientConnection c, ByteBuf message) {
+  private boolean onDescribe(StatementNames c, ByteBuf message) {
     ByteBuf body = Codec.body(message);
     byte kind = body.readByte();
     String name = Codec.readCString(body);
@@ -403,7 +407,7 @@ final class StatementMapper {
     return out;
   }
 
-  private boolean onClose(ClientConnection c, ByteBuf message) {
+  private boolean onClose(StatementNames c, ByteBuf message) {
     ByteBuf body = Codec.body(message);
     byte kind = body.readByte();
     String name = Codec.readCString(body);
@@ -425,13 +429,13 @@ final class StatementMapper {
   }
 
   private void prepare(PreparedStatements.Statement stmt, byte action) {
-    PreparedStatements registry = backend.preparedStatements();
-    PreparedStatements.Statement evicted = statements.add(stmt, backend.maxPreparedStatements());
+    PreparedStatements registry = context.registry();
+    PreparedStatements.Statement evicted = statements.add(stmt, context.maxPreparedStatements().getAsInt());
     if (evicted != null) {
       toServer.add(statementMessage(MessageType.CLOSE, evicted));
       queue.push(MessageType.CLOSE, RequestQueue.HIDE, null);
       registry.evictions.increment();
-      pool.stats().eviction();
+      context.stats().eviction();
     }
     byte[] rest = stmt.parseBody();
     ByteBuf parse = alloc.buffer(16 + stmt.serverName().length() + rest.length);
@@ -442,7 +446,7 @@ final class StatementMapper {
     toServer.add(parse);
     queue.push(MessageType.PARSE, action, stmt);
     registry.serverParses.increment();
-    pool.stats().serverParse();
+    context.stats().serverParse();
   }
 
 

@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * except queueing a write.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
-    implements FrameScanner.Handler, dev.breakwater.server.pool.Borrower {
+    implements FrameScanner.Handler,
+        dev.breakwater.server.pool.Borrower,
+        dev.breakwater.server.backend.StatementNames {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
@@ -291,6 +293,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   /** The client's prepared statements by its own names; for the linked server's loop only. */
+  @Override
   public Map<String, PreparedStatements.Statement> statements() {
     if (statements == null) {
       statements = new HashMap<>();
