@@ -198,6 +198,28 @@ class UnseenSessionStateIT {
     }
   }
 
+  /** A message longer than the pooler reads (64 MiB) is forwarded unread: its effects are read back. */
+  @Test
+  void aSetInAQueryTooLongToRead() throws Exception {
+    String padding = "x".repeat((64 << 20) + 1024);
+    try (PgWire a = new PgWire(pooler.port()).login(Roles.DATABASE, Roles.TRUST, "");
+        Connection b = connect()) {
+      a.send(PgWire.query("SET work_mem = '13MB'; SELECT length('" + padding + "')"));
+      PgWire.Message z = a.readUntil('Z');
+      assertThat(z.type()).as("no error: " + z).isEqualTo('Z');
+      awaitIdle();
+      assertThat(Sql.one(b, "SHOW work_mem")).as("the next client").isEqualTo("4MB");
+      b.setAutoCommit(false);
+      Sql.pid(b);
+      a.send(PgWire.query("SHOW work_mem"));
+      PgWire.Message row = a.readUntil('D');
+      assertThat(row.type()).isEqualTo('D');
+      assertThat(new String(row.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("13MB");
+      assertThat(a.readUntil('Z').type()).isEqualTo('Z');
+      b.commit();
+    }
+  }
+
   @Test
   void withoutPreparedStatementMappingSetsAreStillFollowed() throws Exception {
     try (Pooler unmapped =
