@@ -159,8 +159,16 @@ public final class Backend implements Pool.ServerLauncher {
   }
 
   /** Sends a CancelRequest over a connection of its own, then closes it. */
-  void cancel(EventLoop loop, String host, int port, int pid, int secret) {
-    connect(
+  /**
+   * Sends a CancelRequest over a connection of its own. The future completes on {@code loop} once
+   * PostgreSQL has closed that connection, which it does after it has signalled the backend (or
+   * after {@link #CANCEL_WAIT_MILLIS}, or on failure): until then the server must not run another
+   * client's query, which the cancel could still reach.
+   */
+  io.netty.util.concurrent.Future<Void> cancel(EventLoop loop, String host, int port, int pid, int secret) {
+    io.netty.util.concurrent.Promise<Void> done = loop.newPromise();
+    ChannelFuture connecting =
+        connect(
             loop,
             host,
             port,
@@ -169,7 +177,16 @@ public final class Backend implements Pool.ServerLauncher {
               public void channelActive(ChannelHandlerContext ctx) {
                 ByteBuf out = ctx.alloc().buffer(16);
                 FrontendMessages.cancelRequest(out, pid, secret);
-                ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(out);
+                ctx.executor()
+                    .schedule(() -> {
+                      ctx.close();
+                    }, CANCEL_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+              }
+
+              @Override
+              public void channelInactive(ChannelHandlerContext ctx) {
+                done.trySuccess(null);
               }
 
               @Override
@@ -177,12 +194,17 @@ public final class Backend implements Pool.ServerLauncher {
                 log.warn("cancel request to {}:{} failed: {}", host, port, cause.toString());
                 ctx.close();
               }
-            })
-        .addListener(
-            (ChannelFuture f) -> {
-              if (!f.isSuccess()) {
-                log.warn("cancel request to {}:{} failed: {}", host, port, f.cause().toString());
-              }
             });
+    connecting.addListener(
+        (ChannelFuture f) -> {
+          if (!f.isSuccess()) {
+            log.warn("cancel request to {}:{} failed: {}", host, port, f.cause().toString());
+            done.trySuccess(null);
+          }
+        });
+    return done;
   }
+
+  /** How long a cancel's connection is kept waiting for PostgreSQL to close it. */
+  static final long CANCEL_WAIT_MILLIS = 2_000;
 }

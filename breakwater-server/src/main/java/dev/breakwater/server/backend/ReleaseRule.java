@@ -24,11 +24,13 @@ final class ReleaseRule {
       /** The client stopped inside a message: the server has part of it. */
       boolean midMessage,
       /** The client sent extended-protocol messages since its last Sync. */
-      boolean unsynced) {
+      boolean unsynced,
+      /** Cancel requests for this server that PostgreSQL has not taken yet: they could reach the next query. */
+      int cancelsInFlight) {
 
     /** Everything the client asked is answered, and the server is in a state anyone may know. */
     boolean done() {
-      return outstanding <= 0 && inFlight == 0 && idle && !midMessage && !unsynced;
+      return outstanding <= 0 && inFlight == 0 && idle && !midMessage && !unsynced && cancelsInFlight == 0;
     }
   }
 
@@ -74,9 +76,12 @@ final class ReleaseRule {
    * @param ownQueryRunning Breakwater's own query for the client (its settings, a state check) runs
    * @param serverMidMessage the server has part of a client message
    * @param unsynced the client sent extended-protocol messages since its last Sync
+   * @param cancelPending a cancel request for this server is still on its way
    */
-  static OnLeave onLeave(int expected, boolean ownQueryRunning, boolean serverMidMessage, boolean unsynced) {
-    if (serverMidMessage) {
+  static OnLeave onLeave(
+      int expected, boolean ownQueryRunning, boolean serverMidMessage, boolean unsynced, boolean cancelPending) {
+    if (serverMidMessage || cancelPending) {
+      // A cancel PostgreSQL has not taken yet could reach the next client's query.
       return OnLeave.CLOSE;
     }
     if (unsynced && expected == 0) {

@@ -616,13 +616,36 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     return t == 0 ? 0 : now - t;
   }
 
-  /** query_timeout: cancels the running query, once. */
+  /** query_timeout: cancels the running query, once, if it still runs when this loop gets to it. */
   public void cancelForTimeout() {
-    if (!cancelledForTimeout) {
-      cancelledForTimeout = true;
-      log.info("S-{}: cancelling a query of {} that ran past query_timeout", id, client);
-      cancel();
+    if (cancelledForTimeout) {
+      return;
     }
+    cancelledForTimeout = true;
+    long started = queryStartNanos;
+    ClientConnection c = client;
+    loop.execute(() -> {
+      if (client != c || c == null || queryStartNanos != started || started == 0) {
+        return; // that query is over: the server may serve another client's by now
+      }
+      log.info("S-{}: cancelling a query of {} that ran past query_timeout", id, c);
+      sendCancel();
+    });
+  }
+
+  /**
+   * A client's CancelRequest, from any thread: forwarded only if, on this server's loop, the
+   * server is still {@code requester}'s, so that it can never reach another client's query; and
+   * the server stays with its client until PostgreSQL has taken the cancel.
+   */
+  public void cancelFor(ClientConnection requester) {
+    loop.execute(() -> {
+      if (client != requester || stateRef.get() == ServerState.CLOSED) {
+        log.debug("S-{}: cancel request of {} dropped: its server is no longer its", id, requester);
+        return;
+      }
+      sendCancel();
+    });
   }
 
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
@@ -685,9 +708,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     // A message the client never finished never reached the server: forget it.
     mapper.forgetPartial();
     switch (ReleaseRule.onLeave(
-        expected, internal == Internal.SYNC || internal == Internal.CHECK_STATE, serverMidMessage, unsynced)) {
+        expected,
+        internal == Internal.SYNC || internal == Internal.CHECK_STATE,
+        serverMidMessage,
+        unsynced,
+        cancelsInFlight > 0)) {
       case CLOSE -> {
-        if (serverMidMessage) {
+        if (serverMidMessage || cancelsInFlight > 0) {
           close(CloseReason.CLIENT_GONE_MID_QUERY);
         } else {
           // Parse, Bind, Execute... with no Sync after them: an implicit transaction may be open
@@ -784,7 +811,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** Hold the client's monitor: the link's state, for {@link ReleaseRule}. */
   private ReleaseRule.Link linkState(ClientConnection c, TransactionStatus status) {
     return new ReleaseRule.Link(
-        outstanding, inFlight, status == TransactionStatus.IDLE, c.isMidMessage(), c.isUnsynced());
+        outstanding, inFlight, status == TransactionStatus.IDLE, c.isMidMessage(), c.isUnsynced(),
+        cancelsInFlight);
   }
 
   /** Hold the client's monitor: the link ends; {@code next} runs once the current read is done. */
@@ -1423,11 +1451,44 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  /** Cancels what runs on this server, over a connection of its own. */
-  public void cancel() {
-    PoolSettings cfg = pool.settings();
-    backend.cancel(loop, cfg.serverHost(), cfg.serverPort(), backendPid, backendSecret);
+  /** Cancels what runs on this server, over a connection of its own; on this server's loop. */
+  private void cancel() {
+    sendCancel();
   }
+
+  private void sendCancel() {
+    PoolSettings cfg = pool.settings();
+    cancelsInFlight++;
+    backend
+        .cancel(loop, cfg.serverHost(), cfg.serverPort(), backendPid, backendSecret)
+        .addListener(f -> cancelDone());
+  }
+
+  /** A cancel was taken: the server may go back to the pool now if its link is done. */
+  private void cancelDone() {
+    cancelsInFlight--;
+    ClientConnection c = client;
+    if (cancelsInFlight > 0 || c == null || stateRef.get() == ServerState.CLOSED || internal != Internal.NONE) {
+      return;
+    }
+    PoolMode mode = pool.settings().mode();
+    synchronized (c) {
+      if (client != c) {
+        return;
+      }
+      switch (ReleaseRule.atReady(
+          linkState(c, transactionStatus), mode != PoolMode.SESSION, false, tracker.pinned(),
+          tracker.uncertainty() != null)) {
+        case RELEASE -> unlinkAfterRead(c, AfterRead.RELEASE);
+        case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE;
+        default -> { }
+      }
+    }
+    finishRead();
+  }
+
+  /** Cancel requests sent for this server whose connection PostgreSQL has not closed yet. */
+  private int cancelsInFlight;
 
   String where() {
     PoolSettings cfg = pool.settings();

@@ -879,7 +879,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     ServerConnection s = server;
     if (s != null) {
       log.debug("{}: forwarding cancel request to {}", this, s);
-      s.cancel();
+      s.cancelFor(this);
     }
   }
 

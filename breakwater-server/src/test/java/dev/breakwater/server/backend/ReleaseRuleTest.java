@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The release rule on every combination of what a link can be in. */
 class ReleaseRuleTest {
 
-  private static final Link DONE = new Link(0, 0, true, false, false);
+  private static final Link DONE = new Link(0, 0, true, false, false, 0);
 
   @Test
   void aFinishedLinkInTransactionModeIsReleased() {
@@ -32,7 +32,7 @@ class ReleaseRuleTest {
 
   @Test
   void statementModeRefusesATransaction() {
-    Link inTransaction = new Link(0, 0, false, false, false);
+    Link inTransaction = new Link(0, 0, false, false, false, 0);
     assertThat(ReleaseRule.atReady(inTransaction, true, true, false, false)).isEqualTo(AtReady.REFUSE);
     assertThat(ReleaseRule.atReady(inTransaction, true, false, false, false)).isEqualTo(AtReady.KEEP);
   }
@@ -42,7 +42,7 @@ class ReleaseRuleTest {
   void anUnfinishedLinkIsNeverReleasedNorChecked() {
     Random r = new Random(17);
     for (int i = 0; i < 10_000; i++) {
-      Link l = new Link(r.nextInt(3), r.nextInt(2), r.nextBoolean(), r.nextBoolean(), r.nextBoolean());
+      Link l = new Link(r.nextInt(3), r.nextInt(2), r.nextBoolean(), r.nextBoolean(), r.nextBoolean(), r.nextInt(2));
       AtReady v = ReleaseRule.atReady(l, r.nextBoolean(), false, r.nextBoolean(), r.nextBoolean());
       if (!l.done()) {
         assertThat(v).as(l.toString()).isEqualTo(AtReady.KEEP);
@@ -53,27 +53,35 @@ class ReleaseRuleTest {
         assertThat(l.idle()).isTrue();
         assertThat(l.midMessage()).isFalse();
         assertThat(l.unsynced()).isFalse();
+        assertThat(l.cancelsInFlight()).isZero();
       }
     }
   }
 
   @Test
   void aClientThatLeavesUnsyncedOrMidMessageClosesItsServer() {
-    assertThat(ReleaseRule.onLeave(0, false, false, true)).isEqualTo(OnLeave.CLOSE);
-    assertThat(ReleaseRule.onLeave(0, false, true, false)).isEqualTo(OnLeave.CLOSE);
-    assertThat(ReleaseRule.onLeave(1, false, true, true)).isEqualTo(OnLeave.CLOSE);
+    assertThat(ReleaseRule.onLeave(0, false, false, true, false)).isEqualTo(OnLeave.CLOSE);
+    assertThat(ReleaseRule.onLeave(0, false, true, false, false)).isEqualTo(OnLeave.CLOSE);
+    assertThat(ReleaseRule.onLeave(1, false, true, true, false)).isEqualTo(OnLeave.CLOSE);
+  }
+
+  @Test
+  void aServerWithACancelOnItsWayIsNeverLentAgain() {
+    assertThat(ReleaseRule.atReady(new Link(0, 0, true, false, false, 1), true, false, false, false))
+        .isEqualTo(AtReady.KEEP);
+    assertThat(ReleaseRule.onLeave(0, false, false, false, true)).isEqualTo(OnLeave.CLOSE);
   }
 
   @Test
   void aClientThatLeavesWhileSomethingRunsCancelsIt() {
-    assertThat(ReleaseRule.onLeave(1, false, false, false)).isEqualTo(OnLeave.CANCEL_AND_CLOSE);
-    assertThat(ReleaseRule.onLeave(2, false, false, true)).isEqualTo(OnLeave.CANCEL_AND_CLOSE);
-    assertThat(ReleaseRule.onLeave(0, true, false, false)).isEqualTo(OnLeave.CANCEL_AND_CLOSE);
+    assertThat(ReleaseRule.onLeave(1, false, false, false, false)).isEqualTo(OnLeave.CANCEL_AND_CLOSE);
+    assertThat(ReleaseRule.onLeave(2, false, false, true, false)).isEqualTo(OnLeave.CANCEL_AND_CLOSE);
+    assertThat(ReleaseRule.onLeave(0, true, false, false, false)).isEqualTo(OnLeave.CANCEL_AND_CLOSE);
   }
 
   @Test
   void aClientThatLeavesBetweenRequestsHasItsServerCleanedUp() {
-    assertThat(ReleaseRule.onLeave(0, false, false, false)).isEqualTo(OnLeave.CLEAN_UP);
+    assertThat(ReleaseRule.onLeave(0, false, false, false, false)).isEqualTo(OnLeave.CLEAN_UP);
     assertThat(ReleaseRule.needsCleanup(false, false, null)).isFalse();
     assertThat(ReleaseRule.needsCleanup(true, false, null)).isTrue();
     assertThat(ReleaseRule.needsCleanup(false, true, null)).isTrue();
