@@ -417,6 +417,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
       type = d.authType();
     }
+    if (type == AuthType.ANY && !adminLogin && !db.get().forcesUser()) {
+      // PgBouncer's rule: any ignores the client's user name, so only the database may say who to
+      // be; otherwise anyone could be any user of the auth file (a superuser too) with no password.
+      log.error("{}: auth_type=any requires forced user: database \"{}\" has no user=", this, database);
+      fatal(
+          SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+          "auth_type=any requires forced user",
+          CloseReason.CLIENT_LOGIN_FAILED);
+      return;
+    }
     Secret secret = frontend.secret(user);
     AuthType method = type;
     if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
