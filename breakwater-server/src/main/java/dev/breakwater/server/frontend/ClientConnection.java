@@ -565,7 +565,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         break;
       default:
         out.release();
-        log.info("{}: password authentication failed", this);
+        log.info("{}: password authentication failed{}", this, authenticator.failureDetail());
         fatal(
             SqlState.INVALID_PASSWORD,
             "password authentication failed for user \"" + user + "\"",
