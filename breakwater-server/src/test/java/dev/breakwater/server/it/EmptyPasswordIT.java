@@ -80,6 +80,22 @@ class EmptyPasswordIT {
     assertThat(logIn(p, Roles.PLAIN, Roles.password(Roles.PLAIN)).type()).isEqualTo('R');
   }
 
+  @org.junit.jupiter.api.Test
+  void theAuthFilesEmptyPasswordsAreWarnedAboutAtStart() throws Exception {
+    try (LogCapture log = new LogCapture(dev.breakwater.server.Breakwater.class)) {
+      Pooler p = POOLERS.remove("md5");
+      if (p != null) {
+        p.close();
+      }
+      pooler("md5");
+      assertThat(log.lines())
+          .filteredOn(l -> l.startsWith("WARN ") && l.contains("has an empty password"))
+          .hasSize(2)
+          .anyMatch(l -> l.contains("\"" + EMPTY_PLAIN + "\""))
+          .anyMatch(l -> l.contains("\"" + EMPTY_MD5 + "\""));
+    }
+  }
+
   @ParameterizedTest(name = "auth_type={0}, user {1}")
   @CsvSource({
     "plain, bw_empty_plain",
