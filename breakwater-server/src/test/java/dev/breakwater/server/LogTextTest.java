@@ -20,4 +20,11 @@ class LogTextTest {
     assertThat(LogText.escape("a\tb\u001b[31mc\u007f\u0085d\u2028e\u0000"))
         .isEqualTo("a\\tb\\x1b[31mc\\x7f\\x85d\\u2028e\\x00");
   }
+
+  @Test
+  void aPoolNamedByAClientIsEscaped() {
+    // Through the * fallback, a client names the database of a pool, and lines about the pool show it.
+    assertThat(new dev.breakwater.server.pool.PoolKey("db\nERROR forged", "bw_plain").toString())
+        .isEqualTo("db\\nERROR forged/bw_plain");
+  }
 }
