@@ -18,7 +18,9 @@ import io.netty.buffer.ByteBufAllocator;
  * A handler that changes where bytes go, or adds bytes of its own, at a message it inspects calls
  * {@link #flushBefore()} first: every byte before the message is then handed on before it goes on.
  * A message dropped always ends the run before it. Only an inspected message split across reads is
- * copied, into a small pending buffer.
+ * copied, into a pending buffer that grows as its bytes arrive: the length a message declares is
+ * never allocated up front, so a peer that declares a long message and sends a few bytes of it
+ * costs a few bytes (at most twice what it sent, and never more than {@code maxInspectedLength}).
  *
  * <p>Not thread-safe: one scanner per direction of one connection, used on its event loop.
  */
@@ -67,6 +69,8 @@ public final class FrameScanner {
   }
 
   private static final int HEADER = 5;
+  /** The least a pending message's buffer starts with. */
+  private static final int FIRST_PENDING = 256;
 
   private boolean[] inspected;
   private boolean ownTable;
@@ -205,7 +209,7 @@ public final class FrameScanner {
               continue;
             }
             flush(in, runStart, at, handler);
-            pending = alloc.buffer((int) total);
+            pending = alloc.buffer(Math.min((int) total, Math.max(readable, FIRST_PENDING)), (int) total);
             pending.writeBytes(in, readable);
             return true;
           }
@@ -270,14 +274,8 @@ public final class FrameScanner {
       return remaining == 0;
     }
     int missing = (int) total - pending.readableBytes();
-    if (pending.writableBytes() < missing) {
-      ByteBuf grown = alloc.buffer((int) total);
-      grown.writeBytes(pending);
-      pending.release();
-      pending = grown;
-    }
     int n = Math.min(missing, in.readableBytes());
-    pending.writeBytes(in, n);
+    appendPending(in, n, (int) total);
     if (n < missing) {
       return false;
     }
@@ -296,6 +294,28 @@ public final class FrameScanner {
       message.release();
     }
     return true;
+  }
+
+  /**
+   * Appends {@code n} bytes of {@code in} to the pending message of {@code total} bytes, growing its
+   * buffer to twice what it holds (or what it needs, if more), never past {@code total}: memory
+   * follows the bytes that came, not the length the peer declared, and copying stays linear.
+   */
+  private void appendPending(ByteBuf in, int n, int total) {
+    if (pending.writableBytes() < n) {
+      int needed = pending.readableBytes() + n;
+      int capacity = (int) Math.min(total, Math.max(needed, 2L * pending.readableBytes()));
+      ByteBuf grown = alloc.buffer(capacity, total);
+      grown.writeBytes(pending);
+      pending.release();
+      pending = grown;
+    }
+    pending.writeBytes(in, n);
+  }
+
+  /** The capacity of the buffer holding a split message or header (0 when none): for tests. */
+  public int pendingCapacity() {
+    return pending == null ? 0 : pending.capacity();
   }
 
   private static void flush(ByteBuf in, int from, int to, Handler handler) {

@@ -275,4 +275,88 @@ class FrameScannerTest {
     head.release();
     split.release();
   }
+
+  /** Scans {@code bytes} as one read, releasing the buffer afterwards as a channel would. */
+  private static void scanOnce(FrameScanner scanner, FrameScanner.Handler rec, byte[] bytes) {
+    ByteBuf in = ALLOC.buffer(bytes.length).writeBytes(bytes);
+    try {
+      scanner.scan(in, rec);
+    } finally {
+      in.release();
+    }
+  }
+
+  @Test
+  void aDeclaredLengthIsNotAllocatedUpFront() {
+    // A peer declares a 60 MiB inspected message (the limit is 64 MiB) and sends 10 bytes of it.
+    int declared = 60 << 20;
+    FrameScanner scanner = new FrameScanner(ALLOC, 64 << 20, (byte) 'Q');
+    Recorder rec = new Recorder();
+    byte[] start = new byte[15];
+    start[0] = 'Q';
+    start[1] = (byte) ((declared + 4) >>> 24);
+    start[2] = (byte) ((declared + 4) >>> 16);
+    start[3] = (byte) ((declared + 4) >>> 8);
+    start[4] = (byte) (declared + 4);
+    scanOnce(scanner, rec, start);
+    assertThat(scanner.atBoundary()).isFalse();
+    assertThat(scanner.pendingCapacity()).as("pending after 15 bytes").isLessThanOrEqualTo(256);
+    // As bytes come the buffer grows with them, to at most twice what came.
+    Random r = new Random(3);
+    int sent = start.length;
+    for (int i = 0; i < 40; i++) {
+      byte[] more = new byte[1 + r.nextInt(8192)];
+      scanOnce(scanner, rec, more);
+      sent += more.length;
+      assertThat(scanner.pendingCapacity()).as("pending after %d bytes", sent)
+          .isLessThanOrEqualTo(Math.max(256, 2 * sent));
+    }
+    assertThat(rec.inspected).isEmpty();
+    scanner.release();
+    assertThat(scanner.pendingCapacity()).isZero();
+  }
+
+  @Test
+  void aDeclaredLengthSplitInItsHeaderIsNotAllocatedUpFrontEither() {
+    // The header itself arrives in two reads: the message's buffer is made at the second.
+    int declared = 60 << 20;
+    FrameScanner scanner = new FrameScanner(ALLOC, 64 << 20, (byte) 'Q');
+    Recorder rec = new Recorder();
+    scanOnce(scanner, rec, new byte[] {'Q', (byte) ((declared + 4) >>> 24)});
+    scanOnce(scanner, rec, new byte[] {
+        (byte) ((declared + 4) >>> 16), (byte) ((declared + 4) >>> 8), (byte) (declared + 4), 1, 2, 3});
+    assertThat(scanner.pendingCapacity()).isLessThanOrEqualTo(256);
+    scanOnce(scanner, rec, new byte[100_000]);
+    assertThat(scanner.pendingCapacity()).isLessThanOrEqualTo(2 * 100_008);
+    scanner.release();
+  }
+
+  @Test
+  void aMessageThatGrowsInPiecesIsHandedOnWholeAndExact() {
+    // Many sizes and chunkings of one inspected message, each byte checked: growth copies right.
+    for (int seed = 0; seed < 50; seed++) {
+      Random r = new Random(seed);
+      byte[] m = message('Q', r.nextInt(200_000), r);
+      byte[] after = message('S', 0, r);
+      FrameScanner scanner = new FrameScanner(ALLOC, 1 << 20, (byte) 'Q');
+      List<byte[]> whole = new ArrayList<>();
+      Recorder rec = new Recorder() {
+        @Override
+        public boolean onMessage(byte type, ByteBuf message) {
+          whole.add(ByteBufUtil.getBytes(message));
+          return super.onMessage(type, message);
+        }
+      };
+      ByteArrayOutputStream stream = new ByteArrayOutputStream();
+      stream.write(m, 0, m.length);
+      stream.write(after, 0, after.length);
+      feed(scanner, rec, stream.toByteArray(), r, 1 + r.nextInt(20_000));
+      assertThat(whole).hasSize(1);
+      assertThat(whole.get(0)).as("seed %d", seed).isEqualTo(m);
+      assertThat(rec.forwarded.toByteArray()).isEqualTo(stream.toByteArray());
+      assertThat(scanner.atBoundary()).isTrue();
+      assertThat(scanner.pendingCapacity()).isZero();
+      scanner.release();
+    }
+  }
 }

@@ -129,7 +129,18 @@ public final class Breakwater implements AutoCloseable, Control {
     Path authFile = settings.general().authFile();
     if (authFile != null) {
       for (Map.Entry<String, String> e : AuthFile.load(authFile).entrySet()) {
-        secrets.put(e.getKey(), Secret.parse(e.getValue()));
+        Secret secret = Secret.parse(e.getValue());
+        secrets.put(e.getKey(), secret);
+        dev.breakwater.server.config.AuthType type = settings.general().authType();
+        boolean byPassword =
+            type != dev.breakwater.server.config.AuthType.TRUST && type != dev.breakwater.server.config.AuthType.ANY;
+        if (byPassword && (e.getValue().isEmpty()
+            || (secret instanceof Secret.Md5 m
+                && m.hash().equals(dev.breakwater.protocol.auth.Md5Password.encrypt("", e.getKey()))))) {
+          // A SCRAM secret of "" is found at login only: checking it here costs a PBKDF2 per user.
+          log.warn("{}: user \"{}\" has an empty password, which logs no one in (PostgreSQL refuses empty passwords)",
+              authFile, LogText.escape(e.getKey()));
+        }
       }
     }
     return secrets;

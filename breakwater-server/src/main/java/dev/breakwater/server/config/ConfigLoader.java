@@ -105,6 +105,8 @@ public final class ConfigLoader {
     private final Path mainFile;
     private final Map<String, Object> values = General.defaultValues();
     private final Map<String, Origin> origins = new HashMap<>();
+    /** Where each [databases] entry (the {@code *} fallback too) was last given. */
+    private final Map<String, Origin> databaseOrigins = new HashMap<>();
     private final Map<String, DatabaseEntry> databases = new LinkedHashMap<>();
     private final Map<String, UserEntry> users = new LinkedHashMap<>();
     private final Map<Integer, PeerEntry> peers = new LinkedHashMap<>();
@@ -171,6 +173,7 @@ public final class ConfigLoader {
       DatabaseBuilder b = new DatabaseBuilder(name);
       fill(file, line, "database \"" + name + "\": ", value, EntryParameters.DATABASE, b);
       DatabaseEntry entry = b.build();
+      databaseOrigins.put(name, new Origin(file, line));
       if (entry.isFallback()) {
         fallback = entry;
       } else {
@@ -250,11 +253,18 @@ public final class ConfigLoader {
             "auth_type hba, but auth_hba_file is not set"));
       }
       if (g.authType() == AuthType.ANY) {
-        for (DatabaseEntry db : databases.values()) {
+        List<DatabaseEntry> entries = new ArrayList<>(databases.values());
+        if (fallback != null) {
+          entries.add(fallback);
+        }
+        for (DatabaseEntry db : entries) {
           if (!db.forcesUser()) {
-            warnings.add(new ConfigWarning(authType.file(), authType.line(),
+            // Its clients are refused at login, as PgBouncer refuses them.
+            Origin at = databaseOrigins.getOrDefault(db.name(), authType);
+            warnings.add(new ConfigWarning(at.file(), at.line(),
                 "auth_type any ignores the client's user name, so database \"" + db.name()
-                    + "\" needs user= to say who to log in as"));
+                    + "\" needs user= to say who to log in as; until it has one, its clients are"
+                    + " refused (auth_type=any requires forced user)"));
           }
         }
       }

@@ -22,6 +22,10 @@ import java.util.List;
  * scram-sha-256, as PgBouncer does. With md5, a user whose secret is a SCRAM verifier is asked for
  * SCRAM instead. A user that does not exist goes through the same exchange as one with a wrong
  * password, and gets the same answer.
+ *
+ * <p>An empty password logs no one in, as in PostgreSQL (which will not store one) and PgBouncer:
+ * neither an empty cleartext password nor a secret that the empty password matches (an empty
+ * plain password, the md5 hash of an empty password, a SCRAM verifier made from one).
  */
 final class ClientAuthenticator {
 
@@ -49,6 +53,8 @@ final class ClientAuthenticator {
   private ScramServer scram;
   private boolean scramStarted;
   private ScramKeys recoveredKeys;
+  /** Why the exchange failed, when it is not just a wrong password: for the log. */
+  private String failureDetail = "";
 
   ClientAuthenticator(AuthType type, String user, Secret secret, Frontend frontend) {
     this.user = user;
@@ -115,12 +121,42 @@ final class ClientAuthenticator {
     }
   }
 
+  /** What the log should add to "password authentication failed", or "". */
+  String failureDetail() {
+    return failureDetail;
+  }
+
+  /** A secret the empty password matches: such a user cannot log in by password. */
+  private boolean emptySecret() {
+    boolean empty;
+    if (secret instanceof Secret.Plain p) {
+      empty = p.password().isEmpty();
+    } else if (secret instanceof Secret.Md5 m) {
+      empty = constantTimeEquals(m.hash(), Md5Password.encrypt("", user));
+    } else if (secret instanceof Secret.Scram s) {
+      // One PBKDF2, cached, and only after a proof that matched the verifier.
+      ScramSecret v = s.verifier();
+      ScramKeys keys = frontend.scramCache().keys("", v.salt(), v.iterations());
+      empty = MessageDigest.isEqual(keys.storedKey(), v.storedKey());
+    } else {
+      empty = false;
+    }
+    if (empty) {
+      failureDetail = ": the auth file's password for this user is empty, and empty passwords are refused";
+    }
+    return empty;
+  }
+
   /** Keys recovered from a successful SCRAM proof: they let Breakwater log in as this user. */
   ScramKeys recoveredKeys() {
     return recoveredKeys;
   }
 
   private boolean checkCleartext(String password) {
+    if (password.isEmpty()) {
+      failureDetail = ": empty password";
+      return false;
+    }
     if (secret instanceof Secret.Plain p) {
       return constantTimeEquals(p.password(), password);
     }
@@ -150,7 +186,7 @@ final class ClientAuthenticator {
       // Unknown user: the same work against a secret nobody knows.
       stored = Md5Password.encrypt(ByteBufUtil.hexDump(frontend.serverSecret()), user);
     }
-    return constantTimeEquals(Md5Password.saltedResponse(stored, md5Salt), response);
+    return constantTimeEquals(Md5Password.saltedResponse(stored, md5Salt), response) && !emptySecret();
   }
 
   private Step onScram(ByteBuf body, ByteBuf out) {
@@ -171,7 +207,9 @@ final class ClientAuthenticator {
       return Step.CONTINUE;
     }
     ScramServer.Outcome outcome = scram.onClientFinal(ByteBufUtil.getBytes(body));
-    if (!outcome.authenticated() || !(secret instanceof Secret.Plain || secret instanceof Secret.Scram)) {
+    if (!outcome.authenticated()
+        || !(secret instanceof Secret.Plain || secret instanceof Secret.Scram)
+        || emptySecret()) {
       return Step.FAILED;
     }
     if (secret instanceof Secret.Scram s) {

@@ -417,6 +417,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
       type = d.authType();
     }
+    if (type == AuthType.ANY && !adminLogin && !db.get().forcesUser()) {
+      // PgBouncer's rule: any ignores the client's user name, so only the database may say who to
+      // be; otherwise anyone could be any user of the auth file (a superuser too) with no password.
+      log.error("{}: auth_type=any requires forced user: database \"{}\" has no user=", this,
+          dev.breakwater.server.LogText.escape(database));
+      fatal(
+          SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+          "auth_type=any requires forced user",
+          CloseReason.CLIENT_LOGIN_FAILED);
+      return;
+    }
     Secret secret = frontend.secret(user);
     AuthType method = type;
     if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
@@ -555,7 +566,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         break;
       default:
         out.release();
-        log.info("{}: password authentication failed", this);
+        log.info("{}: password authentication failed{}", this, authenticator.failureDetail());
         fatal(
             SqlState.INVALID_PASSWORD,
             "password authentication failed for user \"" + user + "\"",
@@ -653,7 +664,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       scanner.scan(in, this);
     } catch (ProtocolException e) {
       outbox.clear();
-      log.warn("{}: protocol violation: {}", this, e.getMessage());
+      log.warn("{}: protocol violation: {}", this, dev.breakwater.server.LogText.escape(e.getMessage()));
       fatal(e.sqlState(), e.getMessage(), CloseReason.CLIENT_PROTOCOL_VIOLATION);
       return;
     } finally {
@@ -900,7 +911,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     eventLoop().execute(() -> {
       if (!closed) {
         if (frontend.settings().general().logPoolerErrors()) {
-          log.warn("{}: closing because: {} ({})", this, error.message(), reason.description());
+          log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(error.message()),
+              reason.description());
         }
         sendAndClose(error, reason);
       }
@@ -947,7 +959,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   private void fatal(String sqlState, String message, CloseReason reason) {
     if (frontend.settings().general().logPoolerErrors()) {
-      log.warn("{}: closing because: {} ({})", this, message, reason.description());
+      // The message may quote what the client sent (a database name, an option).
+      log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(message), reason.description());
     }
     sendAndClose(ErrorFields.of("FATAL", sqlState, message), reason);
   }
@@ -1027,6 +1040,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public String toString() {
-    return "C-" + id + " " + database + "/" + user + "@" + (channel == null ? "?" : channel.remoteAddress());
+    // Names come from the client's startup packet: escaped, so that none can forge a log line.
+    return "C-" + id + " " + dev.breakwater.server.LogText.escape(database) + "/"
+        + dev.breakwater.server.LogText.escape(user) + "@" + (channel == null ? "?" : channel.remoteAddress());
   }
 }

@@ -125,7 +125,7 @@ public final class Hba {
         default:
           throw bad(file, n, line, "unsupported method \"" + f[methodAt] + "\" (allowed: trust, reject, password, md5, scram-sha-256)");
       }
-      rules.add(new Rule(n, type, names(f[1]), names(f[2]), network, prefix, method));
+      rules.add(new Rule(n, type, names(file, n, line, f[1]), names(file, n, line, f[2]), network, prefix, method));
     }
     return new Hba(rules);
   }
@@ -208,8 +208,18 @@ public final class Hba {
     return (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
   }
 
-  private static Set<String> names(String field) {
-    return Set.of(field.split(","));
+  /** A comma-separated list of names; a duplicate or an empty name is a mistake on that line. */
+  private static Set<String> names(Path file, int line, String text, String field) throws ConfigException {
+    Set<String> names = new java.util.LinkedHashSet<>();
+    for (String name : field.split(",", -1)) {
+      if (name.isEmpty()) {
+        throw bad(file, line, text, "empty name in \"" + field + "\"");
+      }
+      if (!names.add(name)) {
+        throw bad(file, line, text, "\"" + name + "\" is listed twice in \"" + field + "\"");
+      }
+    }
+    return Set.copyOf(names);
   }
 
   private static byte[] parseAddress(Path file, int line, String text, String address) throws ConfigException {

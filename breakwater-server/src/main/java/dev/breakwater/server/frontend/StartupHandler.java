@@ -123,7 +123,7 @@ public final class StartupHandler extends ByteToMessageDecoder {
   }
 
   private void reject(ChannelHandlerContext ctx, ByteBuf in, String sqlState, String message) {
-    log.warn("{}: closing because: {}", ctx.channel().remoteAddress(), message);
+    log.warn("{}: closing because: {}", ctx.channel().remoteAddress(), dev.breakwater.server.LogText.escape(message));
     in.skipBytes(in.readableBytes());
     ByteBuf err = ctx.alloc().buffer();
     ErrorFields.of("FATAL", sqlState, message).encode(err, MessageType.ERROR_RESPONSE);

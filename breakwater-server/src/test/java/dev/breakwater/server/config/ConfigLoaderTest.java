@@ -309,11 +309,17 @@ class ConfigLoaderTest {
     assertThat(noUsers.warnings()).extracting(ConfigWarning::toString)
         .containsExactly("pgbouncer.ini:2: auth_type scram-sha-256 needs users, but neither"
             + " auth_file nor auth_user is set: no one can log in");
-    Settings any = load("[databases]\na = host=x\nb = host=x user=bob\n[pgbouncer]\n"
+    Settings any = load("[databases]\na = host=x\nb = host=x user=bob\n* = host=y\n[pgbouncer]\n"
         + "auth_type = any\n");
-    assertThat(any.warnings()).extracting(ConfigWarning::message)
-        .containsExactly("auth_type any ignores the client's user name, so database \"a\" needs"
-            + " user= to say who to log in as");
+    // One per database entry without user=, the * fallback too, at the entry's own line.
+    assertThat(any.warnings()).extracting(ConfigWarning::toString)
+        .containsExactly(
+            "pgbouncer.ini:2: auth_type any ignores the client's user name, so database \"a\" needs"
+                + " user= to say who to log in as; until it has one, its clients are refused"
+                + " (auth_type=any requires forced user)",
+            "pgbouncer.ini:4: auth_type any ignores the client's user name, so database \"*\" needs"
+                + " user= to say who to log in as; until it has one, its clients are refused"
+                + " (auth_type=any requires forced user)");
     assertThat(load("[pgbouncer]\nauth_type = hba\nauth_file = u.txt\n").warnings())
         .extracting(ConfigWarning::message)
         .containsExactly("auth_type hba, but auth_hba_file is not set");

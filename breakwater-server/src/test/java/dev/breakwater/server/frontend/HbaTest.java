@@ -53,4 +53,21 @@ class HbaTest {
     assertThatThrownBy(() -> hba("host all all 10.0.0.0/33 trust")).hasMessageContaining("mask");
     assertThatThrownBy(() -> hba("host all all example.com trust")).hasMessageContaining("host names");
   }
+
+  @Test
+  void aNameListedTwiceIsAMistakeOnItsLine() {
+    // Was an IllegalArgumentException from Set.of, with no file or line.
+    assertThatThrownBy(() -> hba("# users", "host shop alice,bob,alice 10.0.0.0/8 md5"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hba.conf:2")
+        .hasMessageContaining("\"alice\" is listed twice in \"alice,bob,alice\"");
+    assertThatThrownBy(() -> hba("local shop,shop all trust"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hba.conf:1")
+        .hasMessageContaining("\"shop\" is listed twice");
+    assertThatThrownBy(() -> hba("local shop,,other all trust"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("hba.conf:1")
+        .hasMessageContaining("empty name");
+  }
 }

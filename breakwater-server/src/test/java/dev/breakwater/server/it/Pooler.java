@@ -51,6 +51,7 @@ public final class Pooler implements AutoCloseable {
     private final Map<String, String> general = new LinkedHashMap<>();
     private final List<String> databases = new ArrayList<>();
     private final Map<String, String> users = new LinkedHashMap<>();
+    private final Map<String, String> secrets = new LinkedHashMap<>();
     private int threads;
 
     private Builder(TestPostgres pg) {
@@ -93,6 +94,12 @@ public final class Pooler implements AutoCloseable {
       return this;
     }
 
+    /** An extra auth file entry: {@code user} with {@code secret} as the file holds it. */
+    public Builder secret(String user, String secret) {
+      secrets.put(user, secret);
+      return this;
+    }
+
     /** A [users] line. */
     public Builder user(String name, String settings) {
       users.put(name, settings);
@@ -130,6 +137,12 @@ public final class Pooler implements AutoCloseable {
               q(VERIFIER_ONLY) + " " + q(verifier),
               q(Roles.ADMIN) + " " + q(Roles.password(Roles.ADMIN)),
               ""));
+      for (Map.Entry<String, String> e : secrets.entrySet()) {
+        Files.writeString(
+            dir.resolve("userlist.txt"),
+            q(e.getKey()) + " " + q(e.getValue()) + "\n",
+            java.nio.file.StandardOpenOption.APPEND);
+      }
       StringBuilder ini = new StringBuilder("[databases]\n");
       for (String d : databases) {
         ini.append(d).append('\n');
