@@ -164,6 +164,8 @@ final class StatementMapper {
       throw e;
     } finally {
       batch.release();
+      // Held no longer than the scan: a client that left must not stay reachable from here.
+      clientSide.client = null;
     }
     ByteBuf out = toServer.take();
     updateSplitting();
