@@ -189,7 +189,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private volatile long transactionStartNanos;
   /** When the linked client's transaction went idle (0: not idle in a transaction). */
   private volatile long idleInTransactionSinceNanos;
-  private volatile boolean cancelledForTimeout;
+  /** The start of the query query_timeout last cancelled: each query is cancelled once. */
+  private volatile long cancelledQueryStart;
   private AfterRead afterRead = AfterRead.NOTHING;
 
   ServerConnection(Backend backend, Pool pool, EventLoop loop) {
@@ -517,7 +518,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     queryStartNanos = 0;
     transactionStartNanos = 0;
     idleInTransactionSinceNanos = 0;
-    cancelledForTimeout = false;
     boolean linked;
     synchronized (c) {
       linked = !c.isClosed();
@@ -618,11 +618,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** query_timeout: cancels the running query, once, if it still runs when this loop gets to it. */
   public void cancelForTimeout() {
-    if (cancelledForTimeout) {
+    long started = queryStartNanos;
+    if (started == 0 || cancelledQueryStart == started) {
       return;
     }
-    cancelledForTimeout = true;
-    long started = queryStartNanos;
+    cancelledQueryStart = started;
     ClientConnection c = client;
     loop.execute(() -> {
       if (client != c || c == null || queryStartNanos != started || started == 0) {
@@ -791,7 +791,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       tracker.checkFailed();
       pin = tracker.pinReason();
     } else {
-      pin = tracker.adopt(rows, c.extraParameters(), extras);
+      pin = tracker.adopt(rows, c.extraParameters(), extras, pool.settings().serverUser());
       agreesWith = null;
     }
     if (pin != null) {
@@ -1205,7 +1205,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (queryStartNanos != 0) {
       pool.stats().query(now - queryStartNanos);
       queryStartNanos = 0;
-      cancelledForTimeout = false;
     }
     if (status == TransactionStatus.IDLE && transactionStartNanos != 0) {
       pool.stats().transaction(now - transactionStartNanos);
@@ -1270,7 +1269,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     idleInTransactionSinceNanos = status != TransactionStatus.IDLE && stillExpected <= 0 ? now : 0;
     if (refuse) {
       // The ReadyForQuery is withheld: the client is told why and closed, its transaction undone.
-      if (stillExpected > 0) {
+      // With more replies due, or a cancel on its way that could reach the next client, the
+      // server is closed rather than rolled back and lent again.
+      if (stillExpected > 0 || cancelsInFlight > 0) {
         afterRead = AfterRead.NOTHING;
         close(CloseReason.TRANSACTION_IN_STATEMENT_MODE);
       }

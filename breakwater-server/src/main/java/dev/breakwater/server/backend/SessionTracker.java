@@ -403,7 +403,9 @@ final class SessionTracker {
       return "DISCARD ALL";
     }
     if (resetSettings) {
-      return advisoryReleased ? "RESET ALL; SELECT pg_catalog.pg_advisory_unlock_all()" : "RESET ALL";
+      // SET SESSION AUTHORIZATION DEFAULT too: RESET ALL leaves the role and the session user.
+      String reset = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL";
+      return advisoryReleased ? reset + "; SELECT pg_catalog.pg_advisory_unlock_all()" : reset;
     }
     if (advisoryReleased) {
       return "SELECT pg_catalog.pg_advisory_unlock_all()";
@@ -456,7 +458,11 @@ final class SessionTracker {
           + " UNION ALL SELECT 'p', 'prepare', NULL WHERE EXISTS (SELECT FROM"
           + " pg_catalog.pg_prepared_statements WHERE from_sql)"
           + " UNION ALL SELECT 'l', 'listen', NULL WHERE EXISTS (SELECT FROM"
-          + " pg_catalog.pg_listening_channels())";
+          + " pg_catalog.pg_listening_channels())"
+          // role and session_authorization are not in pg_settings (GUC_NO_SHOW_ALL), and RESET
+          // ALL leaves them: read them as such.
+          + " UNION ALL SELECT 's', 'role', pg_catalog.current_setting('role')"
+          + " UNION ALL SELECT 'a', 'session_authorization', pg_catalog.current_setting('session_authorization')";
 
   /** Settings that are the transaction's or the login's, never a client's to carry. */
   private static final Set<String> NOT_CARRIED =
@@ -469,6 +475,15 @@ final class SessionTracker {
    * @return the pin reason the check found, or null
    */
   String adopt(List<List<String>> rows, Map<String, String> clientExtras, Map<String, String> serverExtras) {
+    return adopt(rows, clientExtras, serverExtras, null);
+  }
+
+  /**
+   * {@link #adopt(List, Map, Map)}, where {@code loginUser} is the user the server logged in as: a
+   * session authorization other than it pins the client.
+   */
+  String adopt(
+      List<List<String>> rows, Map<String, String> clientExtras, Map<String, String> serverExtras, String loginUser) {
     Map<String, String> session = new java.util.HashMap<>();
     String pin = null;
     for (List<String> row : rows) {
@@ -476,6 +491,10 @@ final class SessionTracker {
       String name = row.get(1);
       if (kind.equals("p")) {
         pin = pin == null ? name : pin;
+      } else if (kind.equals("a")) {
+        if (loginUser != null && row.get(2) != null && !loginUser.equals(row.get(2))) {
+          pin = pin == null ? Effect.Pin.SET_ROLE : pin;
+        }
       } else if (kind.equals("l")) {
         listened = true;
       } else if (name.equals("role") || name.equals("session_authorization")) {

@@ -132,7 +132,7 @@ class SessionTrackerTest {
     assertThat(t.uncertainty()).isNull();
     assertThat(t.pinned()).isFalse();
     // Placeholders (app.x) are not in pg_settings: the server is reset before the next client.
-    assertThat(t.cleanupQuery()).isEqualTo("RESET ALL");
+    assertThat(t.cleanupQuery()).isEqualTo("SET SESSION AUTHORIZATION DEFAULT; RESET ALL");
     t.cleaned();
     assertThat(t.cleanupQuery()).isNull();
   }
@@ -168,6 +168,13 @@ class SessionTrackerTest {
     assertThat(role.adopt(List.of(List.of("s", "role", "admin")), new HashMap<>(), new HashMap<>()))
         .isEqualTo(Effect.Pin.SET_ROLE);
     assertThat(new SessionTracker().adopt(List.of(List.of("s", "role", "none")), new HashMap<>(), new HashMap<>()))
+        .isNull();
+    // SET SESSION AUTHORIZATION in a function: the session user is not the one that logged in.
+    assertThat(new SessionTracker().adopt(
+            List.of(List.of("a", "session_authorization", "tenant")), new HashMap<>(), new HashMap<>(), "app"))
+        .isEqualTo(Effect.Pin.SET_ROLE);
+    assertThat(new SessionTracker().adopt(
+            List.of(List.of("a", "session_authorization", "app")), new HashMap<>(), new HashMap<>(), "app"))
         .isNull();
   }
 

@@ -32,6 +32,9 @@ class UnseenSessionStateIT {
     try (Connection c = pooler.postgres().connect(Roles.DATABASE, "postgres", null)) {
       Sql.exec(c, "CREATE OR REPLACE FUNCTION bw_unseen_set(name text, v text) RETURNS text LANGUAGE sql"
           + " AS $$ SELECT pg_catalog.set_config(name, v, false) $$");
+      Sql.exec(c, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bw_unseen_tenant')"
+          + " THEN CREATE ROLE bw_unseen_tenant; END IF; END$$");
+      Sql.exec(c, "GRANT bw_unseen_tenant TO " + Roles.TRUST);
     }
   }
 
@@ -232,6 +235,29 @@ class UnseenSessionStateIT {
       Sql.exec(a, "DO $$BEGIN SET work_mem = '8MB'; END$$");
       assertThat(Sql.one(b, "SHOW work_mem")).isEqualTo("4MB");
       assertThat(Sql.one(a, "SHOW work_mem")).isEqualTo("8MB");
+    }
+  }
+
+  /** pg_settings does not show role, and RESET ALL does not reset it: read as such, it pins. */
+  @Test
+  void aRoleSetInsideADoBlockPinsItsClientAndNeverReachesAnother() throws Exception {
+    try (Connection a = connect(); Connection b = connect()) {
+      int aServer = Sql.pid(a);
+      Sql.exec(a, "DO $$BEGIN SET ROLE bw_unseen_tenant; END$$");
+      assertThat(Sql.one(a, "SELECT current_user")).isEqualTo("bw_unseen_tenant");
+      b.setAutoCommit(false);
+      assertThat(Sql.pid(b)).as("a is pinned to its server").isNotEqualTo(aServer);
+      assertThat(Sql.one(b, "SELECT current_user")).isEqualTo(Roles.TRUST);
+      b.commit();
+      assertThat(Sql.pid(a)).isEqualTo(aServer);
+    }
+    try (Connection c = connect(); Connection d = connect()) {
+      c.setAutoCommit(false);
+      d.setAutoCommit(false);
+      assertThat(Sql.one(c, "SELECT current_user")).isEqualTo(Roles.TRUST);
+      assertThat(Sql.one(d, "SELECT current_user")).isEqualTo(Roles.TRUST);
+      c.commit();
+      d.commit();
     }
   }
 
