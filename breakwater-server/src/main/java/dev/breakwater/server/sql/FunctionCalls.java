@@ -20,28 +20,34 @@ import java.util.Set;
  */
 final class FunctionCalls {
 
-  /** Words followed by '(' that are not calls: keywords, type modifiers, constructs. */
+  /**
+   * Words followed by '(' that are never calls: PostgreSQL 17's reserved and column-name keywords,
+   * which cannot name a function (an unreserved keyword can: {@code search(x)} may be a user's
+   * function, so it counts as a call).
+   */
   private static final Set<String> NOT_CALLS =
       Set.of(
-          "in", "exists", "values", "any", "all", "some", "array", "row", "cast", "extract",
-          "over", "filter", "within", "coalesce", "nullif", "greatest", "least", "position",
-          "substring", "trim", "overlay", "treat", "grouping", "rollup", "cube", "sets", "conflict",
-          "check", "key", "unique", "references", "default", "not", "and", "or", "when", "then",
-          "else", "case", "where", "select", "returning", "from", "join", "on", "using", "by",
-          "as", "set", "with", "lateral", "only", "distinct", "like", "ilike", "similar",
-          "between", "is", "tablesample", "include", "partition", "range", "list", "hash", "of",
-          "for", "to", "interval", "numeric", "decimal", "dec", "varchar", "char", "character",
-          "varying", "nchar", "bit", "float", "time", "timestamp", "precision", "zone", "group",
-          "order", "limit", "offset", "fetch", "union", "intersect", "except", "window", "rows",
-          "groups", "escape", "collate", "at", "return", "into", "table", "do", "update",
-          "insert", "delete", "merge", "matched", "if", "elsif", "while", "loop", "raise",
-          "perform", "begin", "end", "exclude", "primary", "foreign", "materialized", "recursive",
-          "search", "cycle", "xmlelement", "xmlforest", "xmlattributes", "xmlparse",
-          "xmlserialize", "xmlexists", "xmlconcat", "xmlagg", "json", "json_object",
-          "json_array", "json_objectagg", "json_arrayagg", "json_value", "json_query",
-          "json_exists", "json_scalar", "json_serialize", "json_table", "normalize", "analyze",
-          "explain", "vacuum", "copy", "tuple", "generated", "stored", "identity", "owned",
-          "inherits", "storage", "compression", "options", "server", "wrapper", "type");
+          // reserved
+          "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
+          "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
+          "current_date", "current_role", "current_time", "current_timestamp", "current_user",
+          "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false",
+          "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially",
+          "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+          "null", "offset", "on", "only", "or", "order", "placing", "primary", "references",
+          "returning", "select", "session_user", "some", "symmetric", "system_user", "table",
+          "then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when",
+          "where", "window", "with",
+          // column-name keywords
+          "between", "bigint", "bit", "boolean", "char", "character", "coalesce", "dec", "decimal",
+          "exists", "extract", "float", "greatest", "grouping", "inout", "int", "integer",
+          "interval", "json", "json_array", "json_arrayagg", "json_exists", "json_object",
+          "json_objectagg", "json_query", "json_scalar", "json_serialize", "json_table",
+          "json_value", "least", "merge_action", "national", "nchar", "none", "normalize",
+          "numeric", "out", "overlay", "position", "precision", "real", "row", "setof", "smallint",
+          "substring", "time", "timestamp", "treat", "trim", "values", "varchar", "xmlattributes",
+          "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse",
+          "xmlpi", "xmlroot", "xmlserialize", "xmltable");
 
   /** Built-in functions that leave no session state behind, by their unqualified names. */
   private static final Set<String> BUILT_INS =
@@ -119,6 +125,9 @@ final class FunctionCalls {
           "center", "diameter", "radius", "st_astext", "st_geomfromtext", "st_distance",
           "st_makepoint", "st_setsrid", "st_contains", "st_intersects", "st_dwithin");
 
+  /** Words that start a subquery, never a function's argument. */
+  private static final Set<String> SUBQUERY = Set.of("select", "with", "values", "table");
+
   /** Words after which a name followed by '(' is a relation, an alias or a column list. */
   private static final Set<String> NAME_BEFORE =
       Set.of(
@@ -128,7 +137,7 @@ final class FunctionCalls {
           "conversion", "family", "class", "language", "transform", "server", "mapping",
           "schema", "tablespace", "role", "user", "group", "database", "materialized", "exists",
           "function", "procedure", "routine", "event", "foreign", "partition", "of", "execute",
-          "prepare");
+          "prepare", "primary");
 
   private FunctionCalls() {}
 
@@ -163,11 +172,66 @@ final class FunctionCalls {
         && NAME_BEFORE.contains(s.get(before).text())) {
       return false;
     }
+    if (before >= from && s.get(before).isOperator(")")) {
+      return false; // f(x) OVER (...), f(x) FILTER (...), f(x) t(a, b): no call follows ')'
+    }
+    if (i + 2 < s.size() && s.get(i + 2).kind() == Kind.IDENTIFIER
+        && SUBQUERY.contains(s.get(i + 2).text())) {
+      return false; // name (SELECT ...): a subquery, no argument starts so
+    }
+    if (!qualified && !quoted && name.equals("conflict") && before >= from && s.get(before).isWord("on")
+        && followedByDo(s, i + 1)) {
+      return false; // INSERT ... ON CONFLICT (a) DO ...
+    }
     if (!qualified && !quoted && NOT_CALLS.contains(name)) {
       return false;
     }
     if ((!qualified || inCatalog) && BUILT_INS.contains(name)) {
       return false;
+    }
+    return true;
+  }
+
+  /** Whether the parenthesis at {@code open} closes right before the word DO. */
+  private static boolean followedByDo(List<Token> s, int open) {
+    int depth = 0;
+    for (int k = open; k < s.size(); k++) {
+      if (s.get(k).isOperator("(")) {
+        depth++;
+      } else if (s.get(k).isOperator(")") && --depth == 0) {
+        return k + 1 < s.size() && s.get(k + 1).isWord("do");
+      }
+    }
+    return false;
+  }
+
+  /** {@link #followedByDo(List, int)} over bytes, for the pre-check. */
+  static boolean followedByDo(byte[] utf8, int open, int end) {
+    int depth = 0;
+    for (int k = open; k < end; k++) {
+      if (utf8[k] == '(') {
+        depth++;
+      } else if (utf8[k] == ')' && --depth == 0) {
+        int j = k + 1;
+        while (j < end && (utf8[j] == ' ' || utf8[j] == '\t' || utf8[j] == '\n' || utf8[j] == '\r')) {
+          j++;
+        }
+        return j + 1 < end && (utf8[j] | 0x20) == 'd' && (utf8[j + 1] | 0x20) == 'o'
+            && (j + 2 == end || !SqlLexer.isIdentCont((char) (utf8[j + 2] & 0xFF)));
+      }
+    }
+    return false;
+  }
+
+  /** Whether the word at {@code start} (length {@code len}) is {@code lower}, in any case. */
+  static boolean isWord(byte[] utf8, int start, int len, String lower) {
+    if (len != lower.length()) {
+      return false;
+    }
+    for (int k = 0; k < len; k++) {
+      if (lower(utf8[start + k] & 0xFF) != lower.charAt(k)) {
+        return false;
+      }
     }
     return true;
   }

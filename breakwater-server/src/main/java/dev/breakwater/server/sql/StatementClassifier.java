@@ -1183,6 +1183,7 @@ public final class StatementClassifier {
     int lastEnd = -1;
     int lastBefore = -1;
     int lastBeforeLen = 0;
+    boolean lineComment = false;
     while (i < n) {
       int c = utf8[i] & 0xFF;
       if (!isWordChar((char) c)) {
@@ -1191,6 +1192,17 @@ public final class StatementClassifier {
         }
         if (c == '"' && quotedCall(utf8, i, n)) {
           return true;
+        }
+        // A word inside a comment is no word before a call: forget it at the comment's end
+        // (and at its start), as the lexer drops comments.
+        if (c == '-' && i + 1 < n && utf8[i + 1] == '-') {
+          lineComment = true;
+          lastStart = -1;
+        } else if ((c == '\n' || c == '\r') && lineComment) {
+          lineComment = false;
+          lastStart = -1;
+        } else if ((c == '/' && i + 1 < n && utf8[i + 1] == '*') || (c == '*' && i + 1 < n && utf8[i + 1] == '/')) {
+          lastStart = -1;
         }
         i++;
         continue;
@@ -1202,10 +1214,11 @@ public final class StatementClassifier {
         i++;
       }
       int len = i - start;
-      boolean qualified = start > offset && utf8[start - 1] == '.';
+      int dot = skipBlanksBack(utf8, offset, start);
+      boolean qualified = dot > offset && utf8[dot - 1] == '.';
       int before = -1;
       int beforeLen = 0;
-      if (qualified && lastEnd == start - 1) {
+      if (qualified && lastStart >= 0 && blanks(utf8, lastEnd, dot - 1)) {
         before = lastBefore;
         beforeLen = lastBeforeLen;
       } else if (lastStart >= 0 && blanks(utf8, lastEnd, start)) {
@@ -1218,7 +1231,9 @@ public final class StatementClassifier {
       lastBeforeLen = beforeLen;
       int next = skipBlanks(utf8, i, n);
       if (next < n && utf8[next] == '('
-          && FunctionCalls.mightCall(utf8, start, len, before, beforeLen, qualified)) {
+          && FunctionCalls.mightCall(utf8, start, len, before, beforeLen, qualified)
+          && !(FunctionCalls.isWord(utf8, start, len, "conflict") && beforeLen == 2
+              && FunctionCalls.isWord(utf8, before, 2, "on") && FunctionCalls.followedByDo(utf8, next, n))) {
         return true;
       }
       if (len >= 7 && (underscore || len == 9) && anywhereWord(utf8, start, len)) {
@@ -1282,10 +1297,48 @@ public final class StatementClassifier {
     return true;
   }
 
+  /** Past blanks and comments (a call may be written {@code f /* c *\/ (x)}). */
   private static int skipBlanks(byte[] s, int from, int to) {
     int k = from;
-    while (k < to && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r' || s[k] == '\f')) {
-      k++;
+    while (k < to) {
+      byte c = s[k];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B) {
+        k++;
+      } else if (c == '-' && k + 1 < to && s[k + 1] == '-') {
+        while (k < to && s[k] != '\n' && s[k] != '\r') {
+          k++;
+        }
+      } else if (c == '/' && k + 1 < to && s[k + 1] == '*') {
+        int depth = 1;
+        k += 2;
+        while (k < to && depth > 0) {
+          if (s[k] == '*' && k + 1 < to && s[k + 1] == '/') {
+            depth--;
+            k += 2;
+          } else if (s[k] == '/' && k + 1 < to && s[k + 1] == '*') {
+            depth++;
+            k += 2;
+          } else {
+            k++;
+          }
+        }
+      } else {
+        break;
+      }
+    }
+    return k;
+  }
+
+  /** The index after the last non-blank byte before {@code end} (back past blanks only). */
+  private static int skipBlanksBack(byte[] s, int offset, int end) {
+    int k = end;
+    while (k > offset) {
+      byte c = s[k - 1];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B) {
+        k--;
+      } else {
+        break;
+      }
     }
     return k;
   }

@@ -407,6 +407,14 @@ class StatementClassifierTest {
         c("SELECT x FROM t AS a (x) JOIN u ON (a.x = u.x) WHERE x = ANY (ARRAY[1])"),
         c("WITH w (a) AS (SELECT 1) SELECT a FROM w"),
         c("CALL p()", uncertain(Uncertain.CALL), uncertain(Uncertain.FUNCTION)),
+        // found by review: unreserved keywords can name a user's function
+        c("SELECT search('x'), hash(id) FROM t", uncertain(Uncertain.FUNCTION)),
+        c("SELECT count(*) OVER (PARTITION BY a), sum(b) FILTER (WHERE c) FROM t"),
+        c("SELECT * FROM a JOIN (SELECT 1) b ON true"),
+        c("SELECT * FROM a JOIN b ON conflict(1)", uncertain(Uncertain.FUNCTION)),
+        c("SELECT\n  -- apply the tenant's role\n  apply_tenant(42)", uncertain(Uncertain.FUNCTION)),
+        c("SELECT myfn/**/(1)", uncertain(Uncertain.FUNCTION)),
+        c("SELECT myschema . count(x) FROM t", uncertain(Uncertain.FUNCTION)),
         c("DO $$BEGIN SET search_path = evil, public; END$$", uncertain(Uncertain.DO_BLOCK)),
         // text that does not lex runs nothing, unless PostgreSQL reads it otherwise: not known
         c("SET a.b = 'x", uncertain(Uncertain.UNREADABLE)),
@@ -529,7 +537,13 @@ class StatementClassifierTest {
         Arguments.of("SELECT \"Touch\" (1)", true),
         Arguments.of("SELECT count(*), pg_catalog.now(), lower(name) FROM t", false),
         Arguments.of("INSERT INTO app.t (a, b) VALUES ($1, $2)", false),
-        Arguments.of("SELECT x FROM t WHERE y IN (1, 2) AND EXISTS (SELECT 1)", false));
+        Arguments.of("SELECT x FROM t WHERE y IN (1, 2) AND EXISTS (SELECT 1)", false),
+        Arguments.of("SELECT\n  -- apply the tenant's role\n  apply_tenant(42)", true),
+        Arguments.of("SELECT myfn/**/(1)", true),
+        Arguments.of("SELECT myfn\u000B(1)", true),
+        Arguments.of("SELECT myschema . count(x) FROM t", true),
+        Arguments.of("SELECT search('x')", true),
+        Arguments.of("SELECT * FROM a JOIN b ON conflict(1)", true));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
