@@ -126,31 +126,26 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
                 if (f.isSuccess()) {
                   sendStartup();
                 } else {
-                  failed = true;
-                  server.loginFailed(
-                      CloseReason.SERVER_LOGIN_FAILED,
-                      ErrorFields.of(
-                          "FATAL",
-                          SqlState.CONNECTION_FAILURE,
-                          "TLS handshake with server " + server.where() + " failed: " + f.cause().getMessage()));
+                  fail("TLS handshake with server " + server.where() + " failed: " + f.cause().getMessage());
                 }
               });
     } else if (answer == 'N') {
       if (tls.requiresServerTls()) {
-        failed = true;
-        server.loginFailed(
-            CloseReason.SERVER_LOGIN_FAILED,
-            ErrorFields.of(
-                "FATAL",
-                SqlState.CONNECTION_FAILURE,
-                "server " + server.where() + " does not support TLS, and server_tls_sslmode is "
-                    + tls.serverMode().configName()));
+        fail("server " + server.where() + " does not support TLS, and server_tls_sslmode is "
+            + tls.serverMode().configName());
       } else {
         sendStartup();
       }
     } else {
       throw new ProtocolException("unexpected answer to SSLRequest: " + MessageType.describe(answer));
     }
+  }
+
+  /** The login cannot go on: the server closes, and its waiting clients get this as 08006. */
+  private void fail(String message) {
+    failed = true;
+    server.loginFailed(
+        CloseReason.SERVER_LOGIN_FAILED, ErrorFields.of("FATAL", SqlState.CONNECTION_FAILURE, message));
   }
 
   @Override

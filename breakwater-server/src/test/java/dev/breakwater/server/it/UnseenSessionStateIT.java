@@ -189,16 +189,24 @@ class UnseenSessionStateIT {
       // Run again with no Parse: the SET happens again.
       a.send(bind, PgWire.execute(), PgWire.sync());
       assertThat(a.readUntil('Z').type()).isEqualTo('Z');
-      assertThat(Sql.one(b, "SHOW work_mem")).as("the next client").isEqualTo("4MB");
-      b.setAutoCommit(false);
-      Sql.pid(b);
-      a.send(PgWire.query("SHOW work_mem"));
-      PgWire.Message row = a.readUntil('D');
-      assertThat(row.type()).isEqualTo('D');
-      assertThat(new String(row.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("3MB");
-      assertThat(a.readUntil('Z').type()).isEqualTo('Z');
-      b.commit();
+      assertWorkMemOnlyItsOwn(a, b, "3MB");
     }
+  }
+
+  /**
+   * {@code b}, lent the server {@code a} used, sees the default work_mem; then, holding that server
+   * in a transaction, it sends {@code a} to the other one, where {@code a} sees its own.
+   */
+  private static void assertWorkMemOnlyItsOwn(PgWire a, Connection b, String own) throws Exception {
+    assertThat(Sql.one(b, "SHOW work_mem")).as("the next client").isEqualTo("4MB");
+    b.setAutoCommit(false);
+    Sql.pid(b);
+    a.send(PgWire.query("SHOW work_mem"));
+    PgWire.Message row = a.readUntil('D');
+    assertThat(row.type()).isEqualTo('D');
+    assertThat(new String(row.body(), java.nio.charset.StandardCharsets.UTF_8)).contains(own);
+    assertThat(a.readUntil('Z').type()).isEqualTo('Z');
+    b.commit();
   }
 
   /** A message longer than the pooler reads (64 MiB) is forwarded unread: its effects are read back. */
@@ -211,15 +219,7 @@ class UnseenSessionStateIT {
       PgWire.Message z = a.readUntil('Z');
       assertThat(z.type()).as("no error: " + z).isEqualTo('Z');
       awaitIdle();
-      assertThat(Sql.one(b, "SHOW work_mem")).as("the next client").isEqualTo("4MB");
-      b.setAutoCommit(false);
-      Sql.pid(b);
-      a.send(PgWire.query("SHOW work_mem"));
-      PgWire.Message row = a.readUntil('D');
-      assertThat(row.type()).isEqualTo('D');
-      assertThat(new String(row.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("13MB");
-      assertThat(a.readUntil('Z').type()).isEqualTo('Z');
-      b.commit();
+      assertWorkMemOnlyItsOwn(a, b, "13MB");
     }
   }
 
