@@ -315,7 +315,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           loop.schedule(
               () -> {
                 if (stateRef.get() == ServerState.LOGIN) {
-                  fail(
+                  loginFailed(
                       CloseReason.CONNECT_TIMEOUT,
                       ErrorFields.of(
                           "FATAL",
@@ -333,7 +333,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         (ChannelFuture done) -> {
           if (!done.isSuccess()) {
             Throwable cause = done.cause();
-            fail(
+            loginFailed(
                 CloseReason.CONNECT_FAILED,
                 ErrorFields.of(
                     "FATAL",
@@ -727,7 +727,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       }
       case CANCEL_AND_CLOSE -> {
         // Stop the abandoned query rather than leave it running on a closed connection.
-        cancel();
+        sendCancel();
         close(CloseReason.CLIENT_GONE_MID_QUERY);
       }
       case CLEAN_UP -> cleanUpAndRelease(true);
@@ -798,12 +798,25 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       pool.stats().pinned(pin);
       log.debug("S-{}: {} is pinned to this server: {} (found by the state check)", id, c, pin);
     }
+    reconsider(c);
+  }
+
+  /**
+   * Between ReadyForQuerys (a state check or a cancel just ended): whether the link may end now,
+   * by the same rule; what follows runs at {@link #finishRead}.
+   */
+  private void reconsider(ClientConnection c) {
+    boolean transactionMode = pool.settings().mode() != PoolMode.SESSION;
     synchronized (c) {
-      ReleaseRule.AtReady verdict =
-          ReleaseRule.atReady(
-              linkState(c, transactionStatus), true, false, tracker.pinned(), tracker.uncertainty() != null);
-      if (verdict == ReleaseRule.AtReady.RELEASE) {
-        unlinkAfterRead(c, AfterRead.RELEASE);
+      if (client != c) {
+        return;
+      }
+      switch (ReleaseRule.atReady(
+          linkState(c, transactionStatus), transactionMode, false, tracker.pinned(),
+          tracker.uncertainty() != null)) {
+        case RELEASE -> unlinkAfterRead(c, AfterRead.RELEASE);
+        case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE;
+        default -> { }
       }
     }
   }
@@ -880,7 +893,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         break;
       case CONNECT_QUERY:
         if (error != null) {
-          fail(CloseReason.SERVER_LOGIN_FAILED, error);
+          loginFailed(CloseReason.SERVER_LOGIN_FAILED, error);
         } else {
           ready();
         }
@@ -943,14 +956,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         }
       }
     } catch (ProtocolException e) {
+      // The login is ServerLoginHandler's: what reaches this handler comes after it.
       outbox.clear();
-      if (stateRef.get() == ServerState.LOGIN) {
-        log.warn("S-{}: login to {} failed: {}", id, where(), e.getMessage());
-        fail(CloseReason.SERVER_LOGIN_FAILED, ErrorFields.of("FATAL", e.sqlState(), e.getMessage()));
-      } else {
-        log.warn("S-{}: {} broke the protocol: {}", id, where(), e.getMessage());
-        fail(CloseReason.SERVER_PROTOCOL_VIOLATION, null);
-      }
+      log.warn("S-{}: {} broke the protocol: {}", id, where(), e.getMessage());
+      closeNow(CloseReason.SERVER_PROTOCOL_VIOLATION, null);
     } finally {
       in.release();
     }
@@ -1010,7 +1019,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (mapper.mapsStatements() && internal == Internal.NONE && mapper.hasRequests()) {
       mapper.advance(type);
     }
-    if (readTarget == null && internal == Internal.NONE && stateRef.get() != ServerState.LOGIN) {
+    if (readTarget == null && internal == Internal.NONE) {
       // Forwarded unread, to nobody: see onUnlinkedMessage.
       dropped(type);
     }
@@ -1018,7 +1027,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void onForward(ByteBuf bytes) {
-    if (stateRef.get() == ServerState.LOGIN || internal != Internal.NONE || readTarget == null) {
+    if (internal != Internal.NONE || readTarget == null) {
       bytes.release();
       return;
     }
@@ -1027,9 +1036,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public boolean onMessage(byte type, ByteBuf message) {
-    if (stateRef.get() == ServerState.LOGIN) {
-      throw new ProtocolException("message " + MessageType.describe(type) + " before the login ended");
-    }
     if (type == MessageType.NOTIFICATION_RESPONSE) {
       if (listenerRole != null) {
         listenerRole.onNotification(message);
@@ -1349,11 +1355,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     closeNow(reason, error);
   }
 
-  /** Closes a server that could not log in, passing its error to the clients that wait. */
-  private void fail(CloseReason reason, ErrorFields error) {
-    closeNow(reason, error);
-  }
-
   private void closeNow(CloseReason reason, ErrorFields error) {
     if (stateRef.get() == ServerState.CLOSED) {
       return;
@@ -1453,10 +1454,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   /** Cancels what runs on this server, over a connection of its own; on this server's loop. */
-  private void cancel() {
-    sendCancel();
-  }
-
   private void sendCancel() {
     PoolSettings cfg = pool.settings();
     cancelsInFlight++;
@@ -1472,19 +1469,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (cancelsInFlight > 0 || c == null || stateRef.get() == ServerState.CLOSED || internal != Internal.NONE) {
       return;
     }
-    PoolMode mode = pool.settings().mode();
-    synchronized (c) {
-      if (client != c) {
-        return;
-      }
-      switch (ReleaseRule.atReady(
-          linkState(c, transactionStatus), mode != PoolMode.SESSION, false, tracker.pinned(),
-          tracker.uncertainty() != null)) {
-        case RELEASE -> unlinkAfterRead(c, AfterRead.RELEASE);
-        case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE;
-        default -> { }
-      }
-    }
+    reconsider(c);
     finishRead();
   }
 

@@ -470,17 +470,11 @@ final class SessionTracker {
 
   /**
    * The check's rows: the settings found become the client's (it keeps seeing what PostgreSQL
-   * shows it) and this server's record; what cannot be replayed pins the client here.
+   * shows it) and this server's record; what cannot be replayed pins the client here, as does a
+   * session authorization other than {@code loginUser}, the user the server logged in as (null:
+   * not compared).
    *
    * @return the pin reason the check found, or null
-   */
-  String adopt(List<List<String>> rows, Map<String, String> clientExtras, Map<String, String> serverExtras) {
-    return adopt(rows, clientExtras, serverExtras, null);
-  }
-
-  /**
-   * {@link #adopt(List, Map, Map)}, where {@code loginUser} is the user the server logged in as: a
-   * session authorization other than it pins the client.
    */
   String adopt(
       List<List<String>> rows, Map<String, String> clientExtras, Map<String, String> serverExtras, String loginUser) {

@@ -256,13 +256,19 @@ final class StatementMapper {
    */
   private void trackParse(ByteBuf message) {
     ByteBuf body = Codec.body(message);
-    String name = Codec.readCString(body);
-    if (name.isEmpty() || !mapStatements) {
+    if (body.getByte(body.readerIndex()) == 0) {
+      body.skipBytes(1);
+      tracker.onParse("", tracker.effectsOf(body, lexing()));
+    } else if (!mapStatements) {
+      String name = Codec.readCString(body);
       tracker.onParse(name, tracker.effectsOf(body, lexing()));
     }
   }
 
-  /** A Bind runs a statement: its effects happen now, every time. */
+  /**
+   * A Bind runs a statement: its effects happen now, every time. A mapped named statement's are
+   * applied by onBind, which reads its name anyway.
+   */
   private void trackBind(StatementNames c, ByteBuf message) {
     // Read in place: the unnamed statement (most Binds) costs no allocation.
     int from = message.readerIndex() + 5;
@@ -270,16 +276,15 @@ final class StatementMapper {
     if (portalEnd < 0 || portalEnd + 1 >= message.writerIndex()) {
       return;
     }
-    List<dev.breakwater.server.sql.Effect> effects;
     if (message.getByte(portalEnd + 1) == 0) {
-      effects = tracker.parsed("");
+      runs(c, tracker.parsed(""));
     } else if (!mapStatements) {
-      effects = tracker.parsed(Codec.readCString(message.slice(portalEnd + 1, message.writerIndex() - portalEnd - 1)));
-    } else {
-      String name = Codec.readCString(message.slice(portalEnd + 1, message.writerIndex() - portalEnd - 1));
-      PreparedStatements.Statement stmt = c.statements().get(name);
-      effects = stmt == null ? List.of() : stmt.effects();
+      runs(c, tracker.parsed(Codec.readCString(message.slice(portalEnd + 1, message.writerIndex() - portalEnd - 1))));
     }
+  }
+
+  /** A statement with these effects runs for {@code c}. */
+  private void runs(StatementNames c, List<dev.breakwater.server.sql.Effect> effects) {
     onEffects(c, tracker.onBind(effects, context.sessionPinning().getAsBoolean()));
   }
 
@@ -366,6 +371,7 @@ final class StatementMapper {
       queue.push(MessageType.BIND, RequestQueue.FORWARD, null);
       return true;
     }
+    runs(c, stmt.effects());
     fromClient.flushBefore();
     ensurePrepared(stmt);
     context.registry().binds.increment();

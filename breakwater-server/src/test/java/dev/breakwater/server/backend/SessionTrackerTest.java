@@ -122,7 +122,7 @@ class SessionTrackerTest {
             List.of("s", "DateStyle", "ISO, DMY"),
             List.of("s", "transaction_isolation", "serializable")),
         client,
-        server);
+        server, null);
     assertThat(pin).isNull();
     // What the server holds is what the client has: its unseen RESET of statement_timeout too;
     // a placeholder the check cannot list (found by ProtocolFuzzIT, seed 325181736) stays.
@@ -147,7 +147,7 @@ class SessionTrackerTest {
     run(t, "DO $$BEGIN NULL; END$$");
     Map<String, String> client = new HashMap<>();
     Map<String, String> server = new HashMap<>();
-    t.adopt(List.of(), client, server);
+    t.adopt(List.of(), client, server, null);
     assertThat(t.uncertainty()).as("the DO block ran after the check").isNotNull();
     assertThat(t.pendingEffects()).as("applied at the ReadyForQuery that follows")
         .contains(new Effect.SetSession("fuzz.owner", "v2"));
@@ -159,15 +159,15 @@ class SessionTrackerTest {
     run(t, "SELECT app.f()");
     t.checkStarted();
     String pin = t.adopt(
-        List.of(List.of("p", "temp_table", ""), List.of("l", "listen", "")), new HashMap<>(), new HashMap<>());
+        List.of(List.of("p", "temp_table", ""), List.of("l", "listen", "")), new HashMap<>(), new HashMap<>(), null);
     assertThat(pin).isEqualTo(Effect.Pin.TEMP_TABLE);
     assertThat(t.pinned()).isTrue();
     assertThat(t.cleanupQuery()).isEqualTo("DISCARD ALL");
 
     SessionTracker role = new SessionTracker();
-    assertThat(role.adopt(List.of(List.of("s", "role", "admin")), new HashMap<>(), new HashMap<>()))
+    assertThat(role.adopt(List.of(List.of("s", "role", "admin")), new HashMap<>(), new HashMap<>(), null))
         .isEqualTo(Effect.Pin.SET_ROLE);
-    assertThat(new SessionTracker().adopt(List.of(List.of("s", "role", "none")), new HashMap<>(), new HashMap<>()))
+    assertThat(new SessionTracker().adopt(List.of(List.of("s", "role", "none")), new HashMap<>(), new HashMap<>(), null))
         .isNull();
     // SET SESSION AUTHORIZATION in a function: the session user is not the one that logged in.
     assertThat(new SessionTracker().adopt(
