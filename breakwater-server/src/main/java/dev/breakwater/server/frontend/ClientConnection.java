@@ -89,6 +89,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** Set when the client logged in to the admin console instead of a pool. */
   private AdminConsole.Session adminSession;
   private boolean adminLogin;
+  /** The admin console's own user, over the Unix socket as the pooler's OS user (no password). */
+  private boolean localAdmin;
   /** The secret auth_query found, which servers of this client's pool can log in with. */
   private Secret queriedSecret;
   private long cancelKey;
@@ -377,6 +379,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     if (AdminConsole.isAdminDatabase(database) && frontend.adminConsole() != null) {
+      localAdmin = user.equals("pgbouncer") && LocalPeer.sameUser(channel);
+      if (localAdmin) {
+        log.info("{}: pgbouncer access from unix socket", this);
+        adminLogin = true;
+        authenticated();
+        return;
+      }
       boolean admin = settings.general().adminUsers().contains(user);
       if (!admin && !settings.general().statsUsers().contains(user)) {
         fatal(
@@ -578,7 +587,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     authenticated = true;
     if (adminLogin) {
       AdminConsole console = frontend.adminConsole();
-      boolean admin = frontend.settings().general().adminUsers().contains(user);
+      boolean admin = localAdmin || frontend.settings().general().adminUsers().contains(user);
       finishLogin(console.parameters());
       adminSession = console.open(this, admin);
       for (byte t : ADMIN_TYPES) {

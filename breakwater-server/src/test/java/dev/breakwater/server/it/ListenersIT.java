@@ -80,6 +80,36 @@ class ListenersIT {
   }
 
   @Test
+  void thePoolersOwnOsUserIsTheConsoleUserPgbouncerOverTheUnixSocketOnly(@TempDir Path dir) throws Exception {
+    // PgBouncer's rule, which its test suite relies on: no admin_users entry, no password.
+    try (Pooler pooler = Pooler.builder().set("unix_socket_dir", dir.toString()).start()) {
+      assumeTrue(pooler.breakwater().transport().serverDomainChannel() != null, "Unix sockets need epoll or io_uring");
+      try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        ch.connect(UnixDomainSocketAddress.of(dir.resolve(".s.PGSQL." + pooler.port())));
+        byte[] body = "user\0pgbouncer\0database\0pgbouncer\0\0".getBytes(StandardCharsets.UTF_8);
+        ByteBuffer startup = ByteBuffer.allocate(8 + body.length);
+        startup.putInt(8 + body.length).putInt(3 << 16).put(body).flip();
+        ch.write(startup);
+        ByteBuffer reply = ByteBuffer.allocate(9);
+        while (reply.hasRemaining() && ch.read(reply) >= 0) {
+          // until the first message's header and code
+        }
+        reply.flip();
+        assertThat((char) reply.get()).isEqualTo('R');
+        reply.getInt();
+        assertThat(reply.getInt()).as("AuthenticationOk, no password asked").isZero();
+      }
+      Properties props = new Properties();
+      props.setProperty("user", "pgbouncer");
+      props.setProperty("password", "anything");
+      props.setProperty("preferQueryMode", "simple");
+      assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pooler.port() + "/pgbouncer", props).close())
+          .as("over TCP the same user is refused")
+          .hasMessageContaining("not allowed: pgbouncer is in neither admin_users nor stats_users");
+    }
+  }
+
+  @Test
   void severalAddressesIncludingIpv6() throws Exception {
     assumeTrue(ipv6Loopback(), "no IPv6 loopback on this machine");
     try (Pooler pooler = Pooler.builder().set("listen_addr", "127.0.0.1, ::1").start()) {
