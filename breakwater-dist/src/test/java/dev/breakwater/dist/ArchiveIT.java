@@ -97,9 +97,9 @@ class ArchiveIT {
   void versionFromAnyDirectoryThroughASymbolicLink() throws Exception {
     Path elsewhere = Files.createTempDirectory(unpacked, "elsewhere-");
     Path link = Files.createSymbolicLink(elsewhere.resolve("breakwater"), home.resolve("bin/breakwater"));
-    assertThat(run(elsewhere, link.toString(), "--version").strip()).isEqualTo("Breakwater " + VERSION);
+    assertThat(run(elsewhere, link.toString(), "--version").strip()).isEqualTo("Breakwater " + VERSION + " (PgBouncer 1.25.2 compatible)");
     assertThat(run(elsewhere, "java", "-jar", home.resolve("lib/breakwater-server-" + VERSION + ".jar").toString(), "--version").strip())
-        .isEqualTo("Breakwater " + VERSION);
+        .isEqualTo("Breakwater " + VERSION + " (PgBouncer 1.25.2 compatible)");
     assertThat(run(elsewhere, link.toString(), "plan", "--db-max-connections", "100", "--instances", "10"))
         .isNotBlank();
   }

@@ -25,10 +25,22 @@ public final class Version implements IVersionProvider {
     return "Breakwater " + NUMBER;
   }
 
-  /** For picocli's {@code --version}. */
+  /**
+   * What SHOW VERSION answers and {@code --version} prints first: the banner, and the PgBouncer
+   * release whose console and test suite Breakwater answers like. Tools that read PgBouncer's
+   * version find {@code PgBouncer x.y.z} in it; scripts compare the two (PgBouncer's suite does).
+   */
+  public static String description() {
+    return banner() + " (PgBouncer " + PGBOUNCER + " compatible)";
+  }
+
+  /** The PgBouncer release Breakwater is tested against (its own test suite). */
+  public static final String PGBOUNCER = "1.25.2";
+
+  /** For picocli's {@code --version}: the first line is SHOW VERSION's, as in PgBouncer. */
   @Override
   public String[] getVersion() {
-    return new String[] {banner()};
+    return new String[] {description()};
   }
 
   private static String load() {

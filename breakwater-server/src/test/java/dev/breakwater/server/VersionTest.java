@@ -34,7 +34,9 @@ class VersionTest {
     StringWriter out = new StringWriter();
     int code = new CommandLine(new Main()).setOut(new PrintWriter(out)).execute("--version");
     assertThat(code).isZero();
-    assertThat(out.toString().strip()).isEqualTo("Breakwater " + POM_VERSION);
+    assertThat(out.toString().strip())
+        .as("the first line is SHOW VERSION's")
+        .isEqualTo("Breakwater " + POM_VERSION + " (PgBouncer 1.25.2 compatible)");
   }
 
   @Test

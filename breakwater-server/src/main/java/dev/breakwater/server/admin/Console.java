@@ -26,8 +26,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Console implements AdminConsole {
 
-  /** SQLSTATE undefined_object: KILL_CLIENT with an id no client has. */
-  static final String UNDEFINED_OBJECT = "42704";
+  /**
+   * What PgBouncer's console answers a command whose argument names nothing (no such database or
+   * client, an id that is not one): its blanket 08P01, which scripts written for it catch.
+   */
+  static final String BAD_ARGUMENT = SqlState.PROTOCOL_VIOLATION;
   /** SQLSTATE config_file_error, as PgBouncer answers a failed RELOAD. */
   static final String CONFIG_FILE_ERROR = "F0000";
 
@@ -91,7 +94,7 @@ public final class Console implements AdminConsole {
   @Override
   public Map<String, String> parameters() {
     Map<String, String> p = new LinkedHashMap<>();
-    p.put("server_version", "1.25.1/breakwater");
+    p.put("server_version", dev.breakwater.server.Version.PGBOUNCER + "/breakwater");
     p.put("client_encoding", "UTF8");
     p.put("server_encoding", "UTF8");
     p.put("DateStyle", "ISO");
@@ -174,12 +177,12 @@ public final class Console implements AdminConsole {
     try {
       id = Long.parseLong(arg);
     } catch (NumberFormatException e) {
-      throw new AdminException(SqlState.SYNTAX_ERROR, "invalid client id supplied: '" + arg + "'");
+      throw new AdminException(BAD_ARGUMENT, "invalid client pointer supplied: '" + arg + "'");
     }
     // The reply comes once the client is closed, so that the next command already sees it gone.
     return control
         .killClient(id)
-        .orElseThrow(() -> new AdminException(UNDEFINED_OBJECT, "client not found: " + id))
+        .orElseThrow(() -> new AdminException(BAD_ARGUMENT, "client not found: " + id))
         .thenApply(closed -> Reply.done("KILL_CLIENT"));
   }
 
@@ -194,7 +197,7 @@ public final class Console implements AdminConsole {
         reply.complete(Reply.done("RELOAD"));
       } catch (ConfigException | RuntimeException e) {
         reply.completeExceptionally(
-            new AdminException(CONFIG_FILE_ERROR, "RELOAD failed: " + e.getMessage()));
+            new AdminException(CONFIG_FILE_ERROR, "RELOAD failed, see logs for additional details: " + e.getMessage()));
       }
     });
     return reply;
@@ -234,7 +237,7 @@ public final class Console implements AdminConsole {
       throw new AdminException(SqlState.SYNTAX_ERROR, "a database is required");
     }
     if (observed.settings().database(arg).isEmpty()) {
-      throw new AdminException(SqlState.INVALID_CATALOG_NAME, "no such database: " + arg);
+      throw new AdminException(BAD_ARGUMENT, "no such database: " + arg);
     }
     return arg;
   }

@@ -19,6 +19,12 @@ final class RequestQueue {
   static final byte FAKE_PARSE_COMPLETE = 2;
   /** No request was sent: Breakwater emits CloseComplete when this entry's turn comes. */
   static final byte FAKE_CLOSE_COMPLETE = 3;
+  /**
+   * A Parse of a name the client already uses, sent so that the server fails at this point (and
+   * skips to Sync, and aborts a transaction) as PostgreSQL would: its error is replaced by
+   * PostgreSQL's own. The entry's ref is the client's statement name.
+   */
+  static final byte DUPLICATE_NAME = 4;
 
   private byte[] types = new byte[32];
   private byte[] actions = new byte[32];

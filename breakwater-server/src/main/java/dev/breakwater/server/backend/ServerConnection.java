@@ -1,5 +1,6 @@
 package dev.breakwater.server.backend;
 
+import dev.breakwater.protocol.BackendMessages;
 import dev.breakwater.protocol.Codec;
 import dev.breakwater.protocol.ErrorFields;
 import dev.breakwater.protocol.FrameScanner;
@@ -1077,7 +1078,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         forward = onParameterStatus(message);
         break;
       case MessageType.ERROR_RESPONSE:
-        forward = onError(ErrorFields.decode(message));
+        {
+          String duplicate = mapper.mapsStatements() ? mapper.takeDuplicateName() : null;
+          forward = onError(ErrorFields.decode(message));
+          if (duplicate != null && forward) {
+            // The failure provoked for a Parse of a name in use: PostgreSQL's error instead.
+            ByteBuf error = channel.alloc().buffer(96 + duplicate.length());
+            BackendMessages.error(error, "ERROR", SqlState.DUPLICATE_PREPARED_STATEMENT,
+                "prepared statement \"" + duplicate + "\" already exists");
+            outbox.add(error);
+            forward = false;
+          }
+        }
         break;
       case MessageType.COMMAND_COMPLETE:
         if (mapper.watchesTags()) {

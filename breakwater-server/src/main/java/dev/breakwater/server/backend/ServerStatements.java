@@ -1,7 +1,9 @@
 package dev.breakwater.server.backend;
 
 import dev.breakwater.server.backend.PreparedStatements.Statement;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,20 +22,24 @@ final class ServerStatements {
   /**
    * Records that the server has it now.
    *
-   * @return the statement to close on the server to stay within {@code max}, or null
+   * @return the statements to close on the server to stay within {@code max}, least recently used
+   *     first (several when max_prepared_statements was lowered), never {@code s} itself
    */
-  Statement add(Statement s, int max) {
+  List<Statement> add(Statement s, int max) {
     prepared.put(s, Boolean.TRUE);
     if (prepared.size() <= max) {
-      return null;
+      return List.of();
     }
+    List<Statement> evicted = new ArrayList<>(prepared.size() - max);
     Iterator<Map.Entry<Statement, Boolean>> it = prepared.entrySet().iterator();
-    Statement eldest = it.next().getKey();
-    if (eldest == s) {
-      return null;
+    while (prepared.size() > Math.max(max, 1) && it.hasNext()) {
+      Statement eldest = it.next().getKey();
+      if (eldest != s) {
+        it.remove();
+        evicted.add(eldest);
+      }
     }
-    it.remove();
-    return eldest;
+    return evicted;
   }
 
   void remove(Statement s) {

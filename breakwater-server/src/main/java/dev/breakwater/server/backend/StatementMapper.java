@@ -348,6 +348,10 @@ final class StatementMapper {
       return true;
     }
     fromClient.flushBefore();
+    if (c.statements().containsKey(name)) {
+      refuseDuplicate(name);
+      return false;
+    }
     PreparedStatements registry = context.registry();
     PreparedStatements.Statement stmt = registry.intern(body);
     stmt.effects(tracker.effectsOf(body, lexing()));
@@ -360,6 +364,39 @@ final class StatementMapper {
       prepare(stmt, RequestQueue.FORWARD);
     }
     return false;
+  }
+
+  /** A statement text no server can parse: a named Parse of it fails and leaves nothing behind. */
+  private static final String UNPARSABLE = "breakwater: statement name already in use";
+
+  /**
+   * PostgreSQL refuses a Parse of a name the session already uses (42P05). The name is the
+   * client's, mapped here, so the server would not know: it is sent a Parse that fails instead,
+   * which makes it skip to Sync and abort a transaction block exactly as PostgreSQL would, and its
+   * error is replaced by PostgreSQL's ({@link #takeDuplicateName}).
+   */
+  private void refuseDuplicate(String name) {
+    ByteBuf parse = alloc.buffer(64);
+    int at = Codec.beginMessage(parse, MessageType.PARSE);
+    Codec.writeCString(parse, "B_duplicate");
+    Codec.writeCString(parse, UNPARSABLE);
+    parse.writeShort(0);
+    Codec.endMessage(parse, at);
+    toServer.add(parse);
+    queue.push(MessageType.PARSE, RequestQueue.DUPLICATE_NAME, name);
+  }
+
+  /** Set by {@link #advance} when the error at hand answers {@link #refuseDuplicate}'s Parse. */
+  private String duplicateName;
+
+  /**
+   * After {@link #advance} of an ErrorResponse: the client's statement name when the error is the
+   * one {@link #refuseDuplicate} provoked (the caller sends PostgreSQL's error instead), else null.
+   */
+  String takeDuplicateName() {
+    String n = duplicateName;
+    duplicateName = null;
+    return n;
   }
 
   private boolean onBind(StatementNames c, ByteBuf message) {
@@ -438,8 +475,7 @@ final class StatementMapper {
 
   private void prepare(PreparedStatements.Statement stmt, byte action) {
     PreparedStatements registry = context.registry();
-    PreparedStatements.Statement evicted = statements.add(stmt, context.maxPreparedStatements().getAsInt());
-    if (evicted != null) {
+    for (PreparedStatements.Statement evicted : statements.add(stmt, context.maxPreparedStatements().getAsInt())) {
       toServer.add(statementMessage(MessageType.CLOSE, evicted));
       queue.push(MessageType.CLOSE, RequestQueue.HIDE, null);
       registry.evictions.increment();
@@ -499,6 +535,9 @@ final class StatementMapper {
     switch (type) {
       case MessageType.ERROR_RESPONSE:
         if (head != MessageType.QUERY && head != MessageType.FUNCTION_CALL && head != MessageType.SYNC) {
+          if (head == MessageType.PARSE && queue.headAction() == RequestQueue.DUPLICATE_NAME) {
+            duplicateName = (String) queue.headRef();
+          }
           // Extended protocol: the request failed and the server skips all until Sync.
           do {
             forgetFailedParse();
