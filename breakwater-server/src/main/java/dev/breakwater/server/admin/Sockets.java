@@ -96,7 +96,7 @@ final class Sockets {
         s.pool().key().database(),
         "none",
         state,
-        remote != null ? host(remote) : s.pool().settings().serverHost(),
+        remote != null ? host(remote) : s.host(),
         remote != null ? port(remote) : s.pool().settings().serverPort(),
         host(local),
         port(local),

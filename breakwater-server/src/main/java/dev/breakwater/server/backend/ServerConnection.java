@@ -112,6 +112,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * thread that opens it): volatile, because that thread may run late, after the login ended.
    */
   private volatile Channel channel;
+  /** The host of the entry's list this server connects to; set by {@link #connect}. */
+  private volatile String host;
   private FrameScanner scanner;
   private Outbox outbox;
   private ServerLogin login;
@@ -277,6 +279,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     return closingReason;
   }
 
+  /** The host this server connects or connected to (one of {@code host=a,b}). */
+  public String host() {
+    return host != null ? host : pool.settings().serverHost();
+  }
+
   public Channel channel() {
     return channel;
   }
@@ -296,12 +303,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** Starts connecting; the login continues on this connection's loop. */
   public void connect() {
     PoolSettings cfg = pool.settings();
+    host = pool.nextServerHost();
     login = new ServerLogin(cfg, backend, pool);
     ServerLoginHandler loginHandler = new ServerLoginHandler(this, login, cfg, backend.tls());
     ChannelFuture f =
         backend.connect(
             loop,
-            cfg.serverHost(),
+            host,
             cfg.serverPort(),
             new io.netty.channel.ChannelInitializer<Channel>() {
               @Override
@@ -1470,7 +1478,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     PoolSettings cfg = pool.settings();
     cancelsInFlight++;
     backend
-        .cancel(loop, cfg.serverHost(), cfg.serverPort(), backendPid, backendSecret)
+        .cancel(loop, host, cfg.serverPort(), backendPid, backendSecret)
         .addListener(f -> cancelDone());
   }
 
@@ -1490,7 +1498,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   String where() {
     PoolSettings cfg = pool.settings();
-    return cfg.serverUser() + "@" + cfg.serverHost() + ":" + cfg.serverPort() + "/" + cfg.serverDatabase();
+    return cfg.serverUser() + "@" + (host != null ? host : cfg.serverHost()) + ":" + cfg.serverPort() + "/" + cfg.serverDatabase();
   }
 
   @Override

@@ -118,7 +118,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
       throw new ProtocolException("unencrypted bytes after the server's TLS answer");
     }
     if (answer == 'S') {
-      SslHandler h = tls.newServerHandler(ctx.alloc(), cfg.serverHost(), cfg.serverPort());
+      SslHandler h = tls.newServerHandler(ctx.alloc(), server.host(), cfg.serverPort());
       ctx.pipeline().addFirst("tls", h);
       h.handshakeFuture()
           .addListener(

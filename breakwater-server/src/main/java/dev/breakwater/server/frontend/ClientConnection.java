@@ -522,7 +522,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
       if (lower.equals("options")) {
         try {
-          extras.putAll(StartupOptions.parse(e.getValue()));
+          for (Map.Entry<String, String> o : StartupOptions.parse(e.getValue()).entrySet()) {
+            // ignore_startup_parameters applies to -c name=value as well (PgBouncer's rule).
+            if (!settings.general().ignoreStartupParameters().contains(o.getKey().toLowerCase(Locale.ROOT))) {
+              extras.put(o.getKey(), o.getValue());
+            }
+          }
         } catch (IllegalArgumentException ex) {
           fatal(SqlState.PROTOCOL_VIOLATION, ex.getMessage(), CloseReason.CLIENT_LOGIN_FAILED);
           return false;

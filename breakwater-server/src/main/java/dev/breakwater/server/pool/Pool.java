@@ -402,6 +402,30 @@ public final class Pool {
         || sqlState.equals("53300");
   }
 
+  /** Which of several hosts ({@code host=a,b}) the next server connects to. Guarded by lock. */
+  private int hostTurn;
+  /** Servers in a row that could not connect since one last logged in. Guarded by lock. */
+  private int connectFailuresInRow;
+
+  /**
+   * The host a new server connects to: the next in turn (load_balance_hosts = round-robin), or the
+   * first that has not just failed (disable); one of a single-host entry.
+   */
+  public String nextServerHost() {
+    PoolSettings cfg = settings;
+    List<String> hosts = cfg.serverHosts();
+    if (hosts.size() == 1) {
+      return hosts.get(0);
+    }
+    lock.lock();
+    try {
+      int turn = cfg.rotateHosts() ? hostTurn++ : connectFailuresInRow;
+      return hosts.get(Math.floorMod(turn, hosts.size()));
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The server has closed, for whatever reason: forget it, and open another if clients wait. */
   public void onServerClosed(ServerConnection s, CloseReason reason, ErrorFields error) {
     boolean connectFailure =
@@ -418,7 +442,18 @@ public final class Pool {
       unlist(s);
       pools.releaseServerSlot(this);
       long now = System.nanoTime();
-      if (error != null) {
+      boolean anotherHost = false;
+      if (connectFailure && settings.serverHosts().size() > 1) {
+        // Several hosts: the next is tried before the clients are told, until each has failed.
+        anotherHost = ++connectFailuresInRow % settings.serverHosts().size() != 0;
+      }
+      if (anotherHost) {
+        log.info("pool {}: could not connect to a server ({}): trying the next host",
+            key, error == null ? reason : error.message());
+        if (!waiting.isEmpty()) {
+          toLaunch = launchPlan(now);
+        }
+      } else if (error != null) {
         lastServerError = error;
         lastServerErrorNanos = now;
         lastErrorWasConnect = connectFailure;
@@ -443,6 +478,12 @@ public final class Pool {
   /** A server logged in: its error history is cleared. */
   public void onServerLoggedIn(ServerConnection s) {
     lastServerError = null;
+    lock.lock();
+    try {
+      connectFailuresInRow = 0;
+    } finally {
+      lock.unlock();
+    }
   }
 
   // ---- Time-driven work, called by the janitor ----

@@ -43,11 +43,27 @@ public record PoolSettings(
     Duration serverCheckDelay,
     String connectQuery,
     boolean sessionPinning,
-    Map<String, String> serverStartupParameters) {
+    Map<String, String> serverStartupParameters,
+    boolean rotateHosts) {
 
   public PoolSettings {
     serverStartupParameters =
         Collections.unmodifiableMap(new LinkedHashMap<>(serverStartupParameters));
+  }
+
+  /**
+   * The hosts of {@code host=a,b}: one for most databases. New server connections take them in
+   * turn ({@code load_balance_hosts = round-robin}, {@link #rotateHosts}) or the first that
+   * answers ({@code disable}); either way a host that cannot be reached is passed over.
+   */
+  public java.util.List<String> serverHosts() {
+    java.util.List<String> hosts = new java.util.ArrayList<>();
+    for (String h : serverHost.split(",")) {
+      if (!h.isBlank()) {
+        hosts.add(h.strip());
+      }
+    }
+    return hosts.isEmpty() ? java.util.List.of(DatabaseEntry.DEFAULT_HOST) : hosts;
   }
 
   /**
@@ -92,7 +108,8 @@ public record PoolSettings(
         g.serverCheckDelay(),
         db.connectQuery(),
         g.sessionPinning(),
-        startup);
+        startup,
+        db.loadBalanceHosts() != dev.breakwater.server.config.LoadBalanceHosts.DISABLE);
   }
 
   /** The same pool settings, logging in to servers as {@code user} (auth_user). */
@@ -102,7 +119,8 @@ public record PoolSettings(
         minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections,
         resetQuery, resetQueryAlways, queryWaitTimeout, serverConnectTimeout, serverLoginRetry,
         serverIdleTimeout, serverLifetime, queryTimeout, idleTransactionTimeout, transactionTimeout,
-        clientIdleTimeout, serverCheckQuery, serverCheckDelay, null, sessionPinning, serverStartupParameters);
+        clientIdleTimeout, serverCheckQuery, serverCheckDelay, null, sessionPinning, serverStartupParameters,
+        rotateHosts);
   }
 
   private static void putIfSet(Map<String, String> m, String key, String value) {

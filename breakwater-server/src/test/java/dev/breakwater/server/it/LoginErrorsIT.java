@@ -142,6 +142,19 @@ class LoginErrorsIT {
   }
 
   @Test
+  void ignoreStartupParametersAppliesToOptionsDashCToo() throws Exception {
+    // PgBouncer's test_options_startup_param: an ignored parameter is ignored however it comes.
+    try (Pooler p = Pooler.builder().set("ignore_startup_parameters", "extra_float_digits, work_mem").start()) {
+      Properties withOption = new Properties();
+      withOption.setProperty("options", "-c work_mem=1234kB -c statement_timeout=4321");
+      try (Connection c = p.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), withOption)) {
+        assertThat(Sql.one(c, "SHOW work_mem")).isEqualTo("4MB");
+        assertThat(Sql.one(c, "SHOW statement_timeout")).as("the others still apply").isEqualTo("4321ms");
+      }
+    }
+  }
+
+  @Test
   void badOptionsAreRefusedAtLogin() throws Exception {
     Properties bad = new Properties();
     bad.setProperty("options", "-x");
