@@ -1249,7 +1249,41 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         return false;
       }
     }
-    return decide(c, status, now);
+    boolean forward = decide(c, status, now);
+    if (status == TransactionStatus.IDLE && client == c && generation != pool.generation()
+        && pool.settings().serverFastClose()) {
+      // After this ReadyForQuery has gone out.
+      fastCloseIfBetweenTransactions();
+    }
+    return forward;
+  }
+
+  /**
+   * server_fast_close in session mode: a server whose database was reconnected (RECONNECT, a
+   * reload that moved it) closes as soon as its client is between transactions, taking the client
+   * with it, as in PgBouncer. From any thread; acts on this server's loop.
+   */
+  public void fastCloseIfBetweenTransactions() {
+    loop.execute(() -> {
+      ClientConnection c = client;
+      if (c == null) {
+        return;
+      }
+      synchronized (c) {
+        // Under the client's monitor: no query of the client's is on its way meanwhile.
+        if (client == c
+            && stateRef.get() != ServerState.CLOSED
+            && generation != pool.generation()
+            && transactionStatus == TransactionStatus.IDLE
+            && outstanding == 0
+            && internal == Internal.NONE
+            && cancelsInFlight == 0
+            && heldReadyForQuery == null) {
+          closeNow(CloseReason.RECONNECT,
+              ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "database configuration changed"));
+        }
+      }
+    });
   }
 
   /** A ReadyForQuery withheld until the shared connection listened: it goes out now. */

@@ -154,8 +154,9 @@ final class EntryParameters {
                   "server_lifetime for this database; 0 means the global one.",
                   ValueParsers.SECONDS_ALLOWED,
                   (b, v) -> b.serverLifetime = ValueParsers.seconds(v)),
-              param("load_balance_hosts", "enum", "round-robin", false,
-                  "How new connections pick among several hosts.",
+              param("load_balance_hosts", "enum", "round-robin", true,
+                  "How new server connections pick among several hosts (host=a,b): in turn, or the"
+                      + " first that answers (disable); a host that cannot be reached is passed over.",
                   LoadBalanceHosts.allowedNames(),
                   (b, v) -> b.loadBalanceHosts = parseEnum(
                       v, LoadBalanceHosts::parse, LoadBalanceHosts.allowedNames()))));

@@ -67,6 +67,8 @@ final class SettingTable {
           "server_login_retry",
           "query_timeout",
           "query_wait_timeout",
+          "query_wait_notify",
+          "server_fast_close",
           "client_idle_timeout",
           "client_login_timeout",
           "idle_transaction_timeout",
@@ -264,7 +266,8 @@ final class SettingTable {
               "Give up connecting and logging in to a server after this long.",
               General::serverConnectTimeout),
           bool("server_fast_close", "0", RELOAD,
-              "In session mode, close servers marked for closing at transaction end.",
+              "In session mode, close servers marked for closing (RECONNECT, a moved database) at"
+                  + " transaction end, disconnecting their clients.",
               General::serverFastClose),
           secs("server_idle_timeout", "600", RELOAD,
               "Close servers idle longer than this. 0 disables.", General::serverIdleTimeout),

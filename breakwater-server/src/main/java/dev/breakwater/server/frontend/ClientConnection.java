@@ -910,6 +910,26 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   // ---- Errors and closing ----
 
+  /** The wait the client was last told about (its start), so that it is told once per wait. */
+  private long notifiedWait;
+
+  @Override
+  public void waitingLong(String database) {
+    long wait = waitStartedNanos;
+    if (wait == 0 || wait == notifiedWait) {
+      return;
+    }
+    notifiedWait = wait;
+    eventLoop().execute(() -> {
+      if (!closed && state == ClientState.WAITING && waitStartedNanos == wait) {
+        ByteBuf out = channel.alloc().buffer(128);
+        BackendMessages.notice(out, "NOTICE", SqlState.SUCCESSFUL_COMPLETION,
+            "No server connection available in " + database + " backend, client being queued");
+        channel.writeAndFlush(out);
+      }
+    });
+  }
+
   /** The client waited in vain: the pool could not give it a server. From any thread. */
   @Override
   public void failWaiting(ErrorFields error, CloseReason reason) {

@@ -12,6 +12,10 @@ import java.util.Map;
  */
 final class StartupOptions {
 
+  /** PgBouncer's words for options that are not settings, which scripts may match on. */
+  static final String UNSUPPORTED =
+      "unsupported options startup parameter: only '-c config=val' and '--config=val' are allowed";
+
   static Map<String, String> parse(String options) {
     Map<String, String> settings = new LinkedHashMap<>();
     String[] words = split(options);
@@ -20,7 +24,7 @@ final class StartupOptions {
       String setting;
       if (w.equals("-c")) {
         if (i + 1 >= words.length) {
-          throw new IllegalArgumentException("options: -c without a setting");
+          throw new IllegalArgumentException(UNSUPPORTED + " (-c without a setting)");
         }
         setting = words[++i];
       } else if (w.startsWith("-c")) {
@@ -28,12 +32,11 @@ final class StartupOptions {
       } else if (w.startsWith("--")) {
         setting = w.substring(2);
       } else {
-        throw new IllegalArgumentException(
-            "unsupported startup option \"" + w + "\": only -c name=value settings are supported");
+        throw new IllegalArgumentException(UNSUPPORTED + " (got \"" + w + "\")");
       }
       int eq = setting.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException("options: setting \"" + setting + "\" has no value");
+        throw new IllegalArgumentException(UNSUPPORTED + " (\"" + setting + "\" has no value)");
       }
       String name = setting.substring(0, eq).replace('-', '_').toLowerCase(Locale.ROOT);
       settings.put(name, setting.substring(eq + 1));

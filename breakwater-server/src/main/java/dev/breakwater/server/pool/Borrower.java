@@ -19,6 +19,12 @@ public interface Borrower {
 
   void waitStartedNanos(long now);
 
+  /**
+   * The borrower has waited longer than query_wait_notify: tell it so, once per wait (PgBouncer's
+   * NOTICE). From the pool's maintenance, holding the pool's lock: must not block.
+   */
+  default void waitingLong(String database) {}
+
   /** No server could be had: tell the borrower why. From any thread. */
   void failWaiting(ErrorFields error, CloseReason reason);
 }

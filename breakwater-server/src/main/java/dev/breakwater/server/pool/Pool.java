@@ -329,6 +329,13 @@ public final class Pool {
       lock.unlock();
     }
     closeIdle(CloseReason.RECONNECT);
+    if (settings.serverFastClose() && settings.mode() == dev.breakwater.server.config.PoolMode.SESSION) {
+      // server_fast_close: session clients lose their servers between transactions, not at the
+      // end of their sessions.
+      for (ServerConnection s : servers()) {
+        s.fastCloseIfBetweenTransactions();
+      }
+    }
   }
 
   /** PAUSE: no server is lent; each one closes once released. */
@@ -512,6 +519,14 @@ public final class Pool {
               expired = new ArrayList<>();
             }
             expired.add(c);
+          }
+        }
+      }
+      long notifyAfter = cfg.queryWaitNotify().toNanos();
+      if (notifyAfter > 0) {
+        for (Borrower c : waiting) {
+          if (now - c.waitStartedNanos() > notifyAfter) {
+            c.waitingLong(key.database());
           }
         }
       }

@@ -30,7 +30,9 @@ public record PoolSettings(
     int maxUserConnections,
     String resetQuery,
     boolean resetQueryAlways,
+    boolean serverFastClose,
     Duration queryWaitTimeout,
+    Duration queryWaitNotify,
     Duration serverConnectTimeout,
     Duration serverLoginRetry,
     Duration serverIdleTimeout,
@@ -95,7 +97,9 @@ public record PoolSettings(
         p.maxUserConnections(),
         g.serverResetQuery(),
         g.serverResetQueryAlways(),
+        g.serverFastClose(),
         g.queryWaitTimeout(),
+        g.queryWaitNotify(),
         g.serverConnectTimeout(),
         g.serverLoginRetry(),
         g.serverIdleTimeout(),
@@ -117,7 +121,7 @@ public record PoolSettings(
     return new PoolSettings(
         database, serverHost, serverPort, serverDatabase, user, password, true, mode, poolSize,
         minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections,
-        resetQuery, resetQueryAlways, queryWaitTimeout, serverConnectTimeout, serverLoginRetry,
+        resetQuery, resetQueryAlways, serverFastClose, queryWaitTimeout, queryWaitNotify, serverConnectTimeout, serverLoginRetry,
         serverIdleTimeout, serverLifetime, queryTimeout, idleTransactionTimeout, transactionTimeout,
         clientIdleTimeout, serverCheckQuery, serverCheckDelay, null, sessionPinning, serverStartupParameters,
         rotateHosts);

@@ -3,6 +3,7 @@ package dev.breakwater.server.it;
 import static dev.breakwater.server.it.SqlErrors.assertServerError;
 import static dev.breakwater.server.it.SqlErrors.serverError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.sql.Connection;
@@ -161,6 +162,12 @@ class LoginErrorsIT {
     // Only settings are accepted in options; anything else is an error at login, not later.
     serverError(
         () -> pooler.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), bad).close());
+    // PgBouncer's words, which its test suite and scripts match.
+    for (String options : new String[] {"-d", "-c timezone"}) {
+      bad.setProperty("options", options);
+      assertThatThrownBy(() -> pooler.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), bad).close())
+          .hasMessageContaining("unsupported options startup parameter: only '-c config=val' and '--config=val' are allowed");
+    }
     assertServes(pooler);
   }
 
