@@ -84,6 +84,11 @@ final class ConsoleSession implements AdminConsole.Session {
       client.channel().writeAndFlush(out);
       return;
     }
+    // As in PgBouncer, a console command counts as a transaction and a query of database
+    // pgbouncer, the one being answered included (SHOW TOTALS counts itself).
+    dev.breakwater.server.stats.PoolStats counters = console.observed().observer().console();
+    counters.transaction(0);
+    counters.query(0);
     CompletionStage<Reply> reply;
     try {
       CommandLine line = CommandLine.parse(text);

@@ -18,8 +18,10 @@ final class ShowTotals implements View {
 
   @Override
   public Result show(Observed o) {
-    PoolStats.Totals t = StatsRows.totals(o.pools());
-    StatsAverages.Averages a = o.observer().averages().of(o.pools());
+    PoolStats.Totals t = StatsRows.totals(o.pools()).plus(o.observer().console().totals());
+    java.util.List<PoolStats> all = StatsAverages.statsOf(o.pools());
+    all.add(o.observer().console());
+    StatsAverages.Averages a = o.observer().averages().ofStats(all);
     Object[] values = StatsRows.concat(null, StatsRows.totals(t), StatsRows.averages(a));
     Result r = Result.of("name", ColumnType.TEXT, "value", ColumnType.NUMERIC);
     for (int i = 0; i < NAMES.length; i++) {

@@ -29,6 +29,19 @@ final class StatsRows {
     for (Map.Entry<String, List<Pool>> e : groups.entrySet()) {
       out.add(new Database(e.getKey(), totals(e.getValue()), o.observer().averages().of(e.getValue())));
     }
+    // The console's own row, as PgBouncer's pgbouncer database has one, in name order.
+    PoolStats console = o.observer().console();
+    Database row = new Database("pgbouncer", console.totals(), o.observer().averages().ofStats(List.of(console)));
+    int at = 0;
+    while (at < out.size() && out.get(at).name().compareTo(row.name()) < 0) {
+      at++;
+    }
+    if (at < out.size() && out.get(at).name().equals(row.name())) {
+      // A pooled database named pgbouncer cannot be reached (the console takes the name).
+      out.set(at, new Database(row.name(), out.get(at).totals().plus(row.totals()), row.averages()));
+    } else {
+      out.add(at, row);
+    }
     return out;
   }
 

@@ -116,6 +116,16 @@ public final class Observer implements AutoCloseable {
     }
   }
 
+  /**
+   * The admin console's own counters, PgBouncer's database {@code pgbouncer} in SHOW STATS: each
+   * console command is one transaction and one query.
+   */
+  private final PoolStats console = new PoolStats();
+
+  public PoolStats console() {
+    return console;
+  }
+
   /** One tick; public for tests, which drive time themselves. */
   public synchronized void tick(long now) {
     List<Pool> all = List.copyOf(pools.all());
@@ -124,9 +134,11 @@ public final class Observer implements AutoCloseable {
     General g = frontend.settings().general();
     long period = Math.max(1, g.statsPeriod().toSeconds()) * 1_000_000_000L;
     if (now - averages.lastSampleNanos() >= period - 100_000_000L) {
-      averages.sample(all, now);
+      List<PoolStats> sampled = StatsAverages.statsOf(all);
+      sampled.add(console);
+      averages.sample(sampled, now);
       if (g.logStats()) {
-        log.info("{}", StatsAverages.logLine(averages.of(all)));
+        log.info("{}", StatsAverages.logLine(averages.ofStats(sampled)));
       }
     }
     alerts.check(all, now);

@@ -32,7 +32,7 @@ public final class StatsAverages {
   /** One pool's last two samples. */
   private record Window(PoolStats.Totals older, PoolStats.Totals newer) {}
 
-  private final Map<Pool, Window> windows = new ConcurrentHashMap<>();
+  private final Map<PoolStats, Window> windows = new ConcurrentHashMap<>();
   private volatile long olderNanos;
   private volatile long newerNanos;
 
@@ -42,10 +42,10 @@ public final class StatsAverages {
     this.newerNanos = startNanos;
   }
 
-  /** Takes a sample of every pool: the end of one stats period. */
-  public synchronized void sample(Iterable<Pool> pools, long now) {
-    for (Pool p : pools) {
-      PoolStats.Totals current = p.stats().totals();
+  /** Takes a sample of every pool's counters (and the console's): the end of one stats period. */
+  public synchronized void sample(Iterable<PoolStats> all, long now) {
+    for (PoolStats p : all) {
+      PoolStats.Totals current = p.totals();
       Window w = windows.get(p);
       windows.put(p, new Window(w == null ? PoolStats.Totals.ZERO : w.newer(), current));
     }
@@ -59,10 +59,24 @@ public final class StatsAverages {
   }
 
   /** The averages of these pools together over the last complete period. */
-  public Averages of(Iterable<Pool> pools) {
+  public Averages of(java.util.Collection<Pool> pools) {
+    return ofStats(statsOf(pools));
+  }
+
+  /** Each pool's counters. */
+  public static java.util.List<PoolStats> statsOf(java.util.Collection<Pool> pools) {
+    java.util.List<PoolStats> out = new java.util.ArrayList<>(pools.size() + 1);
+    for (Pool p : pools) {
+      out.add(p.stats());
+    }
+    return out;
+  }
+
+  /** The averages of these counters together over the last complete period. */
+  public Averages ofStats(Iterable<PoolStats> all) {
     PoolStats.Totals older = PoolStats.Totals.ZERO;
     PoolStats.Totals newer = PoolStats.Totals.ZERO;
-    for (Pool p : pools) {
+    for (PoolStats p : all) {
       Window w = windows.get(p);
       if (w != null) {
         older = older.plus(w.older());

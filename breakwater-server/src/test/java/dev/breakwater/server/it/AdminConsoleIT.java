@@ -233,6 +233,19 @@ class AdminConsoleIT {
     }
   }
 
+  @Test
+  void consoleCommandsCountAsTransactionsOfDatabasePgbouncer() throws Exception {
+    // PgBouncer's test_show_stats: SHOW TOTALS counts the console's commands, itself included.
+    try (Connection admin = console(Roles.ADMIN)) {
+      long before = Long.parseLong(query(admin, "SHOW STATS").where("database", "pgbouncer").get("total_xact_count"));
+      long totalBefore = Long.parseLong(query(admin, "SHOW TOTALS").where("name", "total_query_count").get("value"));
+      long after = Long.parseLong(query(admin, "SHOW STATS").where("database", "pgbouncer").get("total_query_count"));
+      long totalAfter = Long.parseLong(query(admin, "SHOW TOTALS").where("name", "total_query_count").get("value"));
+      assertThat(after - before).as("SHOW TOTALS, then this SHOW STATS").isGreaterThanOrEqualTo(2);
+      assertThat(totalAfter - totalBefore).as("SHOW STATS, this SHOW TOTALS").isGreaterThanOrEqualTo(2);
+    }
+  }
+
   private static long xacts(Connection admin) throws SQLException {
     Map<String, String> row = query(admin, "SHOW STATS").where("database", Roles.DATABASE);
     return row == null ? 0 : Long.parseLong(row.get("total_xact_count"));
