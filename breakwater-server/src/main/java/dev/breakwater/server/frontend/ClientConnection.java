@@ -510,7 +510,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         unrecognized.add(name);
         continue;
       }
-      if (settings.general().ignoreStartupParameters().contains(lower)) {
+      if (settings.general().ignoreStartupParameters().contains(lower) && !lower.equals("options")) {
         continue;
       }
       if (lower.equals("replication")) {
@@ -529,6 +529,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             }
           }
         } catch (IllegalArgumentException ex) {
+          if (settings.general().ignoreStartupParameters().contains("options")) {
+            // PgBouncer's rule: options in ignore_startup_parameters means what cannot be
+            // applied is ignored; the settings in it are still applied.
+            continue;
+          }
           fatal(SqlState.PROTOCOL_VIOLATION, ex.getMessage(), CloseReason.CLIENT_LOGIN_FAILED);
           return false;
         }

@@ -153,6 +153,18 @@ class LoginErrorsIT {
         assertThat(Sql.one(c, "SHOW statement_timeout")).as("the others still apply").isEqualTo("4321ms");
       }
     }
+    // options itself in the list: what cannot be applied is ignored, the settings still apply.
+    try (Pooler p = Pooler.builder().set("ignore_startup_parameters", "extra_float_digits, options").start()) {
+      Properties withOption = new Properties();
+      withOption.setProperty("options", "-c statement_timeout=4321");
+      try (Connection c = p.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), withOption)) {
+        assertThat(Sql.one(c, "SHOW statement_timeout")).isEqualTo("4321ms");
+      }
+      withOption.setProperty("options", "-d");
+      try (Connection c = p.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), withOption)) {
+        assertThat(Sql.one(c, "SELECT 1")).isEqualTo("1");
+      }
+    }
   }
 
   @Test
