@@ -1,5 +1,6 @@
 package dev.breakwater.server.tls;
 
+import dev.breakwater.server.config.AuthType;
 import dev.breakwater.server.config.General;
 import dev.breakwater.server.config.SslMode;
 import io.netty.buffer.ByteBufAllocator;
@@ -13,6 +14,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,8 +38,11 @@ public final class Tls {
   private final SslContext clientFacing;
   private final SslMode serverMode;
   private final SslContext serverFacing;
+  private final ServerSide serverSide;
 
-  private Tls(SslMode clientMode, SslContext clientFacing, SslMode serverMode, SslContext serverFacing) {
+  private Tls(
+      SslMode clientMode, SslContext clientFacing, SslMode serverMode, SslContext serverFacing, ServerSide serverSide) {
+    this.serverSide = serverSide;
     this.clientMode = clientMode;
     this.clientFacing = clientFacing;
     this.serverMode = serverMode;
@@ -49,6 +56,14 @@ public final class Tls {
    */
   public static Tls from(General g) throws SSLException {
     SslMode cm = g.clientTlsSslmode();
+    if (g.authType() == AuthType.CERT) {
+      if (cm != SslMode.VERIFY_FULL) {
+        throw new SSLException("auth_type=cert requires client_tls_sslmode=verify-full");
+      }
+      if (g.clientTlsCaFile() == null) {
+        throw new SSLException("auth_type=cert requires client_tls_ca_file");
+      }
+    }
     SslContext client = null;
     if (cm != SslMode.DISABLE) {
       if (g.clientTlsCertFile() == null || g.clientTlsKeyFile() == null) {
@@ -57,8 +72,11 @@ public final class Tls {
               "client_tls_sslmode = " + cm.configName() + " needs client_tls_key_file and client_tls_cert_file");
         }
       } else {
+        PrivateKey key = PemFiles.privateKey(g.clientTlsKeyFile());
+        List<X509Certificate> chain = PemFiles.certificates(g.clientTlsCertFile());
+        PemFiles.checkPair(key, chain.get(0), g.clientTlsKeyFile(), g.clientTlsCertFile());
         SslContextBuilder b =
-            SslContextBuilder.forServer(g.clientTlsCertFile().toFile(), g.clientTlsKeyFile().toFile())
+            SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                 .sslProvider(SslProvider.JDK)
                 .protocols(protocols(g.clientTlsProtocols()))
                 .applicationProtocolConfig(
@@ -71,9 +89,11 @@ public final class Tls {
           if (g.clientTlsCaFile() == null) {
             throw new SSLException("client_tls_sslmode = " + cm.configName() + " needs client_tls_ca_file");
           }
-          b.trustManager(g.clientTlsCaFile().toFile()).clientAuth(ClientAuth.REQUIRE);
+          b.trustManager(PemFiles.certificates(g.clientTlsCaFile()).toArray(X509Certificate[]::new))
+              .clientAuth(ClientAuth.REQUIRE);
         } else if (g.clientTlsCaFile() != null) {
-          b.trustManager(g.clientTlsCaFile().toFile()).clientAuth(ClientAuth.OPTIONAL);
+          b.trustManager(PemFiles.certificates(g.clientTlsCaFile()).toArray(X509Certificate[]::new))
+              .clientAuth(ClientAuth.OPTIONAL);
         }
         ciphers(b, g.clientTlsCiphers());
         client = b.build();
@@ -88,19 +108,72 @@ public final class Tls {
               .protocols(protocols(g.serverTlsProtocols()));
       if (sm == SslMode.VERIFY_CA || sm == SslMode.VERIFY_FULL) {
         if (g.serverTlsCaFile() != null) {
-          b.trustManager(g.serverTlsCaFile().toFile());
+          b.trustManager(PemFiles.certificates(g.serverTlsCaFile()).toArray(X509Certificate[]::new));
         }
       } else {
         // require, prefer, allow: encrypt, verify nothing, as libpq does in these modes.
         b.trustManager(InsecureTrustManagerFactory.INSTANCE);
       }
       if (g.serverTlsCertFile() != null && g.serverTlsKeyFile() != null) {
-        b.keyManager(g.serverTlsCertFile().toFile(), g.serverTlsKeyFile().toFile());
+        PrivateKey key = PemFiles.privateKey(g.serverTlsKeyFile());
+        List<X509Certificate> chain = PemFiles.certificates(g.serverTlsCertFile());
+        PemFiles.checkPair(key, chain.get(0), g.serverTlsKeyFile(), g.serverTlsCertFile());
+        b.keyManager(key, chain.toArray(X509Certificate[]::new));
       }
       ciphers(b, g.serverTlsCiphers());
       server = b.build();
     }
-    return new Tls(cm, client, sm, server);
+    return new Tls(cm, client, sm, server, ServerSide.of(g));
+  }
+
+  /**
+   * The settings that shape TLS toward PostgreSQL: when they change, servers made under the old
+   * ones are replaced (PgBouncer does the same), so that a stricter setting is not dodged by
+   * connections kept from before.
+   */
+  public record ServerSide(
+      SslMode mode, Path caFile, Path keyFile, Path certFile, String protocols, String ciphers, String tls13Ciphers) {
+    static ServerSide of(General g) {
+      return new ServerSide(
+          g.serverTlsSslmode(),
+          g.serverTlsCaFile(),
+          g.serverTlsKeyFile(),
+          g.serverTlsCertFile(),
+          g.serverTlsProtocols(),
+          g.serverTlsCiphers(),
+          g.serverTls13Ciphers());
+    }
+  }
+
+  /** The server-side settings these contexts were built from. */
+  public ServerSide serverSide() {
+    return serverSide;
+  }
+
+  /**
+   * Whether a client certificate names {@code name}: its subject's common name, or one of its DNS
+   * subject alternative names, is exactly that name.
+   */
+  public static boolean certificateNames(X509Certificate cert, String name) {
+    try {
+      javax.naming.ldap.LdapName dn = new javax.naming.ldap.LdapName(cert.getSubjectX500Principal().getName());
+      for (javax.naming.ldap.Rdn rdn : dn.getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN") && name.equals(String.valueOf(rdn.getValue()))) {
+          return true;
+        }
+      }
+      java.util.Collection<List<?>> alt = cert.getSubjectAlternativeNames();
+      if (alt != null) {
+        for (List<?> entry : alt) {
+          if (entry.size() >= 2 && Integer.valueOf(2).equals(entry.get(0)) && name.equals(entry.get(1))) {
+            return true;
+          }
+        }
+      }
+    } catch (javax.naming.InvalidNameException | java.security.cert.CertificateParsingException e) {
+      return false;
+    }
+    return false;
   }
 
   /** Whether clients are offered TLS. */
