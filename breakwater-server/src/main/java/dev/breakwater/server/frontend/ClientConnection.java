@@ -646,7 +646,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (user.equals(key.user())) {
       user = key.user();
     }
-    if (authenticator.recoveredKeys() != null) {
+    if (authenticator != null && authenticator.recoveredKeys() != null) {
       pool.passThroughKeys(authenticator.recoveredKeys());
     }
     if (queriedSecret != null) {

@@ -99,9 +99,9 @@ class TlsReconfigureIT {
     // pgjdbc checks the host name against the certificate: connect by name.
     String url = "jdbc:postgresql://localhost:" + pooler.port() + "/" + Roles.DATABASE;
     Properties all = new Properties();
-    all.putAll(p);
     all.setProperty("user", Roles.PLAIN);
     all.setProperty("password", Roles.password(Roles.PLAIN));
+    all.putAll(p);
     return java.sql.DriverManager.getConnection(url, all);
   }
 
@@ -180,5 +180,63 @@ class TlsReconfigureIT {
           .as("over TCP TLS is still required")
           .hasMessageContaining("SSL required");
     }
+  }
+
+  /** The key as DER PKCS#8, the form pgjdbc reads for sslkey. */
+  static Path der(Path pkcs8Pem) throws Exception {
+    try (PEMParser in = new PEMParser(Files.newBufferedReader(pkcs8Pem))) {
+      Path out = pkcs8Pem.resolveSibling(pkcs8Pem.getFileName() + ".pk8");
+      Files.write(out, ((PrivateKeyInfo) in.readObject()).getEncoded());
+      return out;
+    }
+  }
+
+  @Test
+  void authTypeCertLogsInTheUserTheCertificateNames() throws Exception {
+    TestCertificates.Issued mine = ca.issue(Roles.PLAIN);
+    TestCertificates.Issued someoneElse = ca.issue("someone-else");
+    TestCertificates.Issued foreign = otherCa.issue(Roles.PLAIN);
+    try (Pooler pooler =
+        Pooler.builder()
+            .set("auth_type", "cert")
+            .set("client_tls_sslmode", "verify-full")
+            .set("client_tls_key_file", siteSec1Key.toString())
+            .set("client_tls_cert_file", site.certificate().toString())
+            .set("client_tls_ca_file", ca.caFile().toString())
+            .start()) {
+      Properties p = verifyFull(ca);
+      p.setProperty("sslcert", mine.certificate().toString());
+      p.setProperty("sslkey", der(mine.key()).toString());
+      p.setProperty("password", "not asked");
+      try (Connection c = connect(pooler, p)) {
+        assertThat(c.isValid(2)).isTrue();
+      }
+      p.setProperty("sslcert", someoneElse.certificate().toString());
+      p.setProperty("sslkey", der(someoneElse.key()).toString());
+      assertThatThrownBy(() -> connect(pooler, p).close())
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("certificate authentication failed")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28000"));
+      p.setProperty("sslcert", foreign.certificate().toString());
+      p.setProperty("sslkey", der(foreign.key()).toString());
+      assertThatThrownBy(() -> connect(pooler, p).close())
+          .as("a certificate from another CA fails the handshake")
+          .isInstanceOf(SQLException.class);
+    }
+  }
+
+  @Test
+  void authTypeCertNeedsVerifyFull() {
+    assertThatThrownBy(
+            () ->
+                Pooler.builder()
+                    .set("auth_type", "cert")
+                    .set("client_tls_sslmode", "require")
+                    .set("client_tls_key_file", siteSec1Key.toString())
+                    .set("client_tls_cert_file", site.certificate().toString())
+                    .set("client_tls_ca_file", ca.caFile().toString())
+                    .start()
+                    .close())
+        .hasMessageContaining("auth_type=cert requires client_tls_sslmode=verify-full");
   }
 }
