@@ -127,21 +127,46 @@ public final class Tls {
   }
 
   /**
-   * The settings that shape TLS toward PostgreSQL: when they change, servers made under the old
-   * ones are replaced (PgBouncer does the same), so that a stricter setting is not dodged by
+   * The settings that shape TLS toward PostgreSQL, with the contents of the files they name: when
+   * they change, servers made under the old ones are replaced (PgBouncer does the same, comparing
+   * file contents too), so that a stricter setting or a rotated certificate is not dodged by
    * connections kept from before.
    */
   public record ServerSide(
-      SslMode mode, Path caFile, Path keyFile, Path certFile, String protocols, String ciphers, String tls13Ciphers) {
-    static ServerSide of(General g) {
+      SslMode mode,
+      String caFile,
+      String keyFile,
+      String certFile,
+      String protocols,
+      String ciphers,
+      String tls13Ciphers) {
+    static ServerSide of(General g) throws SSLException {
+      if (g.serverTlsSslmode() == SslMode.DISABLE) {
+        return new ServerSide(SslMode.DISABLE, null, null, null, null, null, null);
+      }
       return new ServerSide(
           g.serverTlsSslmode(),
-          g.serverTlsCaFile(),
-          g.serverTlsKeyFile(),
-          g.serverTlsCertFile(),
+          fingerprint(g.serverTlsCaFile()),
+          fingerprint(g.serverTlsKeyFile()),
+          fingerprint(g.serverTlsCertFile()),
           g.serverTlsProtocols(),
           g.serverTlsCiphers(),
           g.serverTls13Ciphers());
+    }
+
+    /** The path and a SHA-256 of the file's bytes; null for no file. */
+    private static String fingerprint(Path file) throws SSLException {
+      if (file == null) {
+        return null;
+      }
+      try {
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(file));
+        return file + " sha256:" + java.util.HexFormat.of().formatHex(digest);
+      } catch (java.io.IOException e) {
+        throw new SSLException("cannot read " + file + ": " + e.getMessage());
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 

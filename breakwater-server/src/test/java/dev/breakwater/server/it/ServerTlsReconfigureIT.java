@@ -135,4 +135,34 @@ class ServerTlsReconfigureIT {
       }
     }
   }
+
+  @Test
+  void aReloadAfterTheCaFileChangedOnDiskReplacesServers() throws Exception {
+    Path caFile = Files.createTempFile("bw-rotating-ca-", ".crt");
+    try {
+      Files.copy(ca.caFile(), caFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      try (Pooler pooler =
+          Pooler.builder(pg)
+              .set("server_tls_sslmode", "verify-ca")
+              .set("server_tls_ca_file", caFile.toString())
+              .start()) {
+        try (Connection c = pooler.connect(Roles.PLAIN)) {
+          c.createStatement().execute("SELECT 1");
+        }
+        pooler.breakwater().control().reload();
+        Thread.sleep(300);
+        assertThat(pooler.backendsOf(Roles.PLAIN)).as("same settings, same files: kept").isEqualTo(1);
+        // The same path, new contents (a second CA added, as when rotating).
+        Files.writeString(caFile, Files.readString(ca.caFile()) + Files.readString(otherCa.caFile()));
+        pooler.breakwater().control().reload();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (pooler.backendsOf(Roles.PLAIN) > 0 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat(pooler.backendsOf(Roles.PLAIN)).as("the CA file changed: replaced").isZero();
+      }
+    } finally {
+      Files.deleteIfExists(caFile);
+    }
+  }
 }
