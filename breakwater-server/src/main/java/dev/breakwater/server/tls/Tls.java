@@ -13,6 +13,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -95,7 +96,7 @@ public final class Tls {
           b.trustManager(PemFiles.certificates(g.clientTlsCaFile()).toArray(X509Certificate[]::new))
               .clientAuth(ClientAuth.OPTIONAL);
         }
-        ciphers(b, g.clientTlsCiphers());
+        ciphers(b, g.clientTlsCiphers(), g.clientTls13Ciphers(), "client");
         client = b.build();
       }
     }
@@ -120,7 +121,7 @@ public final class Tls {
         PemFiles.checkPair(key, chain.get(0), g.serverTlsKeyFile(), g.serverTlsCertFile());
         b.keyManager(key, chain.toArray(X509Certificate[]::new));
       }
-      ciphers(b, g.serverTlsCiphers());
+      ciphers(b, g.serverTlsCiphers(), g.serverTls13Ciphers(), "server");
       server = b.build();
     }
     return new Tls(cm, client, sm, server, ServerSide.of(g));
@@ -285,16 +286,125 @@ public final class Tls {
     return out.stream().distinct().toArray(String[]::new);
   }
 
-  /** PgBouncer's cipher words map to the JDK's defaults; an explicit list is passed on. */
-  private static void ciphers(SslContextBuilder b, String setting) {
-    if (setting == null) {
-      return;
+  /**
+   * Puts the suites of {@code tls_ciphers} (TLS 1.2 and older, OpenSSL syntax) and
+   * {@code tls13_ciphers} in place, when either is set.
+   */
+  private static void ciphers(SslContextBuilder b, String ciphers, String tls13, String side) throws SSLException {
+    List<String> suites = cipherSuites(ciphers, tls13, side);
+    if (suites != null) {
+      b.ciphers(suites, SupportedCipherSuiteFilter.INSTANCE);
     }
-    String s = setting.trim().toLowerCase(Locale.ROOT);
-    if (s.isEmpty() || s.equals("default") || s.equals("secure") || s.equals("fast") || s.equals("normal")
-        || s.equals("all") || s.equals("legacy")) {
-      return;
+  }
+
+  /**
+   * The JDK suite names for PgBouncer's two cipher settings, or null to keep the JDK's defaults.
+   * OpenSSL cipher names (ECDHE-RSA-AES128-GCM-SHA256) become the JDK's names; JDK or IANA names
+   * (TLS_...) are taken as they are; {@code !name} takes a named suite out. OpenSSL's selection
+   * words (HIGH, DEFAULT, aRSA...) are not evaluated: the JDK's default suites, which already leave
+   * out anonymous, NULL, export, RC4 and MD5 suites, stand for them, as do PgBouncer's words
+   * default, secure, fast, normal, all and legacy. Either setting naming no suite the JDK has is an
+   * error, rather than a configuration whose every handshake fails.
+   */
+  static List<String> cipherSuites(String ciphers, String tls13, String side) throws SSLException {
+    String c = ciphers == null ? "" : ciphers.trim();
+    String t = tls13 == null ? "" : tls13.trim();
+    boolean defaultOlder = c.isEmpty() || PGBOUNCER_CIPHER_WORDS.contains(c.toLowerCase(Locale.ROOT));
+    if (defaultOlder && t.isEmpty()) {
+      return null;
     }
-    b.ciphers(List.of(setting.split("[:,\\s]+")));
+    SSLParameters jdk;
+    SSLParameters supported;
+    try {
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getDefault();
+      jdk = ctx.getDefaultSSLParameters();
+      supported = ctx.getSupportedSSLParameters();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new SSLException("no default TLS context: " + e.getMessage());
+    }
+    java.util.Set<String> available = java.util.Set.of(supported.getCipherSuites());
+    List<String> older = new ArrayList<>();
+    List<String> newer = new ArrayList<>();
+    for (String suite : jdk.getCipherSuites()) {
+      (isTls13(suite) ? newer : older).add(suite);
+    }
+    if (!defaultOlder) {
+      List<String> named = new ArrayList<>();
+      List<String> removed = new ArrayList<>();
+      boolean selection = false;
+      for (String word : c.split("[:,\\s]+")) {
+        if (word.isEmpty()) {
+          continue;
+        }
+        char op = word.charAt(0);
+        if (op == '!' || op == '-') {
+          String name = javaName(word.substring(1));
+          if (name != null) {
+            removed.add(name);
+          }
+          continue;
+        }
+        if (op == '+' || op == '@') {
+          continue;
+        }
+        String name = javaName(word);
+        if (name == null) {
+          selection = true;
+        } else if (!isTls13(name)) {
+          named.add(name);
+        }
+      }
+      List<String> chosen = new ArrayList<>();
+      for (String n : named) {
+        if (available.contains(n) && !chosen.contains(n)) {
+          chosen.add(n);
+        }
+      }
+      if (!named.isEmpty() && chosen.isEmpty() && !selection) {
+        throw new SSLException(side + "_tls_ciphers: none of the ciphers is available: " + c);
+      }
+      if (selection) {
+        for (String n : older) {
+          if (!chosen.contains(n)) {
+            chosen.add(n);
+          }
+        }
+      }
+      chosen.removeAll(removed);
+      older = chosen;
+    }
+    if (!t.isEmpty()) {
+      List<String> chosen = new ArrayList<>();
+      for (String word : t.split("[:,\\s]+")) {
+        if (!word.isEmpty() && available.contains(word) && isTls13(word) && !chosen.contains(word)) {
+          chosen.add(word);
+        }
+      }
+      if (chosen.isEmpty()) {
+        throw new SSLException(side + "_tls13_ciphers: failed to set the TLSv1.3 cipher suites: " + t);
+      }
+      newer = chosen;
+    }
+    List<String> out = new ArrayList<>(newer);
+    out.addAll(older);
+    if (out.isEmpty()) {
+      throw new SSLException(side + "_tls_ciphers: no cipher suite left: " + c);
+    }
+    return out;
+  }
+
+  private static final java.util.Set<String> PGBOUNCER_CIPHER_WORDS =
+      java.util.Set.of("default", "secure", "fast", "normal", "all", "legacy");
+
+  private static boolean isTls13(String suite) {
+    return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
+  }
+
+  /** A suite's JDK name from an OpenSSL or JDK name; null for an OpenSSL selection word. */
+  private static String javaName(String word) {
+    if (word.startsWith("TLS_") || word.startsWith("SSL_")) {
+      return word;
+    }
+    return io.netty.handler.ssl.CipherSuiteConverter.toJava(word, "TLS");
   }
 }

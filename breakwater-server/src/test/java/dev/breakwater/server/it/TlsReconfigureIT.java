@@ -239,4 +239,25 @@ class TlsReconfigureIT {
                     .close())
         .hasMessageContaining("auth_type=cert requires client_tls_sslmode=verify-full");
   }
+
+  /** An OpenSSL cipher string (PgBouncer passes it to OpenSSL) once made every handshake fail. */
+  @Test
+  void opensslCipherStringsAreUnderstood() throws Exception {
+    for (String ciphers : new String[] {"HIGH:!aNULL:!MD5", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256", "fast"}) {
+      try (Pooler pooler =
+          Pooler.builder()
+              .set("client_tls_sslmode", "require")
+              .set("client_tls_key_file", siteSec1Key.toString())
+              .set("client_tls_cert_file", site.certificate().toString())
+              .set("client_tls_ciphers", ciphers)
+              .set("client_tls_protocols", "tlsv1.2")
+              .start()) {
+        Properties p = new Properties();
+        p.setProperty("sslmode", "require");
+        try (Connection c = connect(pooler, p)) {
+          assertThat(c.isValid(2)).as(ciphers).isTrue();
+        }
+      }
+    }
+  }
 }
