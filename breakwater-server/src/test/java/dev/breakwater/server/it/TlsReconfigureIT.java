@@ -2,12 +2,11 @@ package dev.breakwater.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.breakwater.server.Control;
 import dev.breakwater.testkit.TestCertificates;
 import dev.breakwater.testkit.TestPostgres.Roles;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -32,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Client-side TLS changed while running, as PgBouncer's console SET does: the contexts follow the
  * settings once they make a valid configuration, keys in OpenSSL's traditional form (SEC1) are
- * read, and auth_type cert logs in the user the client certificate names.
+ * read, auth_type cert logs in the user the client certificate names, Unix socket clients are not
+ * asked for TLS, and OpenSSL cipher strings are understood.
  */
 class TlsReconfigureIT {
 
@@ -259,5 +259,33 @@ class TlsReconfigureIT {
         }
       }
     }
+  }
+
+  @Test
+  void theConsoleSetAnswersWithANoticeWhenTheTlsSettingsDoNotYetFit() throws Exception {
+    try (Pooler pooler =
+            Pooler.builder()
+                .set("admin_users", Roles.ADMIN)
+                .set("client_tls_sslmode", "require")
+                .set("client_tls_key_file", siteSec1Key.toString())
+                .set("client_tls_cert_file", site.certificate().toString())
+                .start();
+        Connection admin = consoleOf(pooler);
+        java.sql.Statement st = admin.createStatement()) {
+      st.execute("SET client_tls_key_file = '" + otherSiteSec1Key + "'");
+      assertThat((Object) st.getWarnings()).isNotNull();
+      assertThat(st.getWarnings().getMessage())
+          .isEqualTo("TLS settings could not be applied, still using old configuration");
+      st.clearWarnings();
+      st.execute("SET client_tls_cert_file = '" + otherSite.certificate() + "'");
+      assertThat((Object) st.getWarnings()).as("now they fit").isNull();
+    }
+  }
+
+  private static Connection consoleOf(Pooler pooler) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("preferQueryMode", "simple");
+    p.setProperty("sslmode", "require");
+    return pooler.connect("pgbouncer", Roles.ADMIN, Roles.password(Roles.ADMIN), p);
   }
 }
