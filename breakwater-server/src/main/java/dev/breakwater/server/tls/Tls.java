@@ -202,6 +202,22 @@ public final class Tls {
     return false;
   }
 
+  /**
+   * A connection's TLS as PgBouncer's SHOW CLIENTS and SHOW SERVERS print it: protocol and cipher
+   * (OpenSSL's name), as in {@code TLSv1.3/TLS_AES_256_GCM_SHA384}; empty without TLS or before
+   * the handshake is done.
+   */
+  public static String describe(io.netty.channel.Channel channel) {
+    SslHandler h = channel == null ? null : channel.pipeline().get(SslHandler.class);
+    if (h == null || !h.handshakeFuture().isSuccess()) {
+      return "";
+    }
+    javax.net.ssl.SSLSession session = h.engine().getSession();
+    String suite = session.getCipherSuite();
+    String openssl = io.netty.handler.ssl.CipherSuiteConverter.toOpenSsl(suite, false);
+    return session.getProtocol() + "/" + (openssl == null ? suite : openssl);
+  }
+
   /** Whether clients are offered TLS. */
   public boolean offersClientTls() {
     return clientFacing != null;

@@ -165,4 +165,25 @@ class ServerTlsReconfigureIT {
       Files.deleteIfExists(caFile);
     }
   }
+
+  @Test
+  void showServersTellsEachServersTls() throws Exception {
+    try (Pooler pooler =
+            Pooler.builder(pg)
+                .set("admin_users", Roles.ADMIN)
+                .set("server_tls_sslmode", "require")
+                .set("server_tls_protocols", "tlsv1.3")
+                .set("server_tls13_ciphers", "TLS_CHACHA20_POLY1305_SHA256")
+                .start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      c.createStatement().execute("SELECT 1");
+      java.util.Properties p = new java.util.Properties();
+      p.setProperty("preferQueryMode", "simple");
+      try (Connection admin = pooler.connect("pgbouncer", Roles.ADMIN, Roles.password(Roles.ADMIN), p);
+          java.sql.ResultSet rs = admin.createStatement().executeQuery("SHOW SERVERS")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString("tls")).isEqualTo("TLSv1.3/TLS_CHACHA20_POLY1305_SHA256");
+      }
+    }
+  }
 }

@@ -288,4 +288,29 @@ class TlsReconfigureIT {
     p.setProperty("sslmode", "require");
     return pooler.connect("pgbouncer", Roles.ADMIN, Roles.password(Roles.ADMIN), p);
   }
+
+  @Test
+  void showClientsTellsEachClientsTls() throws Exception {
+    try (Pooler pooler =
+            Pooler.builder()
+                .set("admin_users", Roles.ADMIN)
+                .set("client_tls_sslmode", "prefer")
+                .set("client_tls_key_file", siteSec1Key.toString())
+                .set("client_tls_cert_file", site.certificate().toString())
+                .set("client_tls_protocols", "tlsv1.2")
+                .set("client_tls_ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256")
+                .start();
+        Connection tls = connect(pooler, verifyFull(ca));
+        Connection clear = connect(pooler, plain());
+        Connection admin = consoleOf(pooler);
+        java.sql.ResultSet rs = admin.createStatement().executeQuery("SHOW CLIENTS")) {
+      java.util.List<String> seen = new java.util.ArrayList<>();
+      while (rs.next()) {
+        if (rs.getString("database").equals(Roles.DATABASE)) {
+          seen.add(rs.getString("tls"));
+        }
+      }
+      assertThat(seen).containsExactlyInAnyOrder("TLSv1.2/ECDHE-ECDSA-AES128-GCM-SHA256", "");
+    }
+  }
 }
