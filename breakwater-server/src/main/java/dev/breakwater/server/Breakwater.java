@@ -539,19 +539,47 @@ public final class Breakwater implements AutoCloseable, Control {
     dev.breakwater.server.frontend.Hba hba = hba(next);
     apply(next, secrets);
     frontend.hba(hba);
-    frontend.tls(tls);
-    backend.tls(tls);
+    useTls(tls);
     log.info("configuration reloaded from {}", file);
   }
 
   @Override
-  public synchronized void set(String key, String value) throws ConfigException {
+  public synchronized java.util.Optional<String> set(String key, String value) throws ConfigException {
     Settings s = settings;
     General g = s.general().withSetting(key, value);
     Settings next =
         new Settings(g, s.databases(), s.fallbackDatabase(), s.users(), s.warnings(), s.file(), s.peers());
     apply(next, null);
     log.info("SET {} = {}", key, value);
+    String name = key.trim().toLowerCase(java.util.Locale.ROOT);
+    if (name.contains("_tls_") || name.contains("_tls13_")) {
+      // PgBouncer's rule: the setting is taken; the TLS contexts follow when the settings as a
+      // whole make a valid TLS configuration (a key set before its certificate does not yet).
+      try {
+        useTls(dev.breakwater.server.tls.Tls.from(g));
+      } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+        log.warn("SET {}: TLS settings could not be applied, still using old configuration: {}", name, e.getMessage());
+        return java.util.Optional.of("TLS settings could not be applied, still using old configuration");
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * Puts new TLS contexts in place for new connections. When the settings toward PostgreSQL
+   * changed, every pool replaces its servers as they are released, as PgBouncer does.
+   */
+  private void useTls(dev.breakwater.server.tls.Tls next) {
+    dev.breakwater.server.tls.Tls before = backend.tls();
+    frontend.tls(next);
+    backend.tls(next);
+    if (before != null && (before.asksServerTls() || next.asksServerTls())
+        && !before.serverSide().equals(next.serverSide())) {
+      log.info("server TLS settings changed: servers are replaced as they are released");
+      for (Pool p : pools.all()) {
+        p.reconnect();
+      }
+    }
   }
 
   /** tcp_keepalive and the like, for the sockets of new clients and new servers. */

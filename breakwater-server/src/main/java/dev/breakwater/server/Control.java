@@ -58,6 +58,10 @@ public interface Control {
   /** SHUTDOWN; the future completes when Breakwater has stopped. */
   CompletableFuture<Void> shutdown(ShutdownMode mode);
 
-  /** SET key = value, for settings that can change at run time. */
-  void set(String key, String value) throws ConfigException;
+  /**
+   * SET key = value, for settings that can change at run time. The result is a notice for the
+   * client when the setting was taken but not all of its effect (TLS files that do not yet make a
+   * valid configuration).
+   */
+  java.util.Optional<String> set(String key, String value) throws ConfigException;
 }

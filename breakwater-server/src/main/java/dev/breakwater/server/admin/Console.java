@@ -164,12 +164,18 @@ public final class Console implements AdminConsole {
           Reply.notice(ErrorFields.of("NOTICE", SqlState.SUCCESSFUL_COMPLETION, "SET ignored"), "SET"));
     }
     requireAdmin(s);
+    java.util.Optional<String> notice;
     try {
-      control.set(key, value);
+      notice = control.set(key, value);
     } catch (ConfigException e) {
       throw new AdminException(SqlState.INVALID_PARAMETER_VALUE, "SET failed: " + e.getMessage());
     }
-    return CompletableFuture.completedFuture(Reply.done("SET " + key + "=" + value));
+    String tag = "SET " + key + "=" + value;
+    if (notice.isPresent()) {
+      return CompletableFuture.completedFuture(
+          Reply.notice(ErrorFields.of("NOTICE", SqlState.SUCCESSFUL_COMPLETION, notice.get()), tag));
+    }
+    return CompletableFuture.completedFuture(Reply.done(tag));
   }
 
   private CompletionStage<Reply> killClient(ConsoleSession s, String arg) throws AdminException {

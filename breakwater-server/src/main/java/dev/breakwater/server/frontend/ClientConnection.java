@@ -477,6 +477,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           CloseReason.CLIENT_LOGIN_FAILED);
       return;
     }
+    if (type == AuthType.CERT) {
+      loginByCertificate(secret);
+      return;
+    }
     try {
       authenticator = new ClientAuthenticator(type, user, secret, frontend);
     } catch (IllegalArgumentException e) {
@@ -593,6 +597,41 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
   }
 
+  /**
+   * auth_type cert: the client's TLS certificate, verified against client_tls_ca_file, must name
+   * the user (PgBouncer's rule: its common name or a DNS subject alternative name), and the user
+   * must be known, as for any other method.
+   */
+  private void loginByCertificate(Secret secret) {
+    io.netty.handler.ssl.SslHandler ssl = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+    String why;
+    if (ssl == null) {
+      why = "TLS connection required";
+    } else {
+      java.security.cert.Certificate[] chain;
+      try {
+        chain = ssl.engine().getSession().getPeerCertificates();
+      } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+        chain = null;
+      }
+      if (chain == null || chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate cert)) {
+        why = "TLS client certificate required";
+      } else if (secret == null && !adminLogin) {
+        why = "no such user";
+      } else if (!dev.breakwater.server.tls.Tls.certificateNames(cert, user)) {
+        why = "TLS certificate name mismatch";
+      } else {
+        authenticated();
+        return;
+      }
+    }
+    log.warn("{}: certificate authentication failed: {}", this, why);
+    fatal(
+        SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+        "certificate authentication failed",
+        CloseReason.CLIENT_LOGIN_FAILED);
+  }
+
   private void authenticated() {
     authenticated = true;
     if (adminLogin) {
@@ -617,7 +656,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (user.equals(key.user())) {
       user = key.user();
     }
-    if (authenticator.recoveredKeys() != null) {
+    if (authenticator != null && authenticator.recoveredKeys() != null) {
       pool.passThroughKeys(authenticator.recoveredKeys());
     }
     if (queriedSecret != null) {

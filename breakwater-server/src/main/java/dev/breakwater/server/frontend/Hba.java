@@ -122,8 +122,11 @@ public final class Hba {
         case "scram-sha-256":
           method = AuthType.SCRAM_SHA_256;
           break;
+        case "cert":
+          method = AuthType.CERT;
+          break;
         default:
-          throw bad(file, n, line, "unsupported method \"" + f[methodAt] + "\" (allowed: trust, reject, password, md5, scram-sha-256)");
+          throw bad(file, n, line, "unsupported method \"" + f[methodAt] + "\" (allowed: trust, reject, password, md5, scram-sha-256, cert)");
       }
       rules.add(new Rule(n, type, names(file, n, line, f[1]), names(file, n, line, f[2]), network, prefix, method));
     }

@@ -111,7 +111,9 @@ public final class StartupHandler extends ByteToMessageDecoder {
       ctx.close();
     } else if (packet instanceof StartupPacket.StartupMessage startup) {
       dev.breakwater.server.tls.Tls tls = frontend.tls();
-      if (tls != null && tls.requiresClientTls() && ctx.pipeline().get(SslHandler.class) == null) {
+      // As in PgBouncer, a Unix socket client is exempt: it never crossed a network.
+      if (tls != null && tls.requiresClientTls() && ctx.pipeline().get(SslHandler.class) == null
+          && ctx.channel().localAddress() instanceof java.net.InetSocketAddress) {
         reject(ctx, in, SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "SSL required");
         return;
       }

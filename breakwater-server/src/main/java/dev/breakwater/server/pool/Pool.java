@@ -320,11 +320,16 @@ public final class Pool {
     return generation;
   }
 
-  /** RECONNECT, or a reload that moved the database: every server is replaced as it is released. */
+  /**
+   * RECONNECT, or a reload that moved the database or changed the server-side TLS settings: every
+   * server is replaced as it is released, and a remembered login error, which came from the old
+   * way of reaching the server, no longer makes clients fail fast.
+   */
   public void reconnect() {
     lock.lock();
     try {
       generation++;
+      lastServerError = null;
     } finally {
       lock.unlock();
     }

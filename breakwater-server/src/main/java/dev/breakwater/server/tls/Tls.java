@@ -1,5 +1,6 @@
 package dev.breakwater.server.tls;
 
+import dev.breakwater.server.config.AuthType;
 import dev.breakwater.server.config.General;
 import dev.breakwater.server.config.SslMode;
 import io.netty.buffer.ByteBufAllocator;
@@ -12,7 +13,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,8 +39,11 @@ public final class Tls {
   private final SslContext clientFacing;
   private final SslMode serverMode;
   private final SslContext serverFacing;
+  private final ServerSide serverSide;
 
-  private Tls(SslMode clientMode, SslContext clientFacing, SslMode serverMode, SslContext serverFacing) {
+  private Tls(
+      SslMode clientMode, SslContext clientFacing, SslMode serverMode, SslContext serverFacing, ServerSide serverSide) {
+    this.serverSide = serverSide;
     this.clientMode = clientMode;
     this.clientFacing = clientFacing;
     this.serverMode = serverMode;
@@ -49,6 +57,14 @@ public final class Tls {
    */
   public static Tls from(General g) throws SSLException {
     SslMode cm = g.clientTlsSslmode();
+    if (g.authType() == AuthType.CERT) {
+      if (cm != SslMode.VERIFY_FULL) {
+        throw new SSLException("auth_type=cert requires client_tls_sslmode=verify-full");
+      }
+      if (g.clientTlsCaFile() == null) {
+        throw new SSLException("auth_type=cert requires client_tls_ca_file");
+      }
+    }
     SslContext client = null;
     if (cm != SslMode.DISABLE) {
       if (g.clientTlsCertFile() == null || g.clientTlsKeyFile() == null) {
@@ -57,8 +73,11 @@ public final class Tls {
               "client_tls_sslmode = " + cm.configName() + " needs client_tls_key_file and client_tls_cert_file");
         }
       } else {
+        PrivateKey key = PemFiles.privateKey(g.clientTlsKeyFile());
+        List<X509Certificate> chain = PemFiles.certificates(g.clientTlsCertFile());
+        PemFiles.checkPair(key, chain.get(0), g.clientTlsKeyFile(), g.clientTlsCertFile());
         SslContextBuilder b =
-            SslContextBuilder.forServer(g.clientTlsCertFile().toFile(), g.clientTlsKeyFile().toFile())
+            SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                 .sslProvider(SslProvider.JDK)
                 .protocols(protocols(g.clientTlsProtocols()))
                 .applicationProtocolConfig(
@@ -71,11 +90,13 @@ public final class Tls {
           if (g.clientTlsCaFile() == null) {
             throw new SSLException("client_tls_sslmode = " + cm.configName() + " needs client_tls_ca_file");
           }
-          b.trustManager(g.clientTlsCaFile().toFile()).clientAuth(ClientAuth.REQUIRE);
+          b.trustManager(PemFiles.certificates(g.clientTlsCaFile()).toArray(X509Certificate[]::new))
+              .clientAuth(ClientAuth.REQUIRE);
         } else if (g.clientTlsCaFile() != null) {
-          b.trustManager(g.clientTlsCaFile().toFile()).clientAuth(ClientAuth.OPTIONAL);
+          b.trustManager(PemFiles.certificates(g.clientTlsCaFile()).toArray(X509Certificate[]::new))
+              .clientAuth(ClientAuth.OPTIONAL);
         }
-        ciphers(b, g.clientTlsCiphers());
+        ciphers(b, g.clientTlsCiphers(), g.clientTls13Ciphers(), "client");
         client = b.build();
       }
     }
@@ -88,19 +109,113 @@ public final class Tls {
               .protocols(protocols(g.serverTlsProtocols()));
       if (sm == SslMode.VERIFY_CA || sm == SslMode.VERIFY_FULL) {
         if (g.serverTlsCaFile() != null) {
-          b.trustManager(g.serverTlsCaFile().toFile());
+          b.trustManager(PemFiles.certificates(g.serverTlsCaFile()).toArray(X509Certificate[]::new));
         }
       } else {
         // require, prefer, allow: encrypt, verify nothing, as libpq does in these modes.
         b.trustManager(InsecureTrustManagerFactory.INSTANCE);
       }
       if (g.serverTlsCertFile() != null && g.serverTlsKeyFile() != null) {
-        b.keyManager(g.serverTlsCertFile().toFile(), g.serverTlsKeyFile().toFile());
+        PrivateKey key = PemFiles.privateKey(g.serverTlsKeyFile());
+        List<X509Certificate> chain = PemFiles.certificates(g.serverTlsCertFile());
+        PemFiles.checkPair(key, chain.get(0), g.serverTlsKeyFile(), g.serverTlsCertFile());
+        b.keyManager(key, chain.toArray(X509Certificate[]::new));
       }
-      ciphers(b, g.serverTlsCiphers());
+      ciphers(b, g.serverTlsCiphers(), g.serverTls13Ciphers(), "server");
       server = b.build();
     }
-    return new Tls(cm, client, sm, server);
+    return new Tls(cm, client, sm, server, ServerSide.of(g));
+  }
+
+  /**
+   * The settings that shape TLS toward PostgreSQL, with the contents of the files they name: when
+   * they change, servers made under the old ones are replaced (PgBouncer does the same, comparing
+   * file contents too), so that a stricter setting or a rotated certificate is not dodged by
+   * connections kept from before.
+   */
+  public record ServerSide(
+      SslMode mode,
+      String caFile,
+      String keyFile,
+      String certFile,
+      String protocols,
+      String ciphers,
+      String tls13Ciphers) {
+    static ServerSide of(General g) throws SSLException {
+      if (g.serverTlsSslmode() == SslMode.DISABLE) {
+        return new ServerSide(SslMode.DISABLE, null, null, null, null, null, null);
+      }
+      return new ServerSide(
+          g.serverTlsSslmode(),
+          fingerprint(g.serverTlsCaFile()),
+          fingerprint(g.serverTlsKeyFile()),
+          fingerprint(g.serverTlsCertFile()),
+          g.serverTlsProtocols(),
+          g.serverTlsCiphers(),
+          g.serverTls13Ciphers());
+    }
+
+    /** The path and a SHA-256 of the file's bytes; null for no file. */
+    private static String fingerprint(Path file) throws SSLException {
+      if (file == null) {
+        return null;
+      }
+      try {
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(file));
+        return file + " sha256:" + java.util.HexFormat.of().formatHex(digest);
+      } catch (java.io.IOException e) {
+        throw new SSLException("cannot read " + file + ": " + e.getMessage());
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** The server-side settings these contexts were built from. */
+  public ServerSide serverSide() {
+    return serverSide;
+  }
+
+  /**
+   * Whether a client certificate names {@code name}: its subject's common name, or one of its DNS
+   * subject alternative names, is exactly that name.
+   */
+  public static boolean certificateNames(X509Certificate cert, String name) {
+    try {
+      javax.naming.ldap.LdapName dn = new javax.naming.ldap.LdapName(cert.getSubjectX500Principal().getName());
+      for (javax.naming.ldap.Rdn rdn : dn.getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN") && name.equals(String.valueOf(rdn.getValue()))) {
+          return true;
+        }
+      }
+      java.util.Collection<List<?>> alt = cert.getSubjectAlternativeNames();
+      if (alt != null) {
+        for (List<?> entry : alt) {
+          if (entry.size() >= 2 && Integer.valueOf(2).equals(entry.get(0)) && name.equals(entry.get(1))) {
+            return true;
+          }
+        }
+      }
+    } catch (javax.naming.InvalidNameException | java.security.cert.CertificateParsingException e) {
+      return false;
+    }
+    return false;
+  }
+
+  /**
+   * A connection's TLS as PgBouncer's SHOW CLIENTS and SHOW SERVERS print it: protocol and cipher
+   * (OpenSSL's name), as in {@code TLSv1.3/TLS_AES_256_GCM_SHA384}; empty without TLS or before
+   * the handshake is done.
+   */
+  public static String describe(io.netty.channel.Channel channel) {
+    SslHandler h = channel == null ? null : channel.pipeline().get(SslHandler.class);
+    if (h == null || !h.handshakeFuture().isSuccess()) {
+      return "";
+    }
+    javax.net.ssl.SSLSession session = h.engine().getSession();
+    String suite = session.getCipherSuite();
+    String openssl = io.netty.handler.ssl.CipherSuiteConverter.toOpenSsl(suite, false);
+    return session.getProtocol() + "/" + (openssl == null ? suite : openssl);
   }
 
   /** Whether clients are offered TLS. */
@@ -187,16 +302,125 @@ public final class Tls {
     return out.stream().distinct().toArray(String[]::new);
   }
 
-  /** PgBouncer's cipher words map to the JDK's defaults; an explicit list is passed on. */
-  private static void ciphers(SslContextBuilder b, String setting) {
-    if (setting == null) {
-      return;
+  /**
+   * Puts the suites of {@code tls_ciphers} (TLS 1.2 and older, OpenSSL syntax) and
+   * {@code tls13_ciphers} in place, when either is set.
+   */
+  private static void ciphers(SslContextBuilder b, String ciphers, String tls13, String side) throws SSLException {
+    List<String> suites = cipherSuites(ciphers, tls13, side);
+    if (suites != null) {
+      b.ciphers(suites, SupportedCipherSuiteFilter.INSTANCE);
     }
-    String s = setting.trim().toLowerCase(Locale.ROOT);
-    if (s.isEmpty() || s.equals("default") || s.equals("secure") || s.equals("fast") || s.equals("normal")
-        || s.equals("all") || s.equals("legacy")) {
-      return;
+  }
+
+  /**
+   * The JDK suite names for PgBouncer's two cipher settings, or null to keep the JDK's defaults.
+   * OpenSSL cipher names (ECDHE-RSA-AES128-GCM-SHA256) become the JDK's names; JDK or IANA names
+   * (TLS_...) are taken as they are; {@code !name} takes a named suite out. OpenSSL's selection
+   * words (HIGH, DEFAULT, aRSA...) are not evaluated: the JDK's default suites, which already leave
+   * out anonymous, NULL, export, RC4 and MD5 suites, stand for them, as do PgBouncer's words
+   * default, secure, fast, normal, all and legacy. Either setting naming no suite the JDK has is an
+   * error, rather than a configuration whose every handshake fails.
+   */
+  static List<String> cipherSuites(String ciphers, String tls13, String side) throws SSLException {
+    String c = ciphers == null ? "" : ciphers.trim();
+    String t = tls13 == null ? "" : tls13.trim();
+    boolean defaultOlder = c.isEmpty() || PGBOUNCER_CIPHER_WORDS.contains(c.toLowerCase(Locale.ROOT));
+    if (defaultOlder && t.isEmpty()) {
+      return null;
     }
-    b.ciphers(List.of(setting.split("[:,\\s]+")));
+    SSLParameters jdk;
+    SSLParameters supported;
+    try {
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getDefault();
+      jdk = ctx.getDefaultSSLParameters();
+      supported = ctx.getSupportedSSLParameters();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new SSLException("no default TLS context: " + e.getMessage());
+    }
+    java.util.Set<String> available = java.util.Set.of(supported.getCipherSuites());
+    List<String> older = new ArrayList<>();
+    List<String> newer = new ArrayList<>();
+    for (String suite : jdk.getCipherSuites()) {
+      (isTls13(suite) ? newer : older).add(suite);
+    }
+    if (!defaultOlder) {
+      List<String> named = new ArrayList<>();
+      List<String> removed = new ArrayList<>();
+      boolean selection = false;
+      for (String word : c.split("[:,\\s]+")) {
+        if (word.isEmpty()) {
+          continue;
+        }
+        char op = word.charAt(0);
+        if (op == '!' || op == '-') {
+          String name = javaName(word.substring(1));
+          if (name != null) {
+            removed.add(name);
+          }
+          continue;
+        }
+        if (op == '+' || op == '@') {
+          continue;
+        }
+        String name = javaName(word);
+        if (name == null) {
+          selection = true;
+        } else if (!isTls13(name)) {
+          named.add(name);
+        }
+      }
+      List<String> chosen = new ArrayList<>();
+      for (String n : named) {
+        if (available.contains(n) && !chosen.contains(n)) {
+          chosen.add(n);
+        }
+      }
+      if (!named.isEmpty() && chosen.isEmpty() && !selection) {
+        throw new SSLException(side + "_tls_ciphers: none of the ciphers is available: " + c);
+      }
+      if (selection) {
+        for (String n : older) {
+          if (!chosen.contains(n)) {
+            chosen.add(n);
+          }
+        }
+      }
+      chosen.removeAll(removed);
+      older = chosen;
+    }
+    if (!t.isEmpty()) {
+      List<String> chosen = new ArrayList<>();
+      for (String word : t.split("[:,\\s]+")) {
+        if (!word.isEmpty() && available.contains(word) && isTls13(word) && !chosen.contains(word)) {
+          chosen.add(word);
+        }
+      }
+      if (chosen.isEmpty()) {
+        throw new SSLException(side + "_tls13_ciphers: failed to set the TLSv1.3 cipher suites: " + t);
+      }
+      newer = chosen;
+    }
+    List<String> out = new ArrayList<>(newer);
+    out.addAll(older);
+    if (out.isEmpty()) {
+      throw new SSLException(side + "_tls_ciphers: no cipher suite left: " + c);
+    }
+    return out;
+  }
+
+  private static final java.util.Set<String> PGBOUNCER_CIPHER_WORDS =
+      java.util.Set.of("default", "secure", "fast", "normal", "all", "legacy");
+
+  private static boolean isTls13(String suite) {
+    return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
+  }
+
+  /** A suite's JDK name from an OpenSSL or JDK name; null for an OpenSSL selection word. */
+  private static String javaName(String word) {
+    if (word.startsWith("TLS_") || word.startsWith("SSL_")) {
+      return word;
+    }
+    return io.netty.handler.ssl.CipherSuiteConverter.toJava(word, "TLS");
   }
 }
