@@ -170,17 +170,44 @@ class ControlIT {
   }
 
   @Test
-  void shutdownLetsTransactionsFinishThenStops() throws Exception {
+  void shutdownWaitForClientsServesTheClientsItHasUntilTheyLeave() throws Exception {
+    try (Pooler pooler = Pooler.builder().start()) {
+      Connection inTx = pooler.connect(Roles.PLAIN);
+      Connection idle = pooler.connect(Roles.PLAIN);
+      inTx.setAutoCommit(false);
+      inTx.createStatement().execute("SELECT 1");
+      CompletableFuture<Void> stopped = pooler.breakwater().control().shutdown(ShutdownMode.WAIT_FOR_CLIENTS);
+      Thread.sleep(300);
+      assertThat(pooler.breakwater().control().isShuttingDown()).isTrue();
+      assertThatThrownBy(() -> pooler.connect(Roles.PLAIN)).as("no new clients").isInstanceOf(SQLException.class);
+      assertThat(pid(idle)).as("an idle client carries on, as in PgBouncer").isPositive();
+      assertThat(pid(inTx)).as("the open transaction carries on").isPositive();
+      inTx.commit();
+      assertThat(pid(inTx)).as("and so does its client, between transactions").isPositive();
+      inTx.close();
+      Thread.sleep(300);
+      assertThat(stopped).as("running while a client is connected").isNotDone();
+      idle.close();
+      stopped.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void shutdownWaitForServersClosesAClientThatAsksForAServer() throws Exception {
     try (Pooler pooler = Pooler.builder().start();
         Connection inTx = pooler.connect(Roles.PLAIN);
         Connection idle = pooler.connect(Roles.PLAIN)) {
       inTx.setAutoCommit(false);
       inTx.createStatement().execute("SELECT 1");
-      CompletableFuture<Void> stopped = pooler.breakwater().control().shutdown(ShutdownMode.WAIT_FOR_CLIENTS);
+      CompletableFuture<Void> stopped = pooler.breakwater().control().shutdown(ShutdownMode.WAIT_FOR_SERVERS);
       Thread.sleep(300);
-      assertThatThrownBy(() -> pid(idle)).as("idle clients are closed at once").isInstanceOf(SQLException.class);
-      assertThatThrownBy(() -> pooler.connect(Roles.PLAIN)).as("no new clients").isInstanceOf(SQLException.class);
-      assertThat(pid(inTx)).as("the open transaction carries on").isPositive();
+      assertThat(pid(inTx)).as("the open transaction keeps its server").isPositive();
+      assertThatThrownBy(() -> pid(idle))
+          .as("a client that needs a server now is closed, not kept waiting")
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("server shutting down")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P01"));
+      assertThat(stopped).isNotDone();
       inTx.commit();
       stopped.get(5, TimeUnit.SECONDS);
     }
