@@ -188,6 +188,12 @@ public final class Breakwater implements AutoCloseable, Control {
               Transport.apply(ch, tcpOptions);
             }
             ch.pipeline().addLast("startup", new StartupHandler(frontend));
+            if (suspended) {
+              synchronized (acceptedWhileSuspended) {
+                acceptedWhileSuspended.add(ch);
+              }
+              SuspendGate.close(ch);
+            }
           }
         };
     for (String addr : g.listenAddr()) {
@@ -681,6 +687,8 @@ public final class Breakwater implements AutoCloseable, Control {
   // ---- SUSPEND ----
 
   private volatile boolean suspended;
+  /** Connections a listener accepted as SUSPEND began (a last accept may still run): held too. */
+  private final List<Channel> acceptedWhileSuspended = new ArrayList<>();
 
   @Override
   public boolean isSuspended() {
@@ -690,8 +698,9 @@ public final class Breakwater implements AutoCloseable, Control {
   /**
    * SUSPEND: no new connection is accepted and nothing more is read from clients or servers; the
    * future completes once what was already on its way to them has been written. The admin
-   * console's clients are not suspended (one of them will say RESUME). Server connections that
-   * open while suspended (for a client that was already waiting) are not held.
+   * console's clients are not suspended (one of them will say RESUME). What a read under way as
+   * SUSPEND began brings in is held, unread, until RESUME (see {@link SuspendGate}). Server
+   * connections that open while suspended (for a client that was already waiting) are not held.
    */
   @Override
   public synchronized CompletableFuture<Void> suspend() {
@@ -707,7 +716,7 @@ public final class Breakwater implements AutoCloseable, Control {
       }
     }
     for (Channel ch : held) {
-      ch.config().setAutoRead(false);
+      SuspendGate.close(ch);
     }
     return when(
         () -> {
@@ -743,10 +752,13 @@ public final class Breakwater implements AutoCloseable, Control {
       return;
     }
     suspended = false;
-    for (Channel ch : suspendedChannels()) {
-      if (ch.isActive()) {
-        ch.config().setAutoRead(true);
-      }
+    List<Channel> held = suspendedChannels();
+    synchronized (acceptedWhileSuspended) {
+      held.addAll(acceptedWhileSuspended);
+      acceptedWhileSuspended.clear();
+    }
+    for (Channel ch : held) {
+      SuspendGate.open(ch);
     }
     synchronized (listeners) {
       for (Channel ch : listeners) {

@@ -108,6 +108,7 @@ class ControlIT {
       pooler.breakwater().control().disable(Roles.DATABASE);
       assertThatThrownBy(() -> pooler.connect(Roles.PLAIN))
           .isInstanceOf(SQLException.class)
+          .hasMessageContaining("database \"" + Roles.DATABASE + "\" is disabled")
           .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P03"));
       assertThat(pid(connected)).isPositive();
       pooler.breakwater().control().enable(Roles.DATABASE);
@@ -210,6 +211,42 @@ class ControlIT {
       assertThat(stopped).isNotDone();
       inTx.commit();
       stopped.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void suspendStopsReadingUntilResume() throws Exception {
+    try (Pooler pooler = Pooler.builder().start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      assertThat(pid(c)).isPositive();
+      pooler.breakwater().control().suspend().get(5, TimeUnit.SECONDS);
+      assertThat(pooler.breakwater().control().isSuspended()).isTrue();
+      assertThat(pooler.breakwater().control().suspend())
+          .as("a second SUSPEND is refused")
+          .isCompletedExceptionally();
+      CompletableFuture<Integer> query =
+          CompletableFuture.supplyAsync(() -> {
+            try {
+              return pid(c);
+            } catch (SQLException e) {
+              throw new RuntimeException(e);
+            }
+          });
+      CompletableFuture<Void> newClient =
+          CompletableFuture.runAsync(() -> {
+            try {
+              pooler.connect(Roles.PLAIN).close();
+            } catch (SQLException e) {
+              throw new RuntimeException(e);
+            }
+          });
+      Thread.sleep(500);
+      assertThat(query).as("nothing is read while suspended").isNotDone();
+      assertThat(newClient).as("no connection is accepted while suspended").isNotDone();
+      pooler.breakwater().control().resume(null);
+      assertThat(query.get(5, TimeUnit.SECONDS)).isPositive();
+      newClient.get(5, TimeUnit.SECONDS);
+      assertThat(pooler.breakwater().control().isSuspended()).isFalse();
     }
   }
 }
