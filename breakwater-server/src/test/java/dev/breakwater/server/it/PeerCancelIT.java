@@ -107,7 +107,7 @@ class PeerCancelIT {
     int portA = TestPostgres.freePort();
     int portB = TestPostgres.freePort();
     try (Pooler a = peer(1, portA).peer(2, "host=127.0.0.1 port=" + portB).set("admin_users", Roles.ADMIN).start();
-        Pooler b = peer(2, portB).peer(1, "host=127.0.0.1 port=" + portA).start();
+        Pooler b = peer(2, portB).peer(1, "host=127.0.0.1 port=" + portA).set("admin_users", Roles.ADMIN).start();
         Client c = login(a.port())) {
       assertThat(CancelKeys.peerOf(CancelKeys.key(c.pid(), c.secret()))).as("the key names peer 1").isEqualTo(1);
       assertThat(c.secret() & 3).as("a fresh key's TTL").isEqualTo(3);
@@ -127,6 +127,15 @@ class PeerCancelIT {
         assertThat(rs.getString("host")).isEqualTo("127.0.0.1");
         assertThat(rs.getInt("port")).isEqualTo(portB);
         assertThat(rs.getInt("pool_size")).isEqualTo(5);
+        assertThat(rs.next()).isFalse();
+      }
+      try (Connection admin = b.connect("pgbouncer", Roles.ADMIN, Roles.password(Roles.ADMIN), p);
+          Statement s = admin.createStatement();
+          ResultSet rs = s.executeQuery("SHOW PEER_POOLS")) {
+        assertThat(rs.next()).as("B forwarded to peer 1").isTrue();
+        assertThat(rs.getInt("peer_id")).isEqualTo(1);
+        assertThat(rs.getInt("cl_active_cancel_req")).as("and is done").isZero();
+        assertThat(rs.getInt("cl_waiting_cancel_req")).isZero();
         assertThat(rs.next()).isFalse();
       }
     }
