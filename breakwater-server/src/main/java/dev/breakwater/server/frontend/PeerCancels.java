@@ -94,7 +94,13 @@ public final class PeerCancels {
     PeerEntry entry = s.peers().get(peer);
     Forwarder f = forwarder;
     if (entry == null || f == null) {
-      log.info("{}: could not find peer {} to forward a cancel request to", ctx.channel().remoteAddress(), peer);
+      // A key handed out here before peer_id was set (or changed) by a reload names no peer.
+      ClientConnection target = keys.find((int) (key >>> 32), (int) key);
+      if (target != null) {
+        target.cancelRunningQuery();
+      } else {
+        log.info("{}: could not find peer {} to forward a cancel request to", ctx.channel().remoteAddress(), peer);
+      }
       ctx.close();
       return;
     }

@@ -225,4 +225,20 @@ class PeerCancelIT {
       assertThat(c.pid()).as("a positive process id").isPositive();
     }
   }
+
+  @Test
+  void aKeyHandedOutBeforePeerIdWasSetStillCancelsHere() throws Exception {
+    try (Pooler a = Pooler.builder().set("auth_type", "trust").start();
+        Client c = login(a.port())) {
+      // Peering turned on after this client logged in: its key names no peer.
+      a.breakwater().control().set("peer_id", "7");
+      c.wire().send(PgWire.query("SELECT pg_sleep(30)"));
+      Thread.sleep(300);
+      cancelOverTcp(a.port(), c.pid(), c.secret());
+      assertThat(outcome(c.wire())).isEqualTo("57014");
+      try (Client later = login(a.port())) {
+        assertThat(CancelKeys.peerOf(CancelKeys.key(later.pid(), later.secret()))).as("new keys carry it").isEqualTo(7);
+      }
+    }
+  }
 }
