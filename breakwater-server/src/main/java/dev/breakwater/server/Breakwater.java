@@ -55,6 +55,7 @@ public final class Breakwater implements AutoCloseable, Control {
   private volatile Settings settings;
   private volatile Map<io.netty.channel.ChannelOption<?>, Object> tcpOptions;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
   private final Transport transport;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
@@ -85,6 +86,7 @@ public final class Breakwater implements AutoCloseable, Control {
     this.janitor = new Janitor(workers.next(), pools);
     frontend.tls(tls);
     backend.tls(tls);
+    frontend.peerCancels().forwarder(backend::forwardCancel);
     // Operate and observe: metrics, connection logs, stats_period, alerts, the admin console.
     this.observer = new dev.breakwater.server.stats.Observer(frontend, pools, backend.preparedStatements());
     frontend.events(observer.events());
@@ -186,6 +188,12 @@ public final class Breakwater implements AutoCloseable, Control {
               Transport.apply(ch, tcpOptions);
             }
             ch.pipeline().addLast("startup", new StartupHandler(frontend));
+            if (suspended) {
+              synchronized (acceptedWhileSuspended) {
+                acceptedWhileSuspended.add(ch);
+              }
+              SuspendGate.close(ch);
+            }
           }
         };
     for (String addr : g.listenAddr()) {
@@ -442,6 +450,9 @@ public final class Breakwater implements AutoCloseable, Control {
 
   @Override
   public void resume(String database) {
+    if (database == null) {
+      unsuspend();
+    }
     pools.markPaused(database, false);
     for (Pool p : poolsOf(database)) {
       if (!pools.isPaused(p.key().database())) {
@@ -620,24 +631,55 @@ public final class Breakwater implements AutoCloseable, Control {
     }
   }
 
+  /** The mode of a SHUTDOWN under way that waits, or null. */
+  private volatile ShutdownMode shuttingDown;
+
   @Override
-  public CompletableFuture<Void> shutdown(ShutdownMode mode) {
+  public boolean isShuttingDown() {
+    return shuttingDown != null;
+  }
+
+  /**
+   * SHUTDOWN WAIT_FOR_SERVERS or WAIT_FOR_CLIENTS, as PgBouncer: the TCP listeners close at once;
+   * the Unix socket stays open until the process stops, but lets only admin console logins in
+   * (others: "pooler is shutting down"). Clients already connected carry on: with WAIT_FOR_CLIENTS
+   * until each leaves; with WAIT_FOR_SERVERS until each releases its server (a client that then
+   * asks for another, or waits for one, is closed with "server shutting down").
+   */
+  @Override
+  public synchronized CompletableFuture<Void> shutdown(ShutdownMode mode) {
     log.info("SHUTDOWN {}", mode);
     if (mode == ShutdownMode.IMMEDIATE) {
       close();
       return stopped;
     }
-    stopListening();
+    if (suspended) {
+      // As PgBouncer: a suspended pooler cannot drain (nothing is read), so it stops now.
+      log.info("SHUTDOWN while suspended: stopping at once");
+      close();
+      return stopped;
+    }
+    shuttingDown = mode;
+    frontend.startDraining();
+    stopListening(false);
     CompletableFuture<Void> drained;
     if (mode == ShutdownMode.WAIT_FOR_SERVERS) {
-      drained = pause(null);
-    } else {
-      frontend.startDraining();
+      ErrorFields error = ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "server shutting down");
+      pools.markPaused(null, true);
       for (Pool p : pools.all()) {
-        for (ClientConnection c : p.clients()) {
-          c.drain();
-        }
+        p.shutDown(error);
       }
+      drained =
+          when(
+              () -> {
+                for (Pool p : pools.all()) {
+                  if (!p.hasNoServers()) {
+                    return false;
+                  }
+                }
+                return true;
+              });
+    } else {
       drained = when(() -> frontend.clientCount() == 0);
     }
     // Not on an event loop: close() waits for the loops to end.
@@ -645,9 +687,20 @@ public final class Breakwater implements AutoCloseable, Control {
     return stopped;
   }
 
-  private void stopListening() {
+  /** Closes the listeners: the TCP ones, and the Unix socket too when {@code unix}. */
+  private void stopListening(boolean unix) {
     frontend.acceptingClients(false);
-    for (Channel ch : listeners) {
+    List<Channel> closing;
+    synchronized (listeners) {
+      closing = new ArrayList<>();
+      for (Channel ch : listeners) {
+        if (unix || !(ch.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress)) {
+          closing.add(ch);
+        }
+      }
+      listeners.removeAll(closing);
+    }
+    for (Channel ch : closing) {
       ch.close().awaitUninterruptibly();
       if (ch.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress d) {
         try {
@@ -659,13 +712,97 @@ public final class Breakwater implements AutoCloseable, Control {
     }
   }
 
+  // ---- SUSPEND ----
+
+  private volatile boolean suspended;
+  /** Connections a listener accepted as SUSPEND began (a last accept may still run): held too. */
+  private final List<Channel> acceptedWhileSuspended = new ArrayList<>();
+
+  @Override
+  public boolean isSuspended() {
+    return suspended;
+  }
+
+  /**
+   * SUSPEND: no new connection is accepted and nothing more is read from clients or servers; the
+   * future completes once what was already on its way to them has been written. The admin
+   * console's clients are not suspended (one of them will say RESUME). What a read under way as
+   * SUSPEND began brings in is held, unread, until RESUME (see {@link SuspendGate}). Server
+   * connections that open while suspended (for a client that was already waiting) are not held.
+   */
+  @Override
+  public synchronized CompletableFuture<Void> suspend() {
+    if (suspended || pools.isPaused(null)) {
+      return CompletableFuture.failedFuture(new IllegalStateException("already suspended/paused"));
+    }
+    suspended = true;
+    log.info("SUSPEND");
+    List<Channel> held = suspendedChannels();
+    synchronized (listeners) {
+      for (Channel ch : listeners) {
+        ch.config().setAutoRead(false);
+      }
+    }
+    for (Channel ch : held) {
+      SuspendGate.close(ch);
+    }
+    return when(
+        () -> {
+          for (Channel ch : held) {
+            io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+            if (ch.isActive() && out != null && out.totalPendingWriteBytes() > 0) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  /** Every client connection in a pool and every server connection. */
+  private List<Channel> suspendedChannels() {
+    List<Channel> out = new ArrayList<>();
+    for (Pool p : pools.all()) {
+      for (ClientConnection c : p.clients()) {
+        out.add(c.channel());
+      }
+      for (dev.breakwater.server.backend.ServerConnection s : p.servers()) {
+        if (s.channel() != null) {
+          out.add(s.channel());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** RESUME after SUSPEND: reading and accepting start again. */
+  private synchronized void unsuspend() {
+    if (!suspended) {
+      return;
+    }
+    suspended = false;
+    List<Channel> held = suspendedChannels();
+    synchronized (acceptedWhileSuspended) {
+      held.addAll(acceptedWhileSuspended);
+      acceptedWhileSuspended.clear();
+    }
+    for (Channel ch : held) {
+      SuspendGate.open(ch);
+    }
+    synchronized (listeners) {
+      for (Channel ch : listeners) {
+        ch.config().setAutoRead(true);
+      }
+    }
+    log.info("RESUME after SUSPEND");
+  }
+
   /** Stops listening, closes every connection and the event loops. */
   @Override
   public void close() {
-    if (stopped.isDone()) {
+    if (!closing.compareAndSet(false, true)) {
       return;
     }
-    stopListening();
+    stopListening(true);
     if (http != null) {
       http.close();
     }

@@ -58,6 +58,20 @@ public interface Control {
   /** SHUTDOWN; the future completes when Breakwater has stopped. */
   CompletableFuture<Void> shutdown(ShutdownMode mode);
 
+  /** Whether a SHUTDOWN WAIT_FOR_SERVERS or WAIT_FOR_CLIENTS is under way. */
+  boolean isShuttingDown();
+
+  /**
+   * SUSPEND: stop accepting connections and reading from clients and servers; the future
+   * completes once what was on its way to them has been written, and fails with an
+   * IllegalStateException when already suspended or paused. RESUME (every database) ends it.
+   */
+  CompletableFuture<Void> suspend();
+
+  /** Whether SUSPEND holds. */
+  boolean isSuspended();
+
+
   /**
    * SET key = value, for settings that can change at run time. The result is a notice for the
    * client when the setting was taken but not all of its effect (TLS files that do not yet make a

@@ -11,7 +11,8 @@ import sun.misc.Signal;
 /**
  * PgBouncer's signals: SIGHUP reloads; SIGTERM stops accepting and lets every client finish its
  * transaction, then exits (SHUTDOWN WAIT_FOR_CLIENTS); SIGINT waits only for servers to be
- * released (WAIT_FOR_SERVERS); a second SIGTERM or SIGINT exits at once.
+ * released (WAIT_FOR_SERVERS); a second SIGTERM or SIGINT exits at once, and so does one that
+ * comes while a SHUTDOWN WAIT_FOR_CLIENTS or WAIT_FOR_SERVERS from the console is under way.
  */
 final class Signals {
 
@@ -99,7 +100,8 @@ final class Signals {
   }
 
   private void stop(Breakwater b, ShutdownMode mode) {
-    if (stopping.compareAndSet(false, true)) {
+    // A SHUTDOWN that waits, begun on the console, counts as the first signal, as in PgBouncer.
+    if (stopping.compareAndSet(false, true) && !b.isShuttingDown()) {
       log.info("{}: stopping once clients are done; signal again to stop at once",
           mode == ShutdownMode.WAIT_FOR_CLIENTS ? "SIGTERM" : "SIGINT");
       b.shutdown(mode);

@@ -59,6 +59,17 @@ public record Transport(
    * {@code nio}; {@code epoll} when unset), falling back to the next one the platform has:
    * io_uring to epoll to NIO.
    */
+  /** The client side of {@link #serverDomainChannel}: a Unix socket connection, or null. */
+  public Class<? extends Channel> domainChannel() {
+    if (serverDomainChannel == EpollServerDomainSocketChannel.class) {
+      return io.netty.channel.epoll.EpollDomainSocketChannel.class;
+    }
+    if (serverDomainChannel == IoUringServerDomainSocketChannel.class) {
+      return io.netty.channel.uring.IoUringDomainSocketChannel.class;
+    }
+    return null;
+  }
+
   public static Transport detect() {
     String wanted = System.getProperty("breakwater.transport", "epoll").toLowerCase(Locale.ROOT);
     switch (wanted) {

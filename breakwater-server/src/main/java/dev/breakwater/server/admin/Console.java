@@ -57,8 +57,15 @@ public final class Console implements AdminConsole {
     views.put("config", new ShowConfig());
     views.put("databases", new ShowDatabases());
     views.put("lists", new ShowLists());
+    views.put("peers", new ShowPeers());
+    views.put("peer_pools", new ShowPeerPools());
     views.put("pools", new ShowPools());
     views.put("servers", new ShowServers());
+    views.put("sockets", new ShowSockets(false));
+    views.put("active_sockets", new ShowSockets(true));
+    views.put("mem", new ShowMem());
+    views.put("dns_hosts", new ShowDns(false));
+    views.put("dns_zones", new ShowDns(true));
     views.put("state", new ShowState());
     views.put("stats", new ShowStats());
     views.put("stats_totals", new ShowStatsTotals());
@@ -70,7 +77,8 @@ public final class Console implements AdminConsole {
     verbs.put("show", this::show);
     verbs.put("select", this::show);
     verbs.put("pause", admin((s, db) -> done(control.pause(database(db, true)), "PAUSE")));
-    verbs.put("resume", admin((s, db) -> now(() -> control.resume(database(db, true)), "RESUME")));
+    verbs.put("resume", admin(this::resume));
+    verbs.put("suspend", admin(this::suspend));
     verbs.put("reconnect", admin((s, db) -> now(() -> control.reconnect(database(db, true)), "RECONNECT")));
     verbs.put("kill", admin((s, db) -> now(() -> control.kill(database(db, true)), "KILL")));
     verbs.put("kill_client", admin(this::killClient));
@@ -176,6 +184,34 @@ public final class Console implements AdminConsole {
           Reply.notice(ErrorFields.of("NOTICE", SqlState.SUCCESSFUL_COMPLETION, notice.get()), tag));
     }
     return CompletableFuture.completedFuture(Reply.done(tag));
+  }
+
+  private CompletionStage<Reply> resume(ConsoleSession s, String arg) throws AdminException {
+    String db = database(arg, true);
+    if (db == null && control.isShuttingDown()) {
+      throw new AdminException(SqlState.PROTOCOL_VIOLATION, "pooler is shutting down");
+    }
+    control.resume(db);
+    return CompletableFuture.completedFuture(Reply.done("RESUME"));
+  }
+
+  private CompletionStage<Reply> suspend(ConsoleSession s, String arg) throws AdminException {
+    if (!arg.isEmpty()) {
+      throw syntax(s.query());
+    }
+    if (control.isShuttingDown()) {
+      throw new AdminException(SqlState.PROTOCOL_VIOLATION, "pooler is shutting down");
+    }
+    CompletableFuture<Reply> reply = new CompletableFuture<>();
+    control.suspend().whenComplete((v, e) -> {
+      if (e == null) {
+        reply.complete(Reply.done("SUSPEND"));
+      } else {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+        reply.completeExceptionally(new AdminException(SqlState.PROTOCOL_VIOLATION, cause.getMessage()));
+      }
+    });
+    return reply;
   }
 
   private CompletionStage<Reply> killClient(ConsoleSession s, String arg) throws AdminException {

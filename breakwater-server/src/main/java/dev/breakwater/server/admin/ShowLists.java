@@ -38,7 +38,7 @@ final class ShowLists implements View {
         .row("users", users.size())
         .row("peers", o.settings().peers().size())
         .row("pools", pools)
-        .row("peer_pools", 0)
+        .row("peer_pools", o.breakwater().frontend().peerCancels().snapshot().size())
         .row("free_clients", 0)
         .row("used_clients", clients)
         .row("login_clients", Math.max(0, loginClients))

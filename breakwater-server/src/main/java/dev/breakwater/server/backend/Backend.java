@@ -158,7 +158,30 @@ public final class Backend implements Pool.ServerLauncher {
     return InetSocketAddress.createUnresolved(host, port);
   }
 
-  /** Sends a CancelRequest over a connection of its own, then closes it. */
+  /**
+   * A CancelRequest for a peer process ({@code [peers]}): as {@link #cancel}, and {@code host} may
+   * be a directory, where the peer's Unix socket {@code .s.PGSQL.<port>} is.
+   */
+  public io.netty.util.concurrent.Future<Void> forwardCancel(
+      EventLoop loop, String host, int port, int pid, int secret) {
+    return cancel(loop, host, port, pid, secret);
+  }
+
+  /** A connection to {@code host}: a Unix socket when it is a directory (starts with '/'). */
+  private ChannelFuture connectAny(EventLoop loop, String host, int port, ChannelHandler handler) {
+    if (!host.startsWith("/")) {
+      return connect(loop, host, port, handler);
+    }
+    if (transport.domainChannel() == null) {
+      throw new IllegalStateException("Unix sockets need a native transport (epoll or io_uring): " + host);
+    }
+    return new Bootstrap()
+        .group(loop)
+        .channel(transport.domainChannel())
+        .handler(handler)
+        .connect(new io.netty.channel.unix.DomainSocketAddress(host + "/.s.PGSQL." + port));
+  }
+
   /**
    * Sends a CancelRequest over a connection of its own. The future completes on {@code loop} once
    * PostgreSQL has closed that connection, which it does after it has signalled the backend (or
@@ -167,8 +190,12 @@ public final class Backend implements Pool.ServerLauncher {
    */
   io.netty.util.concurrent.Future<Void> cancel(EventLoop loop, String host, int port, int pid, int secret) {
     io.netty.util.concurrent.Promise<Void> done = loop.newPromise();
+    if (host.startsWith("/") && transport.domainChannel() == null) {
+      log.warn("cancel request to {}:{} not sent: Unix sockets need a native transport (epoll or io_uring)", host, port);
+      return done.setSuccess(null);
+    }
     ChannelFuture connecting =
-        connect(
+        connectAny(
             loop,
             host,
             port,

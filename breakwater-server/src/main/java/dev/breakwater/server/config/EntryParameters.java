@@ -193,12 +193,12 @@ final class EntryParameters {
       table(
           "peers",
           List.of(
-              text("host", "required", false,
-                  "Host of the peer process (or a Unix socket directory).", (b, v) -> b.host = v),
-              param("port", "integer", "6432", false, "Port of the peer process.", PORT,
+              text("host", "required", true,
+                  "Host of the peer process, or the directory of its Unix socket (starts with /).", (b, v) -> b.host = v),
+              param("port", "integer", "6432", true, "Port of the peer process.", PORT,
                   (b, v) -> b.port = ValueParsers.integer(v, 1, 65535)),
-              count("pool_size", "default_pool_size", false,
-                  "Connections kept to the peer for forwarding cancel requests.",
+              count("pool_size", "default_pool_size", true,
+                  "At most this many cancel requests are forwarded to the peer at once, each over a connection of its own; others wait their turn.",
                   (b, v) -> b.poolSize = v)));
 
   /** The documentation of every key of a section, in table order. */

@@ -367,7 +367,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (extras.isEmpty()) {
       extras = null;
     }
-    if (!frontend.acceptingClients()) {
+    if (!frontend.acceptingClients() && !AdminConsole.isAdminDatabase(database)) {
+      // Shutting down: only the admin console (over the Unix socket, still open) is let in.
       fatal(SqlState.CANNOT_CONNECT_NOW, "pooler is shutting down", CloseReason.SHUTDOWN);
       return;
     }
@@ -399,7 +400,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (!adminLogin && frontend.isDisabled(database)) {
       fatal(
           SqlState.CANNOT_CONNECT_NOW,
-          "database \"" + database + "\" does not allow connections (DISABLE)",
+          "database \"" + database + "\" is disabled",
           CloseReason.DATABASE_DISABLED);
       return;
     }
@@ -855,34 +856,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       server = null;
       if (!closed) {
         state = ClientState.IDLE;
-        if (frontend.isDraining()) {
-          eventLoop().execute(this::closeForShutdown);
-        }
       }
     }
-  }
-
-  /**
-   * Shutting down: a client between transactions is closed now, with 57P01 as PostgreSQL says it
-   * when it shuts down; one in a transaction is closed when the transaction ends. From any thread.
-   */
-  public void drain() {
-    eventLoop().execute(this::closeForShutdown);
-  }
-
-  private void closeForShutdown() {
-    if (closed) {
-      return;
-    }
-    synchronized (this) {
-      if (server != null) {
-        return;
-      }
-    }
-    log.info("{}: closing because: pooler is shutting down", this);
-    sendAndClose(
-        ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: pooler is shutting down"),
-        CloseReason.SHUTDOWN);
   }
 
   /** Hold this monitor: the bytes kept while there was no server, now the caller's. */

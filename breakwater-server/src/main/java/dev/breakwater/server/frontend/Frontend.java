@@ -17,7 +17,8 @@ public final class Frontend {
   private volatile Settings settings;
   private volatile Map<String, Secret> secrets;
   private final Pools pools;
-  private final CancelKeys cancelKeys = new CancelKeys();
+  private final CancelKeys cancelKeys = new CancelKeys(() -> settings().general().peerId());
+  private final PeerCancels peerCancels = new PeerCancels(this::settings, cancelKeys);
   private final ScramCache scramCache;
   private final AtomicInteger clients = new AtomicInteger();
   private final byte[] serverSecret = new byte[32];
@@ -63,6 +64,11 @@ public final class Frontend {
 
   public CancelKeys cancelKeys() {
     return cancelKeys;
+  }
+
+  /** Where CancelRequests go: a client here, or a peer process. */
+  public PeerCancels peerCancels() {
+    return peerCancels;
   }
 
   ScramCache scramCache() {
@@ -131,7 +137,7 @@ public final class Frontend {
     this.events = events;
   }
 
-  /** Shutting down: clients are closed as their transactions end. */
+  /** Shutting down (SHUTDOWN WAIT_FOR_SERVERS or WAIT_FOR_CLIENTS): no new clients but the admin console's. */
   public boolean isDraining() {
     return draining;
   }

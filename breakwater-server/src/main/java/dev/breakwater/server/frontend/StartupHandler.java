@@ -30,6 +30,8 @@ public final class StartupHandler extends ByteToMessageDecoder {
   private ScheduledFuture<?> loginTimeout;
   private boolean sslAnswered;
   private boolean gssAnswered;
+  /** A CancelRequest came: nothing more is read while it is acted on. */
+  private boolean cancelRequested;
 
   public StartupHandler(Frontend frontend) {
     this.frontend = frontend;
@@ -56,6 +58,10 @@ public final class StartupHandler extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (cancelRequested) {
+      in.skipBytes(in.readableBytes());
+      return;
+    }
     if (!ctx.channel().isActive() || in.readableBytes() < 4) {
       return;
     }
@@ -101,14 +107,13 @@ public final class StartupHandler extends ByteToMessageDecoder {
         ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('N'));
       }
     } else if (packet instanceof StartupPacket.CancelRequest cancel) {
-      ClientConnection target = frontend.cancelKeys().find(cancel.processId(), cancel.secretKey());
-      if (target != null) {
-        target.cancelRunningQuery();
-      } else {
-        log.debug("cancel request with an unknown key from {}", ctx.channel().remoteAddress());
-      }
       in.skipBytes(in.readableBytes());
-      ctx.close();
+      cancelRequested = true;
+      if (loginTimeout != null) {
+        loginTimeout.cancel(false);
+      }
+      // Closes the connection: at once, or once a peer took the request on.
+      frontend.peerCancels().handle(ctx, cancel.processId(), cancel.secretKey());
     } else if (packet instanceof StartupPacket.StartupMessage startup) {
       dev.breakwater.server.tls.Tls tls = frontend.tls();
       // As in PgBouncer, a Unix socket client is exempt: it never crossed a network.

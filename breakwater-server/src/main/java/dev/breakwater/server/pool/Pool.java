@@ -181,10 +181,23 @@ public final class Pool {
       idleServer = paused ? null : takeIdle(c.eventLoop());
       if (idleServer != null) {
         move(idleServer, ServerState.ACTIVE);
+      } else if (shutdownError != null) {
+        failFast = shutdownError;
       } else {
         long now = System.nanoTime();
         ErrorFields recent = recentServerError(now);
-        if (recent != null && servers.isEmpty()) {
+        if (recent != null && servers.isEmpty() && lastErrorWasConnect && !paused
+            && pools.tryTakeServerSlot(this)) {
+          // The server could not be reached, and no attempt is under way: this client waits for
+          // one, rather than failing with an error that may be older than a restart that ended.
+          lastProbeNanos = now;
+          c.waitStartedNanos(now);
+          waiting.add(c);
+          ServerConnection probe = launcher.create(this, c.eventLoop());
+          servers.add(probe);
+          login.add(probe);
+          toLaunch = List.of(probe);
+        } else if (recent != null && servers.isEmpty()) {
           failFast = recent;
         } else {
           c.waitStartedNanos(now);
@@ -199,7 +212,7 @@ public final class Pool {
       // Outside the lock: on the server's own loop the link is made at once.
       idleServer.dispatch(c);
     } else if (failFast != null) {
-      c.failWaiting(failFast, CloseReason.SERVER_UNAVAILABLE);
+      c.failWaiting(failFast, failFast == shutdownError ? CloseReason.SHUTDOWN : CloseReason.SERVER_UNAVAILABLE);
     } else {
       launch(toLaunch);
     }
@@ -208,6 +221,11 @@ public final class Pool {
   /** A server that was taken for a client that has gone: back to the front of the line. */
   public void requeue(Borrower c) {
     if (c.isClosed()) {
+      return;
+    }
+    ErrorFields stop = shutdownError;
+    if (stop != null) {
+      c.failWaiting(stop, CloseReason.SHUTDOWN);
       return;
     }
     List<ServerConnection> toLaunch;
@@ -347,6 +365,30 @@ public final class Pool {
   public void pause() {
     paused = true;
     closeIdle(CloseReason.PAUSED);
+  }
+
+  /** Set by {@link #shutDown}: why a client that needs a server is closed instead of waiting. */
+  private volatile ErrorFields shutdownError;
+
+  /**
+   * SHUTDOWN WAIT_FOR_SERVERS: as PAUSE, and a client that waits for a server, or asks for one
+   * later, is closed with {@code error} rather than kept waiting for a server that will not come.
+   * Clients that hold a server keep it until they release it.
+   */
+  public void shutDown(ErrorFields error) {
+    List<Borrower> failed;
+    lock.lock();
+    try {
+      shutdownError = error;
+      failed = new ArrayList<>(waiting);
+      waiting.clear();
+    } finally {
+      lock.unlock();
+    }
+    pause();
+    for (Borrower b : failed) {
+      b.failWaiting(error, CloseReason.SHUTDOWN);
+    }
   }
 
   /** RESUME: clients that waited get servers again. */

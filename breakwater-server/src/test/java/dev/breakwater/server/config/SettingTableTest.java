@@ -130,7 +130,8 @@ class SettingTableTest {
         name -> assertThat(ConfigLoader.definition(name)).isPresent());
     assertThat(ConfigLoader.definition("listen_port").orElseThrow().actedOn()).isTrue();
     assertThat(ConfigLoader.definition("server_lifetime").orElseThrow().actedOn()).isTrue();
-    assertThat(ConfigLoader.definition("peer_id").orElseThrow().actedOn()).isFalse();
+    assertThat(ConfigLoader.definition("peer_id").orElseThrow().actedOn()).isTrue();
+    assertThat(ConfigLoader.definition("auth_ldap_options").orElseThrow().actedOn()).isFalse();
     assertThat(ConfigLoader.definition("LISTEN_PORT")).isPresent();
   }
 

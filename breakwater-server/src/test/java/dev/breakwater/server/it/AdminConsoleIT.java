@@ -74,6 +74,18 @@ class AdminConsoleIT {
     PGBOUNCER_COLUMNS.put("SHOW TOTALS", List.of("name", "value"));
     PGBOUNCER_COLUMNS.put("SHOW LISTS", List.of("list", "items"));
     PGBOUNCER_COLUMNS.put("SHOW STATE", List.of("key", "value"));
+    PGBOUNCER_COLUMNS.put("SHOW PEERS", List.of("peer_id", "host", "port", "pool_size"));
+    PGBOUNCER_COLUMNS.put("SHOW PEER_POOLS",
+        List.of("peer_id", "cl_active_cancel_req", "cl_waiting_cancel_req", "sv_active_cancel", "sv_login"));
+    PGBOUNCER_COLUMNS.put("SHOW MEM", List.of("name", "size", "used", "free", "memtotal"));
+    PGBOUNCER_COLUMNS.put("SHOW DNS_HOSTS", List.of("hostname", "ttl", "addrs"));
+    PGBOUNCER_COLUMNS.put("SHOW DNS_ZONES", List.of("zonename", "serial", "count"));
+    PGBOUNCER_COLUMNS.put("SHOW SOCKETS",
+        List.of("type", "user", "database", "replication", "state", "addr", "port", "local_addr",
+            "local_port", "connect_time", "request_time", "wait", "wait_us", "close_needed", "ptr",
+            "link", "remote_pid", "tls", "application_name", "prepared_statements", "id", "recv_pos",
+            "pkt_pos", "pkt_remain", "send_pos", "send_remain", "pkt_avail", "send_avail"));
+    PGBOUNCER_COLUMNS.put("SHOW ACTIVE_SOCKETS", PGBOUNCER_COLUMNS.get("SHOW SOCKETS"));
   }
 
   static Pooler pooler;

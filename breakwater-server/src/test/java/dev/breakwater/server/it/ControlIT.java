@@ -108,6 +108,7 @@ class ControlIT {
       pooler.breakwater().control().disable(Roles.DATABASE);
       assertThatThrownBy(() -> pooler.connect(Roles.PLAIN))
           .isInstanceOf(SQLException.class)
+          .hasMessageContaining("database \"" + Roles.DATABASE + "\" is disabled")
           .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P03"));
       assertThat(pid(connected)).isPositive();
       pooler.breakwater().control().enable(Roles.DATABASE);
@@ -170,19 +171,82 @@ class ControlIT {
   }
 
   @Test
-  void shutdownLetsTransactionsFinishThenStops() throws Exception {
+  void shutdownWaitForClientsServesTheClientsItHasUntilTheyLeave() throws Exception {
+    try (Pooler pooler = Pooler.builder().start()) {
+      Connection inTx = pooler.connect(Roles.PLAIN);
+      Connection idle = pooler.connect(Roles.PLAIN);
+      inTx.setAutoCommit(false);
+      inTx.createStatement().execute("SELECT 1");
+      CompletableFuture<Void> stopped = pooler.breakwater().control().shutdown(ShutdownMode.WAIT_FOR_CLIENTS);
+      Thread.sleep(300);
+      assertThat(pooler.breakwater().control().isShuttingDown()).isTrue();
+      assertThatThrownBy(() -> pooler.connect(Roles.PLAIN)).as("no new clients").isInstanceOf(SQLException.class);
+      assertThat(pid(idle)).as("an idle client carries on, as in PgBouncer").isPositive();
+      assertThat(pid(inTx)).as("the open transaction carries on").isPositive();
+      inTx.commit();
+      assertThat(pid(inTx)).as("and so does its client, between transactions").isPositive();
+      inTx.close();
+      Thread.sleep(300);
+      assertThat(stopped).as("running while a client is connected").isNotDone();
+      idle.close();
+      stopped.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void shutdownWaitForServersClosesAClientThatAsksForAServer() throws Exception {
     try (Pooler pooler = Pooler.builder().start();
         Connection inTx = pooler.connect(Roles.PLAIN);
         Connection idle = pooler.connect(Roles.PLAIN)) {
       inTx.setAutoCommit(false);
       inTx.createStatement().execute("SELECT 1");
-      CompletableFuture<Void> stopped = pooler.breakwater().control().shutdown(ShutdownMode.WAIT_FOR_CLIENTS);
+      CompletableFuture<Void> stopped = pooler.breakwater().control().shutdown(ShutdownMode.WAIT_FOR_SERVERS);
       Thread.sleep(300);
-      assertThatThrownBy(() -> pid(idle)).as("idle clients are closed at once").isInstanceOf(SQLException.class);
-      assertThatThrownBy(() -> pooler.connect(Roles.PLAIN)).as("no new clients").isInstanceOf(SQLException.class);
-      assertThat(pid(inTx)).as("the open transaction carries on").isPositive();
+      assertThat(pid(inTx)).as("the open transaction keeps its server").isPositive();
+      assertThatThrownBy(() -> pid(idle))
+          .as("a client that needs a server now is closed, not kept waiting")
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("server shutting down")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P01"));
+      assertThat(stopped).isNotDone();
       inTx.commit();
       stopped.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void suspendStopsReadingUntilResume() throws Exception {
+    try (Pooler pooler = Pooler.builder().start();
+        Connection c = pooler.connect(Roles.PLAIN)) {
+      assertThat(pid(c)).isPositive();
+      pooler.breakwater().control().suspend().get(5, TimeUnit.SECONDS);
+      assertThat(pooler.breakwater().control().isSuspended()).isTrue();
+      assertThat(pooler.breakwater().control().suspend())
+          .as("a second SUSPEND is refused")
+          .isCompletedExceptionally();
+      CompletableFuture<Integer> query =
+          CompletableFuture.supplyAsync(() -> {
+            try {
+              return pid(c);
+            } catch (SQLException e) {
+              throw new RuntimeException(e);
+            }
+          });
+      CompletableFuture<Void> newClient =
+          CompletableFuture.runAsync(() -> {
+            try {
+              pooler.connect(Roles.PLAIN).close();
+            } catch (SQLException e) {
+              throw new RuntimeException(e);
+            }
+          });
+      Thread.sleep(500);
+      assertThat(query).as("nothing is read while suspended").isNotDone();
+      assertThat(newClient).as("no connection is accepted while suspended").isNotDone();
+      pooler.breakwater().control().resume(null);
+      assertThat(query.get(5, TimeUnit.SECONDS)).isPositive();
+      newClient.get(5, TimeUnit.SECONDS);
+      assertThat(pooler.breakwater().control().isSuspended()).isFalse();
     }
   }
 }

@@ -60,6 +60,8 @@ final class PgWire implements AutoCloseable {
   }
 
   private final Socket socket;
+  /** Instead of {@link #socket}: a Unix socket (no read timeout). */
+  private final java.nio.channels.SocketChannel unix;
   private final DataInputStream in;
   private final OutputStream out;
 
@@ -67,13 +69,25 @@ final class PgWire implements AutoCloseable {
     socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(5000);
     socket.setTcpNoDelay(true);
+    unix = null;
     in = new DataInputStream(socket.getInputStream());
     out = socket.getOutputStream();
   }
 
-  /** The socket read timeout: how long {@link #read} waits before throwing. */
+  /** Over the Unix socket at this path ({@code <unix_socket_dir>/.s.PGSQL.<port>}). */
+  PgWire(java.nio.file.Path unixSocket) throws IOException {
+    socket = null;
+    unix = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+    unix.connect(java.net.UnixDomainSocketAddress.of(unixSocket));
+    in = new DataInputStream(java.nio.channels.Channels.newInputStream(unix));
+    out = java.nio.channels.Channels.newOutputStream(unix);
+  }
+
+  /** The socket read timeout: how long {@link #read} waits before throwing (TCP only). */
   PgWire timeout(int millis) throws IOException {
-    socket.setSoTimeout(millis);
+    if (socket != null) {
+      socket.setSoTimeout(millis);
+    }
     return this;
   }
 
@@ -267,6 +281,10 @@ final class PgWire implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    socket.close();
+    if (socket != null) {
+      socket.close();
+    } else {
+      unix.close();
+    }
   }
 }

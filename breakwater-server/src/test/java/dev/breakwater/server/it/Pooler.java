@@ -52,6 +52,7 @@ public final class Pooler implements AutoCloseable {
     private final List<String> databases = new ArrayList<>();
     private final Map<String, String> users = new LinkedHashMap<>();
     private final Map<String, String> secrets = new LinkedHashMap<>();
+    private final Map<Integer, String> peers = new LinkedHashMap<>();
     private int threads;
 
     private Builder(TestPostgres pg) {
@@ -106,6 +107,12 @@ public final class Pooler implements AutoCloseable {
       return this;
     }
 
+    /** A [peers] line, e.g. {@code peer(2, "host=127.0.0.1 port=6433")}. */
+    public Builder peer(int id, String connectionString) {
+      peers.put(id, connectionString);
+      return this;
+    }
+
     /** Starts the pooler; its configuration directory is deleted by {@link Pooler#close()}. */
     public Pooler start() throws Exception {
       Path dir = Files.createTempDirectory("bw-it-");
@@ -152,6 +159,10 @@ public final class Pooler implements AutoCloseable {
       if (!users.isEmpty()) {
         ini.append("\n[users]\n");
         users.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+      }
+      if (!peers.isEmpty()) {
+        ini.append("\n[peers]\n");
+        peers.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
       }
       ini.append("\n[pgbouncer]\n");
       general.putIfAbsent("listen_port", Integer.toString(TestPostgres.freePort()));

@@ -123,4 +123,29 @@ class PostgresRestartIT {
       }
     }
   }
+
+  @Test
+  void aClientArrivingRightAfterARestartIsServedNotToldTheOldError() throws Exception {
+    try (TestPostgres pg = TestPostgres.startPrivate();
+        Pooler pooler = Pooler.builder(pg).set("server_login_retry", "15").start()) {
+      try (Connection c = pooler.connect("postgres", Roles.PLAIN, Roles.password(Roles.PLAIN), new java.util.Properties())) {
+        c.createStatement().execute("SELECT 1");
+      }
+      pg.stop();
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> {
+                try (Connection c = pooler.connect("postgres", Roles.PLAIN, Roles.password(Roles.PLAIN), new java.util.Properties())) {
+                  c.createStatement().execute("SELECT 1");
+                }
+              })
+          .as("PostgreSQL is down")
+          .isInstanceOf(SQLException.class);
+      pg.start();
+      // Within server_login_retry of the failure, with no client left to probe for: the next
+      // client gets a fresh attempt rather than the cached "connection refused".
+      try (Connection c = pooler.connect("postgres", Roles.PLAIN, Roles.password(Roles.PLAIN), new java.util.Properties())) {
+        c.createStatement().execute("SELECT 1");
+      }
+    }
+  }
 }

@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real process and real signals: SIGHUP reloads, SIGTERM drains and exits 0, twice exits 3. */
+/**
+ * The real process and real signals: SIGHUP reloads, SIGTERM drains and exits 0, twice (or after
+ * the console's SHUTDOWN WAIT_FOR_CLIENTS) exits 3.
+ */
 class SignalsIT {
 
   @TempDir Path dir;
@@ -107,6 +110,35 @@ class SignalsIT {
         c.createStatement().execute("SELECT 1");
         signal(p, "TERM");
         Thread.sleep(300);
+        signal(p, "TERM");
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(3);
+      }
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aTermWhileAConsoleShutdownWaitsExitsAtOnce() throws Exception {
+    int port = TestPostgres.freePort();
+    Path ini = config(port);
+    Files.writeString(ini, Files.readString(ini) + "admin_users = " + Roles.PLAIN + "\n");
+    Process p = start(ini, ini.resolveSibling("breakwater.log"));
+    try {
+      awaitListening(port);
+      try (Connection c = connect(port)) {
+        c.createStatement().execute("SELECT 1");
+        Properties props = new Properties();
+        props.setProperty("user", Roles.PLAIN);
+        props.setProperty("password", Roles.password(Roles.PLAIN));
+        props.setProperty("preferQueryMode", "simple");
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer", props)) {
+          admin.createStatement().execute("SHUTDOWN WAIT_FOR_CLIENTS");
+        }
+        Thread.sleep(300);
+        assertThat(p.isAlive()).as("waits for the client").isTrue();
+        // As PgBouncer: the console's SHUTDOWN was the first request to stop; SIGTERM is the second.
         signal(p, "TERM");
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(3);
