@@ -23,7 +23,7 @@ class DockerfileTest {
     Map<String, List<String>> d = parse(Files.readString(DOCKERFILE));
     assertThat(d.get("FROM")).containsExactly("scratch");
     assertThat(d.get("USER")).singleElement().satisfies(u -> assertThat(u).doesNotStartWith("0").isNotEqualTo("root"));
-    assertThat(d.get("STOPSIGNAL")).containsExactly("SIGTERM");
+    assertThat(d.get("STOPSIGNAL")).containsExactly("SIGINT");
     assertThat(d.get("HEALTHCHECK")).singleElement().satisfies(h -> assertThat(h).contains("/live"));
     List<String> entrypoint = jsonArray(d.get("ENTRYPOINT").get(0));
     assertThat(entrypoint).contains("-XX:MaxRAMPercentage=75").noneMatch(a -> a.startsWith("-Xmx") || a.startsWith("-Xms"));
