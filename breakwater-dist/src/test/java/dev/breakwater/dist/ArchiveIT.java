@@ -1,6 +1,7 @@
 package dev.breakwater.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.breakwater.testkit.TempFiles;
 import dev.breakwater.testkit.TestPostgres;
@@ -177,9 +178,51 @@ class ArchiveIT {
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
       assertThat(live.statusCode()).isEqualTo(200);
-      p.destroy(); // SIGTERM, straight to the JVM: bin/breakwater execs java
+      p.destroy(); // SIGTERM, passed on to the JVM by bin/breakwater: no client is left, so it exits
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
       assertThat(p.exitValue()).as("exit status; output: %s", Files.readString(log)).isZero();
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void sigquitStopsAtOnceAsPgbouncersImmediateShutdown() throws Exception {
+    // HotSpot keeps SIGQUIT for its thread dump; bin/breakwater turns it into stopping the JVM.
+    int port = TestPostgres.freePort();
+    int httpPort = TestPostgres.freePort();
+    Files.writeString(
+        home.resolve("etc/quit.ini"),
+        String.join("\n", "[databases]", "[pgbouncer]", "listen_addr = 127.0.0.1", "listen_port = " + port,
+            "unix_socket_dir =", "auth_type = trust", "http_listen_addr = 127.0.0.1",
+            "http_listen_port = " + httpPort, ""));
+    Path log = unpacked.resolve("breakwater-quit.out");
+    // A process started by a JVM inherits SIGQUIT blocked (the JVM blocks it in all but one
+    // thread), and a shell cannot unblock it; perl (Debian's essential perl-base) can.
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/perl")), "perl unblocks SIGQUIT for the launcher");
+    Process p =
+        new ProcessBuilder("/usr/bin/perl", "-e",
+                "use POSIX; sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGQUIT)); exec @ARGV or die $!",
+                "bin/breakwater", "etc/quit.ini")
+            .directory(home.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.readString(log).contains("HTTP endpoint on")) {
+        assertThat(p.isAlive()).as("running; its output: %s", Files.readString(log)).isTrue();
+        assertThat(System.nanoTime()).as("started within 30 s").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      List<ProcessHandle> jvm = p.descendants().toList();
+      assertThat(jvm).as("the JVM runs as the launcher's child").isNotEmpty();
+      new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor();
+      assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("stopped within 10 s of SIGQUIT").isTrue();
+      for (ProcessHandle h : jvm) {
+        h.onExit().get(10, TimeUnit.SECONDS);
+        assertThat(h.isAlive()).isFalse();
+      }
     } finally {
       p.destroyForcibly();
     }
