@@ -842,6 +842,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void onClientClosed(ClientConnection c) {
     int expected;
     boolean unsynced;
+    boolean clientMidMessage;
     synchronized (c) {
       if (client != c) {
         return;
@@ -850,13 +851,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       expected = outstanding;
       outstanding = 0;
       unsynced = c.isUnsynced();
+      clientMidMessage = c.isMidMessage();
     }
     idleInTransactionSinceNanos = 0;
     if (stateRef.get() == ServerState.CLOSED) {
       return;
     }
     if (replicationFor != null) {
-      // A walsender is its client's alone: it goes with it, as PgBouncer closes it.
+      // A walsender is its client's alone: it goes with it, as PgBouncer closes it; told so by a
+      // Terminate where the client's bytes ended between messages, so that it ends cleanly.
+      if (!clientMidMessage) {
+        ByteBuf x = channel.alloc().buffer(5);
+        FrontendMessages.terminate(x);
+        channel.writeAndFlush(x, channel.voidPromise());
+      }
       close(CloseReason.REPLICATION_CLIENT_GONE);
       return;
     }

@@ -103,6 +103,32 @@ class PhysicalReplicationIT {
   }
 
   @Test
+  void hbaAdmitsPhysicalReplicationByReplicationLinesOnly() throws Exception {
+    java.nio.file.Path hba = java.nio.file.Files.createTempFile("bw-hba-", ".conf");
+    try {
+      java.nio.file.Files.writeString(
+          hba,
+          "host replication " + Roles.ADMIN + " 127.0.0.1/32 scram-sha-256\n"
+              + "host all all 127.0.0.1/32 scram-sha-256\n");
+      try (Pooler p = Pooler.builder().set("auth_type", "hba").set("auth_hba_file", hba.toString()).start()) {
+        try (Connection c = p.connect(Roles.DATABASE, Roles.ADMIN, Roles.password(Roles.ADMIN), physical())) {
+          assertThat(Sql.one(c, "IDENTIFY_SYSTEM")).isNotEmpty();
+        }
+        // "all" does not cover physical replication: refused by the pooler, before any server.
+        ServerErrorMessage m =
+            serverError(() -> p.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), physical()).close());
+        assertThat(m.getSQLState()).isEqualTo("28000");
+        assertThat(m.getMessage()).startsWith("no pg_hba.conf entry for host");
+        try (Connection c = p.connect(Roles.PLAIN)) {
+          assertThat(Sql.one(c, "SELECT 1")).isEqualTo("1");
+        }
+      }
+    } finally {
+      java.nio.file.Files.deleteIfExists(hba);
+    }
+  }
+
+  @Test
   void aRoleWithoutReplicationIsRefusedByPostgres() throws Exception {
     ServerErrorMessage m =
         serverError(() -> pooler.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), physical()).close());
