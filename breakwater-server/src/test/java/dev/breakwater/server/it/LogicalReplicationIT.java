@@ -163,6 +163,38 @@ class LogicalReplicationIT {
   }
 
   @Test
+  void reconnectClosesAReplicationLinkAtOnce() throws Exception {
+    Connection c = connect(Roles.ADMIN, replication("database"));
+    try {
+      assertThat(Sql.one(c, "IDENTIFY_SYSTEM")).isNotEmpty();
+      assertThat(walsenders(1)).isEqualTo(1);
+      // A stream has no end to wait for, so RECONNECT does not wait for one (as in PgBouncer).
+      pooler.breakwater().reconnect(null);
+      assertThat(walsenders(0)).isZero();
+      ServerErrorMessage m = serverError(() -> Sql.one(c, "IDENTIFY_SYSTEM"));
+      assertThat(m.getSQLState()).isEqualTo("57P01");
+    } finally {
+      c.close();
+    }
+    try (Connection again = connect(Roles.ADMIN, replication("database"))) {
+      assertThat(Sql.one(again, "IDENTIFY_SYSTEM")).isNotEmpty();
+    }
+  }
+
+  @Test
+  void aUserFoundByAuthQueryReplicates() throws Exception {
+    pg.execute("CREATE ROLE bw_q_repl LOGIN REPLICATION PASSWORD 'q_pw'");
+    try (Pooler p =
+        Pooler.builder(pg).set("auth_user", Roles.ADMIN).set("auth_dbname", "postgres").start()) {
+      try (Connection c = p.connect(Roles.DATABASE, "bw_q_repl", "q_pw", replication("database"))) {
+        assertThat(Sql.one(c, "IDENTIFY_SYSTEM")).isNotEmpty();
+        assertThat(Sql.one(c, "SELECT current_user || '/' || backend_type FROM pg_stat_activity WHERE pid = pg_backend_pid()"))
+            .isEqualTo("bw_q_repl/walsender");
+      }
+    }
+  }
+
+  @Test
   void aRoleWithoutReplicationIsRefusedByPostgres() throws Exception {
     ServerErrorMessage m = serverError(() -> connect(Roles.TRUST, replication("database")).close());
     assertThat(m.getSQLState()).isEqualTo("42501");
