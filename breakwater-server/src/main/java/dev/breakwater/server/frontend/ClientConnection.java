@@ -691,14 +691,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /**
    * A replication client's own server logged in and is linked (see {@link #link}): the client's
-   * login ends with that server's parameters. From any thread.
+   * login ends with that server's parameters: at once on the client's loop (where its server
+   * runs), so that nothing the server sends next can reach the client ahead of it. From any thread.
    */
   public void replicationLinked(Map<String, String> serverParameters) {
-    eventLoop().execute(() -> {
+    Runnable finish = () -> {
       if (!closed && authenticated && adminSession == null && startup != null) {
         finishLogin(serverParameters);
       }
-    });
+    };
+    if (eventLoop().inEventLoop()) {
+      finish.run();
+    } else {
+      eventLoop().execute(finish);
+    }
   }
 
   /**
@@ -736,7 +742,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     ctx.writeAndFlush(out);
     boolean work;
     synchronized (this) {
-      if (server != null) {
+      if (replication != ReplicationMode.NONE && server != null) {
         work = false; // a replication client's own server, linked at its login
         state = ClientState.ACTIVE;
       } else {
