@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,6 +160,29 @@ class LogicalReplicationIT {
     } finally {
       assertThat(walsenders(0)).isZero();
       pg.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+    }
+  }
+
+  @Test
+  void aCancelRequestReachesTheWalsender() throws Exception {
+    try (Connection c = connect(Roles.ADMIN, replication("database"));
+        Statement s = c.createStatement()) {
+      CompletableFuture<Void> cancel =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  Thread.sleep(500);
+                  s.cancel();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      long started = System.nanoTime();
+      ServerErrorMessage m = serverError(() -> s.execute("SELECT pg_sleep(30)"));
+      cancel.join();
+      assertThat(m.getSQLState()).isEqualTo("57014");
+      assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)).isLessThan(10);
+      assertThat(Sql.one(c, "IDENTIFY_SYSTEM")).as("the link carries on").isNotEmpty();
     }
   }
 
