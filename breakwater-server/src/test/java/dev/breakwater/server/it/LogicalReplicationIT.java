@@ -164,6 +164,23 @@ class LogicalReplicationIT {
   }
 
   @Test
+  void theConnectionLogSaysWhichLinksReplicate() throws Exception {
+    try (LogCapture log = new LogCapture(Class.forName("dev.breakwater.server.stats.ConnectionLog"))) {
+      try (Connection c = connect(Roles.ADMIN, replication("database"))) {
+        assertThat(Sql.one(c, "IDENTIFY_SYSTEM")).isNotEmpty();
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!log.has("replication client disconnected") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(log.lines())
+          .anySatisfy(l -> assertThat(l).matches("INFO C-\\d+ bwtest/bw_admin@.*: login ok \\(logical replication, a server of its own\\)"))
+          .anySatisfy(l -> assertThat(l).matches("INFO S-\\d+ bw_admin@.*: new logical replication server connection logged in \\(backend pid \\d+\\)"))
+          .anySatisfy(l -> assertThat(l).matches("INFO S-\\d+ bw_admin@.*: closing because: replication client disconnected \\(age=.+\\)"));
+    }
+  }
+
+  @Test
   void aCancelRequestReachesTheWalsender() throws Exception {
     try (Connection c = connect(Roles.ADMIN, replication("database"));
         Statement s = c.createStatement()) {
