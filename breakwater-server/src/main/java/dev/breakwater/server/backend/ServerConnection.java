@@ -314,7 +314,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** The client sent messages that each end in a ReadyForQuery: call holding its monitor. */
   public void expectReplies(int n) {
-    outstanding += n;
+    if (replicationFor == null) { // a relay counts nothing: it is never released
+      outstanding += n;
+    }
   }
 
   // ---- Connecting and logging in ----
