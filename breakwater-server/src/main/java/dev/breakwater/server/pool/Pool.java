@@ -733,11 +733,19 @@ public final class Pool {
     lock.lock();
     try {
       long now = System.nanoTime();
+      long maxWait = 0;
       Borrower oldest = waiting.peek();
+      if (oldest != null) {
+        maxWait = now - oldest.waitStartedNanos();
+      }
+      ClientConnection oldestReplication = replicationWaiting.peek();
+      if (oldestReplication != null) {
+        maxWait = Math.max(maxWait, now - oldestReplication.waitStartedNanos());
+      }
       return new Snapshot(
           clients.size(),
-          waiting.size(),
-          oldest == null ? 0 : now - oldest.waitStartedNanos(),
+          waiting.size() + replicationWaiting.size(),
+          maxWait,
           servers.size(),
           idle.size(),
           active.size(),

@@ -57,6 +57,9 @@ class ReplicationPoolSizeIT {
       try {
         Thread.sleep(1000);
         assertThat(second).as("pool_size 1 holds one walsender").isNotDone();
+        dev.breakwater.server.pool.Pool pool = pooler.breakwater().pools().all().iterator().next();
+        assertThat(pool.snapshot().waiting()).as("SHOW POOLS counts it waiting").isEqualTo(1);
+        assertThat(pool.snapshot().active()).isEqualTo(1);
         assertThat(Sql.one(first, "IDENTIFY_SYSTEM")).isNotEmpty();
         first.close();
         try (Connection c = second.get(10, TimeUnit.SECONDS)) {
