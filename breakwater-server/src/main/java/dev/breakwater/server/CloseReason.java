@@ -37,6 +37,7 @@ public enum CloseReason {
   PAUSED("PAUSE"),
   KILLED("KILL from the admin console"),
   DATABASE_DISABLED("database is disabled"),
+  REPLICATION_CLIENT_GONE("replication client disconnected"),
   // Both
   SHUTDOWN("Breakwater is shutting down"),
   INTERNAL_ERROR("internal error");

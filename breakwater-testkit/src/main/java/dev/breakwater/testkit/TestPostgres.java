@@ -44,10 +44,13 @@ public final class TestPostgres implements AutoCloseable {
   private EmbeddedPostgres pg;
   private final Path dataDir;
   private final int port;
+  /** Server settings beyond the common ones (see {@link #startPrivate(Map)}). */
+  private final java.util.Map<String, String> settings;
 
-  private TestPostgres(Path dataDir, int port) {
+  private TestPostgres(Path dataDir, int port, java.util.Map<String, String> settings) {
     this.dataDir = dataDir;
     this.port = port;
+    this.settings = java.util.Map.copyOf(settings);
   }
 
   /** The JVM-wide instance, started on first use and stopped by a shutdown hook. */
@@ -62,9 +65,17 @@ public final class TestPostgres implements AutoCloseable {
 
   /** A new instance of its own, for tests that stop or restart PostgreSQL. */
   public static TestPostgres startPrivate() {
+    return startPrivate(java.util.Map.of());
+  }
+
+  /**
+   * A new instance of its own with these server settings too, e.g. {@code wal_level=logical} for
+   * tests of logical replication, which the shared instance does without (it costs WAL volume).
+   */
+  public static TestPostgres startPrivate(java.util.Map<String, String> settings) {
     try {
       Path dir = Files.createTempDirectory("bw-pg-");
-      TestPostgres instance = new TestPostgres(dir, freePort());
+      TestPostgres instance = new TestPostgres(dir, freePort(), settings);
       try {
         instance.start();
         instance.setUp();
@@ -84,7 +95,7 @@ public final class TestPostgres implements AutoCloseable {
       return;
     }
     try {
-      pg =
+      EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDir)
               .setCleanDataDirectory(false)
@@ -94,8 +105,9 @@ public final class TestPostgres implements AutoCloseable {
               .setServerConfig("listen_addresses", "127.0.0.1")
               .setServerConfig("fsync", "off")
               .setServerConfig("synchronous_commit", "off")
-              .setServerConfig("full_page_writes", "off")
-              .start();
+              .setServerConfig("full_page_writes", "off");
+      settings.forEach(builder::setServerConfig);
+      pg = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -246,6 +258,9 @@ public final class TestPostgres implements AutoCloseable {
             "host all " + Roles.PLAIN + " 127.0.0.1/32 password",
             "host all " + Roles.MD5 + " 127.0.0.1/32 md5",
             "host all all 127.0.0.1/32 scram-sha-256",
+            // Physical replication connections match only these (superusers hold REPLICATION).
+            "host replication postgres 127.0.0.1/32 trust",
+            "host replication all 127.0.0.1/32 scram-sha-256",
             "");
     try {
       Files.writeString(dataDir.resolve("pg_hba.conf"), hba);

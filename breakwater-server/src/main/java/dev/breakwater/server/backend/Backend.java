@@ -76,6 +76,12 @@ public final class Backend implements Pool.ServerLauncher {
   }
 
   @Override
+  public ServerConnection createReplication(Pool pool, dev.breakwater.server.frontend.ClientConnection client) {
+    // On the client's loop: every relayed byte stays on one thread.
+    return new ServerConnection(this, pool, client.eventLoop(), null, client);
+  }
+
+  @Override
   public ServerConnection create(Pool pool, EventLoop loop) {
     return new ServerConnection(this, pool, loop != null ? loop : workers.next());
   }

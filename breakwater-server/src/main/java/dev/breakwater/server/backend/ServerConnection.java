@@ -103,6 +103,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private final int generation;
   /** Set on a pool's listening connection (LISTEN without pinning), null on pooled servers. */
   private final Listener listenerRole;
+  /**
+   * The replication client this server was opened for, or null for a pooled server. Such a server
+   * carries the client's replication parameter and settings in its startup packet, is linked to
+   * that client at login and to no other, relays every byte both ways unread (no parameter sync,
+   * state check, reset or statement mapping: a physical walsender takes replication commands
+   * only), and closes with its client.
+   */
+  private final ClientConnection replicationFor;
   private final SessionTracker tracker = new SessionTracker();
   /** Whether a client has used this server: server_lifetime 0 closes it after one use. */
   private volatile boolean used;
@@ -202,11 +210,30 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** A pool's listening connection when {@code listener} is set; otherwise a pooled server. */
   ServerConnection(Backend backend, Pool pool, EventLoop loop, Listener listener) {
+    this(backend, pool, loop, listener, null);
+  }
+
+  /** The replication server of {@code replicationFor} when that is set. */
+  ServerConnection(
+      Backend backend, Pool pool, EventLoop loop, Listener listener, ClientConnection replicationFor) {
     this.backend = backend;
     this.pool = pool;
     this.loop = loop;
     this.generation = pool.generation();
     this.listenerRole = listener;
+    this.replicationFor = replicationFor;
+  }
+
+  /** True for a replication client's own server (see {@link #replicationFor}). */
+  public boolean isReplication() {
+    return replicationFor != null;
+  }
+
+  /** The replication mode this server was opened with. */
+  public dev.breakwater.server.frontend.ReplicationMode replication() {
+    return replicationFor == null
+        ? dev.breakwater.server.frontend.ReplicationMode.NONE
+        : replicationFor.replication();
   }
 
   /** The pool's generation when this server was made: older ones are replaced (RECONNECT). */
@@ -295,7 +322,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** The client sent messages that each end in a ReadyForQuery: call holding its monitor. */
   public void expectReplies(int n) {
-    outstanding += n;
+    if (replicationFor == null) { // a relay counts nothing: it is never released
+      outstanding += n;
+    }
   }
 
   // ---- Connecting and logging in ----
@@ -304,7 +333,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void connect() {
     PoolSettings cfg = pool.settings();
     host = pool.nextServerHost();
-    login = new ServerLogin(cfg, backend, pool);
+    Map<String, String> clientParameters = Map.of();
+    if (replicationFor != null) {
+      clientParameters = new java.util.LinkedHashMap<>(replicationFor.replicationParameters());
+      clientParameters.put("replication", replicationFor.replication().startupValue());
+    }
+    login = new ServerLogin(cfg, backend, pool, clientParameters);
     ServerLoginHandler loginHandler = new ServerLoginHandler(this, login, cfg, backend.tls());
     ChannelFuture f =
         backend.connect(
@@ -366,8 +400,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     // The login runs in ServerLoginHandler, ahead of this handler, which it then leaves.
-    scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, SERVER_TYPES);
     outbox = new Outbox(ctx.alloc());
+    if (replicationFor != null) {
+      // A relay reads no message: the scanner only tells where messages end.
+      scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED);
+      return;
+    }
+    scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, SERVER_TYPES);
     mapper =
         new StatementMapper(
             this,
@@ -394,6 +433,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     log.debug("S-{}: {} logged in, backend pid {}", id, where(), backendPid);
     backend.events().serverLoggedIn(this);
+    if (replicationFor != null) {
+      linkReplication();
+      return;
+    }
     String connectQuery = pool.settings().connectQuery();
     if (connectQuery != null && !connectQuery.isBlank()) {
       testedSinceNanos = System.nanoTime();
@@ -413,6 +456,108 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     pool.welcomeParameters(reported);
     pool.onServerLoggedIn(this);
     pool.release(this);
+  }
+
+  // ---- Replication: one client, every byte relayed ----
+
+  /** Logged in: the server becomes its replication client's, whose login ends now. */
+  private void linkReplication() {
+    ClientConnection c = replicationFor;
+    boolean linked = false;
+    if (pool.replicationLinked(this)) {
+      synchronized (c) {
+        if (!c.isClosed()) {
+          client = c;
+          used = true;
+          c.link(this);
+          linked = true;
+        }
+      }
+    }
+    if (!linked) {
+      close(CloseReason.REPLICATION_CLIENT_GONE);
+      return;
+    }
+    pool.stats().assigned(System.nanoTime() - c.waitStartedNanos());
+    c.replicationLinked(Map.copyOf(reported));
+    channel.config().setAutoRead(true);
+  }
+
+  /** What the server sent, to its replication client as it came. */
+  private final FrameScanner.Handler relay =
+      new FrameScanner.Handler() {
+        @Override
+        public boolean onMessage(byte type, ByteBuf message) {
+          return true;
+        }
+
+        @Override
+        public void onForward(ByteBuf bytes) {
+          if (readTarget == null) {
+            bytes.release();
+          } else {
+            outbox.add(bytes);
+          }
+        }
+      };
+
+  private void relayFromServer(ByteBuf in) {
+    try {
+      if (stateRef.get() == ServerState.CLOSED) {
+        return;
+      }
+      readTarget = client;
+      scanner.scan(in, relay);
+      flushToClient();
+    } catch (ProtocolException e) {
+      outbox.clear();
+      log.warn("S-{}: {} broke the protocol: {}", id, where(), e.getMessage());
+      closeNow(CloseReason.SERVER_PROTOCOL_VIOLATION, null);
+    } finally {
+      in.release();
+    }
+  }
+
+  private void relayFromClient(ClientConnection c, ByteBuf batch) {
+    if (client != c || stateRef.get() == ServerState.CLOSED) {
+      batch.release();
+      return;
+    }
+    pool.stats().received(batch.readableBytes());
+    channel.writeAndFlush(batch, channel.voidPromise());
+    if (!channel.isWritable()) {
+      c.pauseReading();
+    }
+  }
+
+  /**
+   * The error a replication client is closed with when its server goes: none when PostgreSQL ended
+   * the session (its own error, if any, was relayed) or when the server stopped inside a message.
+   */
+  private ErrorFields relayEndError(CloseReason reason, ErrorFields error) {
+    if (reason == CloseReason.SERVER_CLOSED
+        || reason == CloseReason.SERVER_FATAL
+        || reason == CloseReason.SERVER_IO_ERROR
+        || reason == CloseReason.REPLICATION_CLIENT_GONE
+        || scanner == null
+        || !scanner.atBoundary()) {
+      return null;
+    }
+    return error != null
+        ? error
+        : ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "terminating connection: " + reason.description());
+  }
+
+  /**
+   * A replication server that did not log in: its client gets PostgreSQL's error (its SQLSTATE,
+   * detail and hint) as a failed login, as PgBouncer reports it ("login failed").
+   */
+  private static ErrorFields replicationLoginError(ErrorFields error) {
+    Map<Character, String> f = new java.util.LinkedHashMap<>(error.fields());
+    f.put(ErrorFields.SEVERITY, "FATAL");
+    f.put(ErrorFields.SEVERITY_NONLOCALIZED, "FATAL");
+    f.put(ErrorFields.MESSAGE, "login failed: " + error.message());
+    return new ErrorFields(f);
   }
 
   // ---- Linking clients ----
@@ -584,6 +729,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * server's loop, in order; until then the server is not released (see {@link #onReadyForQuery}).
    */
   public void forwardFromClient(ClientConnection c, ByteBuf batch) {
+    if (replicationFor != null) {
+      if (loop.inEventLoop()) {
+        relayFromClient(c, batch);
+      } else {
+        loop.execute(() -> relayFromClient(c, batch));
+      }
+      return;
+    }
     if (loop.inEventLoop()) {
       writeFromClient(c, batch);
       channel.flush();
@@ -700,6 +853,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void onClientClosed(ClientConnection c) {
     int expected;
     boolean unsynced;
+    boolean clientMidMessage;
     synchronized (c) {
       if (client != c) {
         return;
@@ -708,9 +862,21 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       expected = outstanding;
       outstanding = 0;
       unsynced = c.isUnsynced();
+      clientMidMessage = c.isMidMessage();
     }
     idleInTransactionSinceNanos = 0;
     if (stateRef.get() == ServerState.CLOSED) {
+      return;
+    }
+    if (replicationFor != null) {
+      // A walsender is its client's alone: it goes with it, as PgBouncer closes it; told so by a
+      // Terminate where the client's bytes ended between messages, so that it ends cleanly.
+      if (!clientMidMessage) {
+        ByteBuf x = channel.alloc().buffer(5);
+        FrontendMessages.terminate(x);
+        channel.writeAndFlush(x, channel.voidPromise());
+      }
+      close(CloseReason.REPLICATION_CLIENT_GONE);
       return;
     }
     boolean serverMidMessage = mapper.midForwardedMessage();
@@ -955,6 +1121,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
+    if (replicationFor != null) {
+      relayFromServer(in);
+      return;
+    }
     try {
       while (stateRef.get() != ServerState.CLOSED) {
         readTarget = client;
@@ -1450,8 +1620,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     // The line operators read is written by the connection log (log_disconnections).
     log.debug("S-{}: closing {}: {}", id, where(), reason.description());
     backend.events().serverClosed(this, reason, neverReady ? loginFailure(error) : null);
-    if (c != null) {
+    if (c != null && replicationFor != null) {
+      c.relayEnded(relayEndError(reason, error));
+    } else if (c != null) {
       c.serverLost(this, reason, error);
+    } else if (replicationFor != null && neverReady) {
+      replicationFor.failWaiting(replicationLoginError(loginFailure(error)), reason);
     }
     if (listenerRole != null) {
       listenerRole.onClosed(this);
@@ -1520,7 +1694,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private void cancelDone() {
     cancelsInFlight--;
     ClientConnection c = client;
-    if (cancelsInFlight > 0 || c == null || stateRef.get() == ServerState.CLOSED || internal != Internal.NONE) {
+    if (cancelsInFlight > 0 || c == null || stateRef.get() == ServerState.CLOSED || internal != Internal.NONE
+        || replicationFor != null) {
       return;
     }
     reconsider(c);

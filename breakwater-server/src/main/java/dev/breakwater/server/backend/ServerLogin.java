@@ -25,13 +25,16 @@ final class ServerLogin {
   private final PoolSettings cfg;
   private final Backend backend;
   private final Pool pool;
+  /** A replication client's own parameters, the replication one included; empty for others. */
+  private final Map<String, String> clientParameters;
   private ScramClient scram;
   private boolean authenticated;
 
-  ServerLogin(PoolSettings cfg, Backend backend, Pool pool) {
+  ServerLogin(PoolSettings cfg, Backend backend, Pool pool, Map<String, String> clientParameters) {
     this.cfg = cfg;
     this.backend = backend;
     this.pool = pool;
+    this.clientParameters = clientParameters;
   }
 
   Map<String, String> startupParameters() {
@@ -39,6 +42,7 @@ final class ServerLogin {
     p.put("user", cfg.serverUser());
     p.put("database", cfg.serverDatabase());
     p.putAll(cfg.serverStartupParameters());
+    p.putAll(clientParameters);
     return p;
   }
 

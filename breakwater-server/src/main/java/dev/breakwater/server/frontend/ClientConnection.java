@@ -91,6 +91,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private boolean adminLogin;
   /** The admin console's own user, over the Unix socket as the pooler's OS user (no password). */
   private boolean localAdmin;
+  /** The replication startup parameter: NONE for an ordinary client. */
+  private ReplicationMode replication = ReplicationMode.NONE;
+  /** A replication client's startup parameters, for its own server, as they came. */
+  private Map<String, String> replicationParameters = Map.of();
   /** The secret auth_query found, which servers of this client's pool can log in with. */
   private Secret queriedSecret;
   private long cancelKey;
@@ -174,6 +178,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** True for a client of the admin console rather than of a pool. */
   public boolean isAdmin() {
     return adminLogin;
+  }
+
+  /** Whether this is a walsender client (replication startup parameter), and which kind. */
+  public ReplicationMode replication() {
+    return replication;
+  }
+
+  /**
+   * A replication client's startup parameters (all but user, database, replication, protocol
+   * options and ignore_startup_parameters; options as sent), for the startup packet of its server.
+   */
+  public Map<String, String> replicationParameters() {
+    return replicationParameters;
   }
 
   /** The pool this client uses, or null (admin console, or not logged in yet). */
@@ -379,6 +396,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           CloseReason.MAX_CLIENT_CONN);
       return;
     }
+    if (replication != ReplicationMode.NONE
+        && AdminConsole.isAdminDatabase(database)
+        && frontend.adminConsole() != null) {
+      fatal(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "replication connections to the admin console are not supported",
+          CloseReason.CLIENT_LOGIN_FAILED);
+      return;
+    }
     if (AdminConsole.isAdminDatabase(database) && frontend.adminConsole() != null) {
       localAdmin = user.equals("pgbouncer") && LocalPeer.sameUser(channel);
       if (localAdmin) {
@@ -415,7 +441,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       java.net.InetAddress from =
           channel.remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
       Hba hba = frontend.hba();
-      Hba.Decision d = hba == null ? new Hba.Decision(null, 0) : hba.decide(database, user, from, tls);
+      Hba.Decision d =
+          hba == null
+              ? new Hba.Decision(null, 0)
+              : hba.decide(database, user, from, tls, replication == ReplicationMode.PHYSICAL);
       if (d.rejected()) {
         fatal(
             SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
@@ -505,6 +534,22 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     extras = new HashMap<>();
     List<String> unrecognized = new ArrayList<>();
     SharedStrings shared = frontend.sharedStrings();
+    String replicationValue = startup.parameters().get("replication");
+    if (replicationValue != null) {
+      ReplicationMode mode = ReplicationMode.parse(replicationValue);
+      if (mode == null) {
+        // PostgreSQL's own refusal of the value.
+        fatal(
+            SqlState.INVALID_PARAMETER_VALUE,
+            "invalid value for parameter \"replication\": \"" + replicationValue + "\"",
+            CloseReason.CLIENT_LOGIN_FAILED);
+        return false;
+      }
+      replication = mode;
+      if (mode != ReplicationMode.NONE) {
+        replicationParameters = new java.util.LinkedHashMap<>();
+      }
+    }
     for (Map.Entry<String, String> e : startup.parameters().entrySet()) {
       String name = e.getKey();
       String lower = name.toLowerCase(Locale.ROOT);
@@ -515,15 +560,21 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         unrecognized.add(name);
         continue;
       }
-      if (settings.general().ignoreStartupParameters().contains(lower) && !lower.equals("options")) {
+      if (name.equals("replication")) {
         continue;
       }
-      if (lower.equals("replication")) {
-        fatal(
-            SqlState.FEATURE_NOT_SUPPORTED,
-            "replication connections are not supported",
-            CloseReason.CLIENT_LOGIN_FAILED);
-        return false;
+      if (replication != ReplicationMode.NONE) {
+        // The client's server is its own for its whole life: its settings go to that server's
+        // startup packet as they came (options whole, as PgBouncer passes them, so that any
+        // setting works, extra_float_digits from CREATE SUBSCRIPTION too), never through SET,
+        // which a physical walsender refuses.
+        if (lower.equals("options") || !settings.general().ignoreStartupParameters().contains(lower)) {
+          replicationParameters.put(name, e.getValue());
+        }
+        continue;
+      }
+      if (settings.general().ignoreStartupParameters().contains(lower) && !lower.equals("options")) {
+        continue;
       }
       if (lower.equals("options")) {
         try {
@@ -664,6 +715,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       pool.queriedSecret(queriedSecret);
     }
     pool.addClient(this);
+    if (replication != ReplicationMode.NONE) {
+      // Its own server, opened now with the replication parameter: the login finishes with that
+      // server's parameters once it has logged in (replicationLinked), or fails with its error.
+      pool.acquireReplication(this);
+      return;
+    }
     Map<String, String> welcome = pool.welcomeParameters();
     if (welcome != null) {
       finishLogin(welcome);
@@ -678,6 +735,42 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     eventLoop().execute(() -> {
       if (!closed && state == ClientState.LOGIN) {
         finishLogin(serverParameters);
+      }
+    });
+  }
+
+  /**
+   * A replication client's own server logged in and is linked (see {@link #link}): the client's
+   * login ends with that server's parameters: at once on the client's loop (where its server
+   * runs), so that nothing the server sends next can reach the client ahead of it. From any thread.
+   */
+  public void replicationLinked(Map<String, String> serverParameters) {
+    Runnable finish = () -> {
+      if (!closed && authenticated && adminSession == null && startup != null) {
+        finishLogin(serverParameters);
+      }
+    };
+    if (eventLoop().inEventLoop()) {
+      finish.run();
+    } else {
+      eventLoop().execute(finish);
+    }
+  }
+
+  /**
+   * A replication client's server is gone: the client is closed once what the server sent has
+   * been written, with {@code error} after it when that is given. From any thread.
+   */
+  public void relayEnded(ErrorFields error) {
+    eventLoop().execute(() -> {
+      if (closed) {
+        return;
+      }
+      if (error != null) {
+        sendAndClose(error, CloseReason.LINKED_SERVER_LOST);
+      } else {
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        closeNow(CloseReason.LINKED_SERVER_LOST, false);
       }
     });
   }
@@ -699,10 +792,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     ctx.writeAndFlush(out);
     boolean work;
     synchronized (this) {
-      state = ClientState.IDLE;
-      work = (pending != null && !pending.isEmpty()) || pendingReplies > 0;
-      if (work) {
-        state = ClientState.WAITING;
+      if (replication != ReplicationMode.NONE && server != null) {
+        work = false; // a replication client's own server, linked at its login
+        state = ClientState.ACTIVE;
+      } else {
+        state = ClientState.IDLE;
+        work = (pending != null && !pending.isEmpty()) || pendingReplies > 0;
+        if (work) {
+          state = ClientState.WAITING;
+        }
       }
     }
     log.debug("{}: login ok", this);

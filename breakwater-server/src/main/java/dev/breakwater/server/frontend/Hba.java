@@ -139,6 +139,15 @@ public final class Hba {
    * @return the first matching rule, or a rejection with line 0 when none matches
    */
   public Decision decide(String database, String user, InetAddress address, boolean tls) {
+    return decide(database, user, address, tls, false);
+  }
+
+  /**
+   * The rule for a connection, {@code physicalReplication} for a physical walsender client, which,
+   * as in PostgreSQL, only lines whose database is the keyword {@code replication} match.
+   */
+  public Decision decide(
+      String database, String user, InetAddress address, boolean tls, boolean physicalReplication) {
     for (Rule r : rules) {
       boolean local = address == null;
       switch (r.type()) {
@@ -165,7 +174,9 @@ public final class Hba {
         default:
           continue;
       }
-      if (!matches(r.databases(), database, user) || !matches(r.users(), user, null)) {
+      boolean databaseMatches =
+          physicalReplication ? r.databases().contains("replication") : matches(r.databases(), database, user);
+      if (!databaseMatches || !matches(r.users(), user, null)) {
         continue;
       }
       if (!local && !inNetwork(address.getAddress(), r.network(), r.prefix())) {

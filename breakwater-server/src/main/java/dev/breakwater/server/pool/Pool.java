@@ -43,6 +43,14 @@ public final class Pool {
      * any I/O: {@link ServerConnection#connect} starts it.
      */
     ServerConnection create(Pool pool, EventLoop loop);
+
+    /**
+     * Makes the server of a replication client, for it alone ({@link ServerConnection#isReplication}),
+     * on its event loop, without any I/O.
+     */
+    default ServerConnection createReplication(Pool pool, ClientConnection client) {
+      throw new UnsupportedOperationException("this launcher opens no replication server");
+    }
   }
 
   private final PoolKey key;
@@ -67,6 +75,13 @@ public final class Pool {
   private final Set<ServerConnection> tested = new LinkedHashSet<>();
   /** Clients waiting for a server, first come first served. */
   private final ArrayDeque<Borrower> waiting = new ArrayDeque<>();
+  /**
+   * Replication clients waiting for room to open their own server: never given a pooled one, nor
+   * a pooled client theirs. Each server opened for one counts against the pool's size and the
+   * database and user limits as any other, as in PgBouncer; when the pool is full, an idle server
+   * is closed to make room (PgBouncer's eviction), else the client waits for one to close.
+   */
+  private final ArrayDeque<ClientConnection> replicationWaiting = new ArrayDeque<>();
 
   private final Set<ClientConnection> clients = ConcurrentHashMap.newKeySet();
   private final dev.breakwater.server.stats.PoolStats stats = new dev.breakwater.server.stats.PoolStats();
@@ -159,6 +174,7 @@ public final class Pool {
     lock.lock();
     try {
       waiting.remove(c);
+      replicationWaiting.remove(c);
     } finally {
       lock.unlock();
     }
@@ -215,6 +231,43 @@ public final class Pool {
       c.failWaiting(failFast, failFast == shutdownError ? CloseReason.SHUTDOWN : CloseReason.SERVER_UNAVAILABLE);
     } else {
       launch(toLaunch);
+    }
+  }
+
+  /**
+   * A replication client logged in: a server of its own is opened, now if the pool has room (or
+   * can make it by closing an idle server), else when it has. The client's login ends when that
+   * server has logged in, or fails with its error ({@link ServerConnection}).
+   */
+  public void acquireReplication(ClientConnection c) {
+    List<ServerConnection> toLaunch;
+    List<ServerConnection> toEvict = new ArrayList<>();
+    lock.lock();
+    try {
+      c.waitStartedNanos(System.nanoTime());
+      replicationWaiting.add(c);
+      toLaunch = replicationPlan(System.nanoTime(), toEvict);
+    } finally {
+      lock.unlock();
+    }
+    evict(toEvict);
+    launch(toLaunch);
+  }
+
+  /**
+   * A replication server logged in: it is active, its client's, from now until it closes. False
+   * when it is being closed meanwhile.
+   */
+  public boolean replicationLinked(ServerConnection s) {
+    lock.lock();
+    try {
+      if (!servers.contains(s) || s.closingReason() != null || s.state() == ServerState.CLOSED) {
+        return false;
+      }
+      move(s, ServerState.ACTIVE);
+      return true;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -394,13 +447,19 @@ public final class Pool {
   /** RESUME: clients that waited get servers again. */
   public void resume() {
     List<ServerConnection> toLaunch;
+    List<ServerConnection> toEvict = new ArrayList<>();
     lock.lock();
     try {
       paused = false;
       toLaunch = waiting.isEmpty() ? null : launchPlan(System.nanoTime());
+      List<ServerConnection> forReplication = replicationPlan(System.nanoTime(), toEvict);
+      if (forReplication != null) {
+        toLaunch = toLaunch == null ? forReplication : concat(toLaunch, forReplication);
+      }
     } finally {
       lock.unlock();
     }
+    evict(toEvict);
     launch(toLaunch);
   }
 
@@ -488,6 +547,12 @@ public final class Pool {
             || (error != null && transientLoginError(error.sqlState()));
     List<Borrower> toFail = null;
     List<ServerConnection> toLaunch = null;
+    List<ServerConnection> toEvict = new ArrayList<>();
+    if (s.isReplication()) {
+      // Its login failure is its client's alone (no REPLICATION role, no replication line in
+      // pg_hba.conf): other clients of the pool may still log in, as PgBouncer has it.
+      error = null;
+    }
     lock.lock();
     try {
       if (!servers.remove(s)) {
@@ -496,6 +561,10 @@ public final class Pool {
       unlist(s);
       pools.releaseServerSlot(this);
       long now = System.nanoTime();
+      List<ServerConnection> forReplication = replicationPlan(now, toEvict);
+      if (forReplication != null) {
+        toLaunch = forReplication;
+      }
       boolean anotherHost = false;
       if (connectFailure && settings.serverHosts().size() > 1) {
         // Several hosts: the next is tried before the clients are told, until each has failed.
@@ -505,7 +574,8 @@ public final class Pool {
         log.info("pool {}: could not connect to a server ({}): trying the next host",
             key, error == null ? reason : error.message());
         if (!waiting.isEmpty()) {
-          toLaunch = launchPlan(now);
+          List<ServerConnection> more = launchPlan(now);
+          toLaunch = toLaunch == null ? more : more == null ? toLaunch : concat(toLaunch, more);
         }
       } else if (error != null) {
         lastServerError = error;
@@ -516,11 +586,13 @@ public final class Pool {
           waiting.clear();
         }
       } else if (!waiting.isEmpty()) {
-        toLaunch = launchPlan(now);
+        List<ServerConnection> more = launchPlan(now);
+        toLaunch = toLaunch == null ? more : more == null ? toLaunch : concat(toLaunch, more);
       }
     } finally {
       lock.unlock();
     }
+    evict(toEvict);
     if (toFail != null) {
       for (Borrower c : toFail) {
         c.failWaiting(error, CloseReason.SERVER_UNAVAILABLE);
@@ -552,9 +624,36 @@ public final class Pool {
     List<Borrower> expired = null;
     List<ServerConnection> toClose = null;
     List<ServerConnection> toLaunch = null;
+    List<ServerConnection> toEvict = new ArrayList<>();
+    List<ServerConnection> forReplication;
     lock.lock();
     try {
       long waitLimit = cfg.queryWaitTimeout().toNanos();
+      if (waitLimit > 0) {
+        for (Iterator<ClientConnection> it = replicationWaiting.iterator(); it.hasNext(); ) {
+          ClientConnection c = it.next();
+          if (c.isClosed()) {
+            it.remove();
+          } else if (now - c.waitStartedNanos() > waitLimit) {
+            it.remove();
+            if (expired == null) {
+              expired = new ArrayList<>();
+            }
+            expired.add(c);
+          }
+        }
+      }
+      for (ServerConnection s : active) {
+        if (s.isReplication() && s.generation() != generation && s.closingReason() == null) {
+          // RECONNECT: a replication stream has no end to wait for (PgBouncer closes it too).
+          if (toClose == null) {
+            toClose = new ArrayList<>();
+          }
+          toClose.add(s);
+          s.markClosing(CloseReason.RECONNECT);
+        }
+      }
+      forReplication = replicationPlan(now, toEvict);
       if (waitLimit > 0) {
         for (Iterator<Borrower> it = waiting.iterator(); it.hasNext(); ) {
           Borrower c = it.next();
@@ -627,6 +726,8 @@ public final class Pool {
     } finally {
       lock.unlock();
     }
+    evict(toEvict);
+    launch(forReplication);
     enforceTimeouts(cfg, now);
     if (expired != null) {
       for (Borrower c : expired) {
@@ -720,7 +821,7 @@ public final class Pool {
   public boolean hasWaiters() {
     lock.lock();
     try {
-      return !waiting.isEmpty();
+      return !waiting.isEmpty() || !replicationWaiting.isEmpty();
     } finally {
       lock.unlock();
     }
@@ -736,11 +837,19 @@ public final class Pool {
     lock.lock();
     try {
       long now = System.nanoTime();
+      long maxWait = 0;
       Borrower oldest = waiting.peek();
+      if (oldest != null) {
+        maxWait = now - oldest.waitStartedNanos();
+      }
+      ClientConnection oldestReplication = replicationWaiting.peek();
+      if (oldestReplication != null) {
+        maxWait = Math.max(maxWait, now - oldestReplication.waitStartedNanos());
+      }
       return new Snapshot(
           clients.size(),
-          waiting.size(),
-          oldest == null ? 0 : now - oldest.waitStartedNanos(),
+          waiting.size() + replicationWaiting.size(),
+          maxWait,
           servers.size(),
           idle.size(),
           active.size(),
@@ -922,7 +1031,11 @@ public final class Pool {
     // timeout of their own), and no longer keeps a new server from opening.
     int coming = 0;
     if (!waiting.isEmpty()) {
-      coming = login.size();
+      for (ServerConnection s : login) {
+        if (!s.isReplication()) {
+          coming++; // a replication client's server comes for that client only
+        }
+      }
       for (ServerConnection s : tested) {
         if (now - s.testedSinceNanos() < TESTED_COVERS_NANOS) {
           coming++;
@@ -949,6 +1062,65 @@ public final class Pool {
       plan.add(s);
     }
     return plan;
+  }
+
+  /**
+   * Opens servers for the replication clients that wait, as far as the pool's size and the
+   * database and user limits allow; in a full pool, marks idle servers to close to make room for
+   * those still waiting (into {@code toEvict}, closed by the caller after letting go of the lock),
+   * one for each such client beyond the servers already closing.
+   */
+  private List<ServerConnection> replicationPlan(long now, List<ServerConnection> toEvict) {
+    if (paused || replicationWaiting.isEmpty()) {
+      return null;
+    }
+    PoolSettings cfg = settings;
+    int limit = cfg.poolSize() + reserveAllowance(now, cfg);
+    int closing = servers.size() - (login.size() + idle.size() + active.size() + tested.size());
+    List<ServerConnection> plan = null;
+    for (Iterator<ClientConnection> it = replicationWaiting.iterator(); it.hasNext(); ) {
+      ClientConnection c = it.next();
+      if (c.isClosed()) {
+        it.remove();
+        continue;
+      }
+      if (servers.size() < limit) {
+        if (!pools.tryTakeServerSlot(this)) {
+          break;
+        }
+        it.remove();
+        ServerConnection s = launcher.createReplication(this, c);
+        servers.add(s);
+        login.add(s);
+        if (plan == null) {
+          plan = new ArrayList<>();
+        }
+        plan.add(s);
+      } else if (closing > 0) {
+        closing--; // one already on its way out makes room for this client
+      } else {
+        ServerConnection victim = idle.pollLast();
+        if (victim == null) {
+          break; // every server is in use: wait for one to close
+        }
+        log.info("pool {}: closing an idle server to make room for replication client {}", key, c);
+        victim.markClosing(CloseReason.EVICTED);
+        toEvict.add(victim);
+      }
+    }
+    return plan;
+  }
+
+  private static void evict(List<ServerConnection> victims) {
+    for (ServerConnection s : victims) {
+      s.close(CloseReason.EVICTED);
+    }
+  }
+
+  private static List<ServerConnection> concat(List<ServerConnection> a, List<ServerConnection> b) {
+    List<ServerConnection> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static void launch(List<ServerConnection> plan) {

@@ -30,7 +30,13 @@ final class ConnectionLog implements ConnectionEvents {
   @Override
   public void clientLoggedIn(ClientConnection c) {
     if (settings.get().logConnections()) {
-      log.info("{}: login ok ({})", c, c.pool() == null ? "admin console" : c.pool().settings().mode().configName() + " pool");
+      String where =
+          c.pool() == null
+              ? "admin console"
+              : c.replication() != dev.breakwater.server.frontend.ReplicationMode.NONE
+                  ? c.replication().showName() + " replication, a server of its own"
+                  : c.pool().settings().mode().configName() + " pool";
+      log.info("{}: login ok ({})", c, where);
     }
   }
 
@@ -45,7 +51,8 @@ final class ConnectionLog implements ConnectionEvents {
   @Override
   public void serverLoggedIn(ServerConnection s) {
     if (settings.get().logConnections()) {
-      log.info("{}: new server connection logged in (backend pid {})", s, s.backendPid());
+      log.info("{}: new {}server connection logged in (backend pid {})", s,
+          s.isReplication() ? s.replication().showName() + " replication " : "", s.backendPid());
     }
   }
 

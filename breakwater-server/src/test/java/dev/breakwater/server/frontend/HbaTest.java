@@ -43,6 +43,22 @@ class HbaTest {
   }
 
   @Test
+  void physicalReplicationMatchesOnlyReplicationLines() throws Exception {
+    Hba h =
+        hba(
+            "host replication repl 10.0.0.0/8 scram-sha-256",
+            "host all         all  10.0.0.0/8 trust");
+    java.net.InetAddress from = Hba.address("10.0.0.5");
+    assertThat(h.decide("shop", "repl", from, false, true).authType()).isEqualTo(AuthType.SCRAM_SHA_256);
+    assertThat(h.decide("shop", "other", from, false, true).rejected())
+        .as("'all' does not cover physical replication, as in PostgreSQL")
+        .isTrue();
+    // Logical replication (and any other connection) matches by database name.
+    assertThat(h.decide("shop", "other", from, false, false).authType()).isEqualTo(AuthType.TRUST);
+    assertThat(h.decide("shop", "repl", from, false, false).authType()).isEqualTo(AuthType.TRUST);
+  }
+
+  @Test
   void mistakesNameTheLine() {
     assertThatThrownBy(() -> hba("host all all 10.0.0.0/8 ident"))
         .isInstanceOf(ConfigException.class)
