@@ -182,7 +182,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   public SocketAddress remoteAddress() {
-    return channel.remoteAddress();
+    EdgeClient edge = EdgeClient.of(channel);
+    return edge != null ? edge.peer() : channel.remoteAddress();
   }
 
   public long connectedNanos() {
@@ -412,7 +413,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (type == AuthType.HBA) {
       boolean tls = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
       java.net.InetAddress from =
-          channel.remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
+          remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
       Hba hba = frontend.hba();
       Hba.Decision d = hba == null ? new Hba.Decision(null, 0) : hba.decide(database, user, from, tls);
       if (d.rejected()) {
@@ -478,7 +479,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     try {
-      authenticator = new ClientAuthenticator(type, user, secret, frontend);
+      authenticator = new ClientAuthenticator(type, user, secret, frontend, EdgeClient.of(channel) != null);
     } catch (IllegalArgumentException e) {
       fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage(), CloseReason.CLIENT_LOGIN_FAILED);
       return;
@@ -1076,6 +1077,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   public String toString() {
     // Names come from the client's startup packet: escaped, so that none can forge a log line.
     return "C-" + id + " " + dev.breakwater.server.LogText.escape(database) + "/"
-        + dev.breakwater.server.LogText.escape(user) + "@" + (channel == null ? "?" : channel.remoteAddress());
+        + dev.breakwater.server.LogText.escape(user) + "@" + (channel == null ? "?" : remoteAddress());
   }
 }

@@ -93,7 +93,8 @@ public final class StartupHandler extends ByteToMessageDecoder {
       }
       dev.breakwater.server.tls.Tls tls = frontend.tls();
       boolean encrypted = ctx.pipeline().get(SslHandler.class) != null;
-      if (ssl && !encrypted && tls != null && tls.offersClientTls()) {
+      // A WebSocket or HTTP client is never offered TLS inside the stream (its transport has its own).
+      if (ssl && !encrypted && tls != null && tls.offersClientTls() && EdgeClient.of(ctx.channel()) == null) {
         // 'S' leaves in the clear; everything after it is TLS.
         ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('S'));
         ctx.pipeline().addFirst("tls", tls.newClientHandler(ctx.alloc()));

@@ -54,8 +54,11 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Console console;
   private final Map<String, byte[]> files = new ConcurrentHashMap<>();
 
-  HttpApi(Console console) {
+  private final SqlOverHttp sql;
+
+  HttpApi(Console console, SqlOverHttp sql) {
     this.console = console;
+    this.sql = sql;
   }
 
   /** A response's status, type and body. */
@@ -68,6 +71,11 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     Response r;
+    if (request.decoderResult().isSuccess() && sql != null
+        && new QueryStringDecoder(request.uri()).path().equals("/sql")) {
+      sql.handle(ctx, request);
+      return;
+    }
     if (!request.decoderResult().isSuccess()) {
       r = Response.json(400, "{\"error\":\"bad request\"}");
     } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
