@@ -411,7 +411,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     AuthType type = settings.general().authType();
     if (type == AuthType.HBA) {
-      boolean tls = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+      boolean tls = EdgeClient.encrypted(channel);
       java.net.InetAddress from =
           remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
       Hba hba = frontend.hba();
@@ -441,7 +441,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     Secret secret = frontend.secret(user);
     AuthType method = type;
     if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
-      // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here.
+      // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here. What the
+      // client sends meanwhile (a password sent before it was asked, as Neon's driver does) waits.
+      heldDuringLookup = new ArrayList<>();
       frontend
           .authQuery()
           .lookup(settings, db.get(), user, eventLoop())
@@ -450,10 +452,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                   eventLoop()
                       .execute(
                           () -> {
+                            List<ByteBuf> held = heldDuringLookup != null ? heldDuringLookup : List.of();
+                            heldDuringLookup = null;
                             if (closed) {
+                              held.forEach(ByteBuf::release);
                               return;
                             }
                             if (error != null) {
+                              held.forEach(ByteBuf::release);
                               Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                               log.warn("{}: auth_query failed: {}", this, cause.getMessage());
                               fatal(
@@ -463,6 +469,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                               return;
                             }
                             authenticate(method, found, true);
+                            for (ByteBuf b : held) {
+                              if (closed) {
+                                b.release();
+                              } else {
+                                channelRead(ctx, b);
+                              }
+                            }
                           }));
       return;
     }
@@ -670,8 +683,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   // ---- Reading from the client ----
 
+  /** Bytes read while auth_query looks the user up, or null. */
+  private List<ByteBuf> heldDuringLookup;
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (heldDuringLookup != null) {
+      heldDuringLookup.add((ByteBuf) msg);
+      return;
+    }
     ByteBuf in = (ByteBuf) msg;
     readReplies = 0;
     lastActivityNanos = System.nanoTime();
@@ -1056,6 +1076,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     scanner.release();
     outbox.clear();
+    if (heldDuringLookup != null) {
+      heldDuringLookup.forEach(ByteBuf::release);
+      heldDuringLookup = null;
+    }
     if (closeChannel) {
       channel.close();
     }

@@ -112,7 +112,7 @@ public final class StartupHandler extends ByteToMessageDecoder {
       ctx.close();
     } else if (packet instanceof StartupPacket.StartupMessage startup) {
       dev.breakwater.server.tls.Tls tls = frontend.tls();
-      if (tls != null && tls.requiresClientTls() && ctx.pipeline().get(SslHandler.class) == null) {
+      if (tls != null && tls.requiresClientTls() && !EdgeClient.encrypted(ctx.channel())) {
         reject(ctx, in, SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "SSL required");
         return;
       }

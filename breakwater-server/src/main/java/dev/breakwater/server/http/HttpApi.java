@@ -72,6 +72,7 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     Response r;
     if (request.decoderResult().isSuccess() && sql != null
+        && console.observed().breakwater().frontend().settings().general().httpServerless()
         && new QueryStringDecoder(request.uri()).path().equals("/sql")) {
       sql.handle(ctx, request);
       return;

@@ -2,6 +2,7 @@ package dev.breakwater.server.http;
 
 import dev.breakwater.server.Transport;
 import dev.breakwater.server.admin.Console;
+import dev.breakwater.server.config.General;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -46,6 +47,12 @@ public final class HttpEndpoint implements AutoCloseable {
       throws InterruptedException {
     EventLoopGroup group = transport.newGroup(1, "bw-http");
     dev.breakwater.server.frontend.Frontend frontend = console.observed().breakwater().frontend();
+    if (frontend.settings().general().httpTls()
+        && (frontend.tls() == null || !frontend.tls().offersClientTls())) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new io.netty.channel.ChannelException(
+          "http_tls = 1 needs client_tls_key_file and client_tls_cert_file (and client_tls_sslmode not disable)");
+    }
     LocalClients sqlClients;
     try {
       sqlClients = new LocalClients(frontend);
@@ -78,6 +85,15 @@ public final class HttpEndpoint implements AutoCloseable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                      dev.breakwater.server.config.General g = frontend.settings().general();
+                      if (g.httpTls()) {
+                        dev.breakwater.server.tls.Tls tls = frontend.tls();
+                        if (tls == null || !tls.offersClientTls()) {
+                          ch.close();
+                          return;
+                        }
+                        ch.pipeline().addLast("tls", tls.newClientHandler(ch.alloc()));
+                      }
                       ch.pipeline()
                           .addLast("idle", new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS) {
                             @Override
@@ -91,15 +107,20 @@ public final class HttpEndpoint implements AutoCloseable {
                           })
                           .addLast("http", new HttpServerCodec(4096, 16384, 8192))
                           .addLast("aggregator", new HttpObjectAggregator(SqlOverHttp.MAX_REQUEST_BYTES))
-                          .addLast("ws", new WebSocketServerProtocolHandler(ws))
-                          .addLast("tunnel", new WebSocketTunnel(frontend))
                           .addLast("api", api);
+                      if (g.httpServerless()) {
+                        ch.pipeline()
+                            .addBefore("api", "ws", new WebSocketServerProtocolHandler(ws))
+                            .addBefore("api", "tunnel", new WebSocketTunnel(frontend));
+                      }
                     }
                   })
               .bind(host(address), port)
               .sync()
               .channel();
-      log.info("HTTP endpoint on http://{} (health, metrics, dashboard, /sql, /v2)", hostPort(ch));
+      General g = frontend.settings().general();
+      log.info("HTTP endpoint on {}://{} (health, metrics, dashboard{})", g.httpTls() ? "https" : "http", hostPort(ch),
+          g.httpServerless() ? ", Neon's serverless driver on /sql and /v2" : "");
       return new HttpEndpoint(group, ch, sqlClients);
     } catch (RuntimeException | InterruptedException e) {
       sqlClients.close();

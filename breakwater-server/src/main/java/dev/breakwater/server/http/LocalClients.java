@@ -69,10 +69,13 @@ final class LocalClients implements AutoCloseable {
     }
   }
 
-  /** Connects a new client of the pooler for a request from {@code peer}; {@code handler} speaks for it. */
-  ChannelFuture connect(SocketAddress peer, ChannelHandler handler) {
+  /**
+   * Connects a new client of the pooler for a request from {@code peer} (over TLS or not); {@code
+   * handler} speaks for it.
+   */
+  ChannelFuture connect(SocketAddress peer, boolean tls, ChannelHandler handler) {
     LocalAddress local = new LocalAddress("breakwater-sql-client-" + SEQUENCE.incrementAndGet());
-    connecting.put(local, new EdgeClient(EdgeClient.Kind.HTTP, peer));
+    connecting.put(local, new EdgeClient(EdgeClient.Kind.HTTP, peer, tls));
     ChannelFuture f =
         new Bootstrap().group(group).channel(LocalChannel.class).handler(handler).connect(address, local);
     f.addListener(done -> {

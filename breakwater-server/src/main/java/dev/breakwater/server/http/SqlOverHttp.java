@@ -97,6 +97,7 @@ final class SqlOverHttp {
     ChannelFuture connected =
         clients.connect(
             http.remoteAddress(),
+            http.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null,
             new ChannelInitializer<LocalChannel>() {
               @Override
               protected void initChannel(LocalChannel ch) {

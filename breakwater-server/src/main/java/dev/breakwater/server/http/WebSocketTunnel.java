@@ -49,7 +49,8 @@ final class WebSocketTunnel extends ChannelDuplexHandler {
       if (p.get("api") != null) {
         p.remove("api");
       }
-      EdgeClient.mark(ctx.channel(), EdgeClient.Kind.WS, ctx.channel().remoteAddress());
+      EdgeClient.mark(ctx.channel(), EdgeClient.Kind.WS, ctx.channel().remoteAddress(),
+          p.get(io.netty.handler.ssl.SslHandler.class) != null);
       p.addLast("startup", new StartupHandler(frontend));
       return;
     }

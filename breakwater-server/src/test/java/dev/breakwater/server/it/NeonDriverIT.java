@@ -44,6 +44,7 @@ class NeonDriverIT {
         Pooler.builder()
             .set("http_listen_addr", "127.0.0.1")
             .set("http_listen_port", Integer.toString(httpPort))
+            .set("http_serverless", "1")
             .poolSize(3)
             .start();
   }

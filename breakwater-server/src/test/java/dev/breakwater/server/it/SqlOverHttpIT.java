@@ -40,6 +40,7 @@ class SqlOverHttpIT {
         Pooler.builder()
             .set("http_listen_addr", "127.0.0.1")
             .set("http_listen_port", Integer.toString(port))
+            .set("http_serverless", "1")
             .set("admin_users", Roles.ADMIN)
             .poolSize(2)
             .start();

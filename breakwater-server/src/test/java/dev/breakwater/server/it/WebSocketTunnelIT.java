@@ -46,6 +46,7 @@ class WebSocketTunnelIT {
         Pooler.builder()
             .set("http_listen_addr", "127.0.0.1")
             .set("http_listen_port", Integer.toString(port))
+            .set("http_serverless", "1")
             .set("admin_users", Roles.ADMIN)
             .start();
   }
@@ -100,10 +101,14 @@ class WebSocketTunnelIT {
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
     Session(String address) throws Exception {
-      ws = HttpClient.newHttpClient()
+      this(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + port + "/v2?address=" + address));
+    }
+
+    Session(HttpClient client, URI uri) throws Exception {
+      ws = client
           .newWebSocketBuilder()
           .connectTimeout(Duration.ofSeconds(5))
-          .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v2?address=" + address), this)
+          .buildAsync(uri, this)
           .get(10, TimeUnit.SECONDS);
     }
 
