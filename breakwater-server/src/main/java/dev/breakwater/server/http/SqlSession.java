@@ -166,6 +166,16 @@ final class SqlSession extends ChannelInboundHandlerAdapter {
         commandDone(Codec.readCString(body));
       }
       case 'I' -> commandDone(null);
+      case 'G' -> {
+        // COPY FROM STDIN: there is no data to send over HTTP; the server's error is the answer.
+        // The Sync sent with the statement was ignored in copy-in mode: another one ends it.
+        ByteBuf out = ctx.alloc().buffer();
+        int at = Codec.beginMessage(out, MessageType.COPY_FAIL);
+        Codec.writeCString(out, "COPY FROM STDIN is not supported over HTTP");
+        Codec.endMessage(out, at);
+        FrontendMessages.sync(out);
+        ctx.writeAndFlush(out);
+      }
       default -> {
         // AuthenticationRequest/Ok, ParameterStatus, BackendKeyData, BindComplete, NoticeResponse,
         // NotificationResponse: nothing for the answer.

@@ -222,6 +222,10 @@ class SqlOverHttpIT {
     assertThat(e).containsKeys("severity", "detail", "hint", "where", "schema", "table", "column", "dataType",
         "constraint", "file", "line", "routine", "internalPosition", "internalQuery");
     error(post("{\"query\":\"SELECT 1; SELECT 2\"}"), "42601");
+    // COPY FROM STDIN has no data to read: refused, not left waiting.
+    error(post("{\"query\":\"COPY neon_http FROM STDIN\"}"), "57014");
+    Map<String, Object> copied = ok(post("{\"query\":\"COPY (SELECT 1) TO STDOUT\"}"));
+    assertThat(copied.get("command")).isEqualTo("COPY");
     // The pooler's client is still fine afterwards.
     assertThat(ok(post("{\"query\":\"SELECT 2\"}")).get("rows")).isEqualTo(List.of(List.of("2")));
   }
