@@ -22,14 +22,19 @@ async function latency() {
   const sql = neon(URL);
   const wsClient = new Client(URL);
   await wsClient.connect();
+  // The driver coalesces a turn's writes with setTimeout(0), at least 1 ms in Node: without it too.
+  const wsDirect = new Client(URL);
+  wsDirect.neonConfig.coalesceWrites = false;
+  await wsDirect.connect();
   const tcp = new pg.Client({ connectionString: URL });
   await tcp.connect();
   const runs = {
     http: () => sql`SELECT 1 AS one`,
     ws: () => wsClient.query('SELECT 1 AS one'),
+    wsDirect: () => wsDirect.query('SELECT 1 AS one'),
     tcp: () => tcp.query('SELECT 1 AS one'),
   };
-  const times = { http: [], ws: [], tcp: [] };
+  const times = { http: [], ws: [], wsDirect: [], tcp: [] };
   for (let i = 0; i < 200; i++) for (const k in runs) await runs[k]();   // warm-up
   for (let i = 0; i < n; i++) {
     for (const k in runs) {
@@ -39,6 +44,7 @@ async function latency() {
     }
   }
   await wsClient.end();
+  await wsDirect.end();
   await tcp.end();
   const out = {};
   for (const k in times) out[k] = { p50: pct(times[k], 0.5), p99: pct(times[k], 0.99), n: times[k].length };
