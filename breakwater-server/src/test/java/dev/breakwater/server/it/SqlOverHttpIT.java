@@ -256,6 +256,15 @@ class SqlOverHttpIT {
   }
 
   @Test
+  void requestsAreCountedAsClientsOfTheirKind() throws Exception {
+    ok(post("{\"query\":\"SELECT 1\"}"));
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).containsPattern("breakwater_edge_logins_total\\{kind=\"http\"[^}]*\\} [1-9]");
+    assertThat(metrics).containsPattern("breakwater_logins_total\\{result=\"ok\"[^}]*\\} [1-9]");
+  }
+
+  @Test
   void corsPreflight() throws Exception {
     HttpResponse<String> r =
         http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/sql"))
