@@ -128,6 +128,41 @@ class EdgeSettingsIT {
     }
   }
 
+  @Test
+  void hbaRulesSeeTheHttpClientsAddress() throws Exception {
+    java.nio.file.Path hba = Files.createTempFile("bw-edge-hba", ".conf");
+    try {
+      Files.writeString(hba, String.join("\n",
+          "host all " + Roles.TRUST + " 127.0.0.1/32 trust",
+          "host all " + Roles.PLAIN + " 127.0.0.1/32 password",
+          ""));
+      int port = TestPostgres.freePort();
+      try (Pooler pooler =
+          Pooler.builder()
+              .set("http_listen_port", Integer.toString(port))
+              .set("http_serverless", "1")
+              .set("auth_type", "hba")
+              .set("auth_hba_file", hba.toString())
+              .start()) {
+        HttpClient http = HttpClient.newHttpClient();
+        // trust: the password the driver sends anyway is not checked.
+        HttpResponse<String> r = post(http, "http", port, Roles.TRUST, "anything", "{\"query\":\"SELECT current_user\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        r = post(http, "http", port, Roles.PLAIN, Roles.password(Roles.PLAIN), "{\"query\":\"SELECT 1\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        r = post(http, "http", port, Roles.PLAIN, "nope", "{\"query\":\"SELECT 1\"}");
+        assertThat(JsonReader.object(r.body())).containsEntry("code", "28P01");
+        r = post(http, "http", port, Roles.MD5, Roles.password(Roles.MD5), "{\"query\":\"SELECT 1\"}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(JsonReader.object(r.body())).containsEntry("code", "28000");
+        assertThat((String) JsonReader.object(r.body()).get("message"))
+            .contains("no pg_hba.conf entry for host \"127.0.0.1\", user \"bw_md5\"");
+      }
+    } finally {
+      Files.deleteIfExists(hba);
+    }
+  }
+
   private static SSLContext trusting(TestCertificates ca) throws Exception {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
