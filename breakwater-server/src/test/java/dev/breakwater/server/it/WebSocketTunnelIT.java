@@ -131,6 +131,15 @@ class WebSocketTunnelIT {
       return null;
     }
 
+    final CompletableFuture<ByteBuffer> pong = new CompletableFuture<>();
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+      pong.complete(message);
+      webSocket.request(1);
+      return null;
+    }
+
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
       closed.complete(statusCode);
@@ -287,6 +296,30 @@ class WebSocketTunnelIT {
       s.send(x);
       s.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
       assertThat(s.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1000);
+    }
+  }
+
+  @Test
+  void pingIsAnsweredAndCancelComesOnANewWebSocket() throws Exception {
+    try (Session s = pipelined(Roles.PLAIN, Roles.password(Roles.PLAIN), "SELECT 1")) {
+      List<Message> login = s.until('Z');
+      s.until('Z');
+      s.ws.sendPing(ByteBuffer.wrap(new byte[] {1, 2, 3})).get(5, TimeUnit.SECONDS);
+      assertThat(s.pong.get(5, TimeUnit.SECONDS).remaining()).isEqualTo(3);
+      Message key = login.stream().filter(m -> m.type() == 'K').findFirst().orElseThrow();
+      ByteBuf q = Unpooled.buffer();
+      FrontendMessages.query(q, "SELECT pg_sleep(30)");
+      s.send(q);
+      Thread.sleep(300);
+      try (Session cancel = new Session("ignored:1")) {
+        ByteBuf out = Unpooled.buffer();
+        FrontendMessages.cancelRequest(out, key.body().getInt(0), key.body().getInt(4));
+        cancel.send(out);
+        assertThat(cancel.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1000);
+      }
+      List<Message> l = s.until('Z');
+      assertThat(l.stream().filter(m -> m.type() == 'E').map(m -> m.field('C'))).containsExactly("57014");
+      assertThat(s.query("SELECT 'still here'")).isEqualTo(List.of(List.of("still here")));
     }
   }
 
