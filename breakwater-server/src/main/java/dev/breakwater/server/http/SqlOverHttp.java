@@ -24,8 +24,8 @@ import java.util.Map;
 /**
  * {@code POST /sql}, Neon's SQL over HTTP, and its CORS preflight. Each request becomes a client of
  * the pooler through {@link LocalClients} and is answered from what {@link SqlSession} builds.
- * While a request runs its HTTP connection reads nothing more (answers stay in order) and is not
- * closed as idle; if the HTTP client goes away first, the pooler's client is closed, which cancels
+ * While a request runs, further requests on its HTTP connection wait for its answer (answers stay
+ * in order) and the connection is not closed as idle; if the HTTP client goes away first, the pooler's client is closed, which cancels
  * its query and rolls back its transaction as for a TCP client that vanishes.
  */
 final class SqlOverHttp {
@@ -47,7 +47,11 @@ final class SqlOverHttp {
     this.clients = clients;
   }
 
-  void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+  /**
+   * Answers a request to /sql; {@code answered} runs on the HTTP connection's loop once the answer
+   * of a request that went to the pooler is written (requests that came meanwhile wait for it).
+   */
+  void handle(ChannelHandlerContext ctx, FullHttpRequest request, Runnable answered) {
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     if (request.method().equals(HttpMethod.OPTIONS)) {
       FullHttpResponse r = response(HttpResponseStatus.OK, new byte[0], null);
@@ -79,7 +83,6 @@ final class SqlOverHttp {
     }
     Channel http = ctx.channel();
     http.attr(BUSY).set(true);
-    http.config().setAutoRead(false);
     Channel[] local = new Channel[1];
     ChannelFutureListener onHttpClosed = f -> {
       Channel l = local[0];
@@ -90,9 +93,11 @@ final class SqlOverHttp {
     SqlSession session =
         new SqlSession(parsed, MAX_RESPONSE_BYTES, answer -> {
           http.closeFuture().removeListener(onHttpClosed);
-          http.attr(BUSY).set(false);
-          json(http, answer.status(), answer.json(), answer.headers(), keepAlive);
-          http.config().setAutoRead(true);
+          http.eventLoop().execute(() -> {
+            http.attr(BUSY).set(false);
+            json(http, answer.status(), answer.json(), answer.headers(), keepAlive);
+            answered.run();
+          });
         });
     ChannelFuture connected =
         clients.connect(
@@ -111,9 +116,11 @@ final class SqlOverHttp {
     connected.addListener(f -> {
       if (!f.isSuccess()) {
         http.closeFuture().removeListener(onHttpClosed);
-        http.attr(BUSY).set(false);
-        json(http, 500, SqlSession.messageJson("cannot reach the pooler: " + f.cause(), ""), Map.of(), keepAlive);
-        http.config().setAutoRead(true);
+        http.eventLoop().execute(() -> {
+          http.attr(BUSY).set(false);
+          json(http, 500, SqlSession.messageJson("cannot reach the pooler: " + f.cause(), ""), Map.of(), keepAlive);
+          answered.run();
+        });
       }
     });
   }

@@ -324,6 +324,47 @@ class SqlOverHttpIT {
   }
 
   @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    StringBuilder all = new StringBuilder();
+    String[] bodies = {
+      "{\"query\":\"SELECT 'first', pg_sleep(0.2)\"}", "{\"query\":\"SELECT 'second'\"}", null
+    };
+    for (String body : bodies) {
+      if (body == null) {
+        all.append("GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      } else {
+        all.append("POST /sql HTTP/1.1\r\nHost: 127.0.0.1\r\nNeon-Connection-String: ")
+            .append(connectionString(Roles.PLAIN, Roles.password(Roles.PLAIN), Roles.DATABASE))
+            .append("\r\nNeon-Array-Mode: true\r\nContent-Length: ").append(body.getBytes(StandardCharsets.UTF_8).length)
+            .append("\r\n\r\n").append(body);
+      }
+    }
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(all.toString().getBytes(StandardCharsets.UTF_8));
+      s.getOutputStream().flush();
+      java.io.InputStream in = s.getInputStream();
+      StringBuilder got = new StringBuilder();
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!got.toString().contains("\"live\"") && System.nanoTime() < until) {
+        byte[] b = new byte[4096];
+        int n = in.read(b);
+        if (n < 0) {
+          break;
+        }
+        got.append(new String(b, 0, n, StandardCharsets.UTF_8));
+      }
+      String text = got.toString();
+      int first = text.indexOf("\"first\"");
+      int second = text.indexOf("\"second\"");
+      int live = text.indexOf("\"live\"");
+      assertThat(first).as(text).isPositive();
+      assertThat(second).as(text).isGreaterThan(first);
+      assertThat(live).as(text).isGreaterThan(second);
+    }
+  }
+
+  @Test
   void aClientGoneMidQueryHasItsQueryCancelled() throws Exception {
     String body = "{\"query\":\"SELECT pg_sleep(30), 'neon-gone-marker'\"}";
     try (Socket s = new Socket("127.0.0.1", port)) {
