@@ -18,6 +18,7 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
@@ -160,6 +161,28 @@ class EdgeSettingsIT {
       }
     } finally {
       Files.deleteIfExists(hba);
+    }
+  }
+
+  @Test
+  void statementModeRunsSingleQueriesAndWholeBatches() throws Exception {
+    int port = TestPostgres.freePort();
+    try (Pooler pooler =
+        Pooler.builder()
+            .set("http_listen_port", Integer.toString(port))
+            .set("http_serverless", "1")
+            .poolMode("statement")
+            .start()) {
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> r = post(http, "http", port, Roles.PLAIN, Roles.password(Roles.PLAIN), "{\"query\":\"SELECT 1\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      // A batch is sent with one Sync: the server is held from its BEGIN to its COMMIT.
+      r = post(http, "http", port, Roles.PLAIN, Roles.password(Roles.PLAIN),
+          "{\"queries\":[{\"query\":\"SELECT txid_current()::text AS t\"},{\"query\":\"SELECT txid_current()::text AS t\"}]}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> results = (List<Map<String, Object>>) JsonReader.object(r.body()).get("results");
+      assertThat(results.get(0).get("rows")).isEqualTo(results.get(1).get("rows"));
     }
   }
 
