@@ -25,6 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Pool/Client over the WebSocket {@code /v2}. The driver is installed with npm into
  * target/neon-driver on first use; the tests are skipped, saying why, when node or npm is missing
  * or the install fails. Each check is a function of src/test/resources/clients/neon_driver_check.js.
+ * Transaction pooling; {@code -Dbreakwater.neonDriver.poolMode=session} runs the same checks in
+ * session mode (they pass there too).
  */
 class NeonDriverIT {
 
@@ -46,6 +48,7 @@ class NeonDriverIT {
             .set("http_listen_port", Integer.toString(httpPort))
             .set("http_serverless", "1")
             .poolSize(3)
+            .poolMode(System.getProperty("breakwater.neonDriver.poolMode", "transaction"))
             .start();
   }
 
