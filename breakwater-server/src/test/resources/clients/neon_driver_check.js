@@ -216,6 +216,19 @@ const checks = {
   },
 };
 
+checks.edgeExample = async () => {
+  // examples/edge/worker.mjs, copied next to this script, called as Cloudflare calls a Worker.
+  const { default: worker } = await import(require('path').join(__dirname, 'worker.mjs'));
+  const res = await worker.fetch(new Request('https://example.com/?name=breakwater'), {
+    DATABASE_URL: url(SCRAM),
+    BREAKWATER_SQL_URL: `http://${HTTP}/sql`,
+  });
+  assert.strictEqual(res.status, 200);
+  const body = await res.json();
+  assert.strictEqual(body.greeting, 'hello, breakwater');
+  assert.ok(!Number.isNaN(Date.parse(body.at)));
+};
+
 (async () => {
   const name = process.env.BW_CHECK;
   if (!checks[name]) throw new Error('no such check: ' + name);

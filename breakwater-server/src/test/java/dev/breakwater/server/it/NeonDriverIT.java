@@ -83,6 +83,14 @@ class NeonDriverIT {
       try (InputStream in = NeonDriverIT.class.getResourceAsStream("/clients/neon_driver_check.js")) {
         Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
+      Path root = Path.of("").toAbsolutePath();
+      while (root != null && !Files.isDirectory(root.resolve("examples/edge"))) {
+        root = root.getParent();
+      }
+      if (root != null) {
+        Files.copy(root.resolve("examples/edge/worker.mjs"), DIR.resolve("worker.mjs"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
       if (run(Map.of(), DIR, "node", "--version").exit() != 0) {
         return "node is not installed";
       }
@@ -122,7 +130,8 @@ class NeonDriverIT {
   @ParameterizedTest
   @ValueSource(strings = {
     "httpParams", "httpTypes", "httpArrayModeFullResults", "httpTransaction", "httpErrors", "httpUsers",
-    "httpLargeResult", "wsPoolTransaction", "wsClientBothLogins", "wsListenNotify", "wsDisconnectMidTransaction"
+    "httpLargeResult", "wsPoolTransaction", "wsClientBothLogins", "wsListenNotify", "wsDisconnectMidTransaction",
+    "edgeExample"
   })
   void driverCheck(String name) throws Exception {
     check(name, Map.of());
