@@ -66,10 +66,10 @@ final class Sockets {
         database,
         c.replication().showName(),
         state,
-        host(c.channel() == null ? null : c.channel().remoteAddress()),
-        port(c.channel() == null ? null : c.channel().remoteAddress()),
-        host(c.channel() == null ? null : c.channel().localAddress()),
-        port(c.channel() == null ? null : c.channel().localAddress()),
+        host(c.channel() == null ? null : c.remoteAddress()),
+        port(c.channel() == null ? null : c.remoteAddress()),
+        localHost(c),
+        port(c.channel() == null || edge(c) != null ? null : c.channel().localAddress()),
         connected,
         Observed.wallClock(c.lastActivityNanos()),
         (int) (waitMicros / 1_000_000),
@@ -134,6 +134,22 @@ final class Sockets {
       // The map belongs to the client's server loop; a read that races a write is retried next time.
       return "";
     }
+  }
+
+  private static dev.breakwater.server.frontend.EdgeClient edge(ClientConnection c) {
+    return dev.breakwater.server.frontend.EdgeClient.of(c.channel());
+  }
+
+  /** The local address; for a client of the HTTP listener its kind, "http" (POST /sql) or "ws" (/v2). */
+  private static String localHost(ClientConnection c) {
+    if (c.channel() == null) {
+      return null;
+    }
+    dev.breakwater.server.frontend.EdgeClient e = edge(c);
+    if (e != null) {
+      return e.kind() == dev.breakwater.server.frontend.EdgeClient.Kind.HTTP ? "http" : "ws";
+    }
+    return host(c.channel().localAddress());
   }
 
   static String host(SocketAddress a) {

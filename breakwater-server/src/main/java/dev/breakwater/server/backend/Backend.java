@@ -83,7 +83,21 @@ public final class Backend implements Pool.ServerLauncher {
 
   @Override
   public ServerConnection create(Pool pool, EventLoop loop) {
-    return new ServerConnection(this, pool, loop != null ? loop : workers.next());
+    return new ServerConnection(this, pool, loop != null && isWorker(loop) ? loop : workers.next());
+  }
+
+  /**
+   * Whether a client's loop is one of the pooler's own: the HTTP listener's clients ({@code POST
+   * /sql} on in-process channels, WebSocket sessions) run on loops of their own, where a server
+   * cannot be (or should not be) registered.
+   */
+  private boolean isWorker(EventLoop loop) {
+    for (io.netty.util.concurrent.EventExecutor e : workers) {
+      if (e == loop) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Who hears of server connections logging in and closing (metrics, connection logs). */

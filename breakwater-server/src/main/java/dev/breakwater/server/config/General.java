@@ -135,7 +135,9 @@ public record General(
     String httpListenAddr,
     int httpListenPort,
     Duration authCacheTtl,
-    boolean sessionPinning) {
+    boolean sessionPinning,
+    boolean httpServerless,
+    boolean httpTls) {
 
   public General {
     listenAddr = List.copyOf(listenAddr);
@@ -346,7 +348,9 @@ public record General(
         v.str("http_listen_addr"),
         v.i("http_listen_port"),
         v.d("auth_cache_ttl"),
-        v.b("session_pinning"));
+        v.b("session_pinning"),
+        v.b("http_serverless"),
+        v.b("http_tls"));
   }
 
   /** Typed reads from the values map; a name missing from the table is a programming error. */

@@ -103,7 +103,9 @@ final class SettingTable {
           "log_stats",
           "stats_period",
           "http_listen_addr",
-          "http_listen_port");
+          "http_listen_port",
+          "http_serverless",
+          "http_tls");
 
   static final List<SettingDefinition> ALL =
       List.of(
@@ -361,6 +363,14 @@ final class SettingTable {
               General::httpListenAddr),
           integer("http_listen_port", "0", 0, 65535, NO_RELOAD,
               "Breakwater: port of the HTTP endpoint. 0: off.", General::httpListenPort),
+          bool("http_serverless", "0", RELOAD,
+              "Breakwater: serve Neon's serverless driver on the HTTP endpoint (POST /sql and the"
+                  + " WebSocket /v2), its clients authenticated and pooled as TCP clients. See docs/edge.md.",
+              General::httpServerless),
+          bool("http_tls", "0", NO_RELOAD,
+              "Breakwater: the HTTP endpoint speaks TLS only (https://, wss://), with the"
+                  + " client_tls_key_file and client_tls_cert_file certificate.",
+              General::httpTls),
           secs("auth_cache_ttl", "5", RELOAD,
               "Breakwater: how long an auth_query answer (or its absence) is reused. 0: not cached.",
               General::authCacheTtl),

@@ -39,6 +39,8 @@ final class ClientAuthenticator {
   private enum Method {
     NONE,
     CLEARTEXT,
+    /** Asks for a cleartext password and accepts any (trust and any, for edge clients). */
+    ANY_CLEARTEXT,
     MD5,
     SCRAM
   }
@@ -57,10 +59,20 @@ final class ClientAuthenticator {
   private String failureDetail = "";
 
   ClientAuthenticator(AuthType type, String user, Secret secret, Frontend frontend) {
+    this(type, user, secret, frontend, false);
+  }
+
+  /**
+   * With {@code cleartext} (clients of the HTTP listener) the client is always asked for its
+   * password in cleartext, which is checked against whatever the auth file holds; with trust or
+   * any the password asked for is accepted unchecked. Neon's driver sends it before being asked.
+   */
+  ClientAuthenticator(AuthType type, String user, Secret secret, Frontend frontend, boolean cleartext) {
     this.user = user;
     this.secret = secret;
     this.frontend = frontend;
-    this.method = methodFor(type, secret);
+    Method m = methodFor(type, secret);
+    this.method = !cleartext ? m : m == Method.NONE ? Method.ANY_CLEARTEXT : Method.CLEARTEXT;
   }
 
   private static Method methodFor(AuthType type, Secret secret) {
@@ -88,6 +100,7 @@ final class ClientAuthenticator {
   void start(ByteBuf out) {
     switch (method) {
       case CLEARTEXT:
+      case ANY_CLEARTEXT:
         BackendMessages.authenticationCleartextPassword(out);
         break;
       case MD5:
@@ -112,6 +125,8 @@ final class ClientAuthenticator {
     switch (method) {
       case CLEARTEXT:
         return checkCleartext(Codec.readCString(body)) ? Step.OK : Step.FAILED;
+      case ANY_CLEARTEXT:
+        return Step.OK;
       case MD5:
         return checkMd5(Codec.readCString(body)) ? Step.OK : Step.FAILED;
       case SCRAM:

@@ -199,7 +199,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   public SocketAddress remoteAddress() {
-    return channel.remoteAddress();
+    EdgeClient edge = EdgeClient.of(channel);
+    return edge != null ? edge.peer() : channel.remoteAddress();
   }
 
   public long connectedNanos() {
@@ -437,9 +438,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     AuthType type = settings.general().authType();
     if (type == AuthType.HBA) {
-      boolean tls = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+      boolean tls = EdgeClient.encrypted(channel);
       java.net.InetAddress from =
-          channel.remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
+          remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
       Hba hba = frontend.hba();
       Hba.Decision d =
           hba == null
@@ -470,7 +471,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     Secret secret = frontend.secret(user);
     AuthType method = type;
     if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
-      // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here.
+      // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here. What the
+      // client sends meanwhile (a password sent before it was asked, as Neon's driver does) waits.
+      heldDuringLookup = new ArrayList<>();
       frontend
           .authQuery()
           .lookup(settings, db.get(), user, eventLoop())
@@ -479,10 +482,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                   eventLoop()
                       .execute(
                           () -> {
+                            List<ByteBuf> held = heldDuringLookup != null ? heldDuringLookup : List.of();
+                            heldDuringLookup = null;
                             if (closed) {
+                              held.forEach(ByteBuf::release);
                               return;
                             }
                             if (error != null) {
+                              held.forEach(ByteBuf::release);
                               Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                               log.warn("{}: auth_query failed: {}", this, cause.getMessage());
                               fatal(
@@ -492,6 +499,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                               return;
                             }
                             authenticate(method, found, true);
+                            for (ByteBuf b : held) {
+                              if (closed) {
+                                b.release();
+                              } else {
+                                channelRead(ctx, b);
+                              }
+                            }
                           }));
       return;
     }
@@ -512,7 +526,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     try {
-      authenticator = new ClientAuthenticator(type, user, secret, frontend);
+      authenticator = new ClientAuthenticator(type, user, secret, frontend, EdgeClient.of(channel) != null);
     } catch (IllegalArgumentException e) {
       fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage(), CloseReason.CLIENT_LOGIN_FAILED);
       return;
@@ -812,8 +826,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   // ---- Reading from the client ----
 
+  /** Bytes read while auth_query looks the user up, or null. */
+  private List<ByteBuf> heldDuringLookup;
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (heldDuringLookup != null) {
+      heldDuringLookup.add((ByteBuf) msg);
+      return;
+    }
     ByteBuf in = (ByteBuf) msg;
     readReplies = 0;
     lastActivityNanos = System.nanoTime();
@@ -1172,6 +1193,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     scanner.release();
     outbox.clear();
+    if (heldDuringLookup != null) {
+      heldDuringLookup.forEach(ByteBuf::release);
+      heldDuringLookup = null;
+    }
     if (closeChannel) {
       channel.close();
     }
@@ -1193,6 +1218,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   public String toString() {
     // Names come from the client's startup packet: escaped, so that none can forge a log line.
     return "C-" + id + " " + dev.breakwater.server.LogText.escape(database) + "/"
-        + dev.breakwater.server.LogText.escape(user) + "@" + (channel == null ? "?" : channel.remoteAddress());
+        + dev.breakwater.server.LogText.escape(user) + "@" + (channel == null ? "?" : remoteAddress());
   }
 }

@@ -99,7 +99,8 @@ public final class StartupHandler extends ByteToMessageDecoder {
       }
       dev.breakwater.server.tls.Tls tls = frontend.tls();
       boolean encrypted = ctx.pipeline().get(SslHandler.class) != null;
-      if (ssl && !encrypted && tls != null && tls.offersClientTls()) {
+      // A WebSocket or HTTP client is never offered TLS inside the stream (its transport has its own).
+      if (ssl && !encrypted && tls != null && tls.offersClientTls() && EdgeClient.of(ctx.channel()) == null) {
         // 'S' leaves in the clear; everything after it is TLS.
         ctx.writeAndFlush(ctx.alloc().buffer(1).writeByte('S'));
         ctx.pipeline().addFirst("tls", tls.newClientHandler(ctx.alloc()));
@@ -116,9 +117,10 @@ public final class StartupHandler extends ByteToMessageDecoder {
       frontend.peerCancels().handle(ctx, cancel.processId(), cancel.secretKey());
     } else if (packet instanceof StartupPacket.StartupMessage startup) {
       dev.breakwater.server.tls.Tls tls = frontend.tls();
-      // As in PgBouncer, a Unix socket client is exempt: it never crossed a network.
-      if (tls != null && tls.requiresClientTls() && ctx.pipeline().get(SslHandler.class) == null
-          && ctx.channel().localAddress() instanceof java.net.InetSocketAddress) {
+      // As in PgBouncer, a Unix socket client is exempt: it never crossed a network. (An edge
+      // client's channel is in-process: whether it is encrypted is its HTTP connection's.)
+      if (tls != null && tls.requiresClientTls() && !EdgeClient.encrypted(ctx.channel())
+          && !(ctx.channel() instanceof io.netty.channel.unix.DomainSocketChannel)) {
         reject(ctx, in, SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "SSL required");
         return;
       }

@@ -54,8 +54,11 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Console console;
   private final Map<String, byte[]> files = new ConcurrentHashMap<>();
 
-  HttpApi(Console console) {
+  private final SqlOverHttp sql;
+
+  HttpApi(Console console, SqlOverHttp sql) {
     this.console = console;
+    this.sql = sql;
   }
 
   /** A response's status, type and body. */
@@ -65,9 +68,61 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
   }
 
+  /** Requests that came while a POST /sql of the same connection ran: answered after it, in order. */
+  private static final io.netty.util.AttributeKey<java.util.ArrayDeque<FullHttpRequest>> QUEUED =
+      io.netty.util.AttributeKey.valueOf("breakwater.http.queued");
+  private static final int MAX_QUEUED = 16;
+
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (Boolean.TRUE.equals(ctx.channel().attr(SqlOverHttp.BUSY).get())) {
+      java.util.ArrayDeque<FullHttpRequest> q = ctx.channel().attr(QUEUED).get();
+      if (q == null) {
+        q = new java.util.ArrayDeque<>();
+        ctx.channel().attr(QUEUED).set(q);
+      }
+      if (q.size() >= MAX_QUEUED) {
+        ctx.close();
+        return;
+      }
+      q.add(request.retain());
+      return;
+    }
+    answer(ctx, request);
+  }
+
+  /** A POST /sql was answered: the requests queued behind it are answered now. On the channel's loop. */
+  void drain(ChannelHandlerContext ctx) {
+    java.util.ArrayDeque<FullHttpRequest> q = ctx.channel().attr(QUEUED).get();
+    FullHttpRequest next;
+    while (q != null && !Boolean.TRUE.equals(ctx.channel().attr(SqlOverHttp.BUSY).get()) && (next = q.poll()) != null) {
+      try {
+        if (ctx.channel().isActive()) {
+          answer(ctx, next);
+        }
+      } finally {
+        next.release();
+      }
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    java.util.ArrayDeque<FullHttpRequest> q = ctx.channel().attr(QUEUED).getAndSet(null);
+    if (q != null) {
+      q.forEach(FullHttpRequest::release);
+    }
+    super.channelInactive(ctx);
+  }
+
+  private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
     Response r;
+    if (request.decoderResult().isSuccess() && sql != null
+        && console.observed().breakwater().frontend().settings().general().httpServerless()
+        && new QueryStringDecoder(request.uri()).path().equals("/sql")) {
+      sql.handle(ctx, request, () -> drain(ctx));
+      return;
+    }
     if (!request.decoderResult().isSuccess()) {
       r = Response.json(400, "{\"error\":\"bad request\"}");
     } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {

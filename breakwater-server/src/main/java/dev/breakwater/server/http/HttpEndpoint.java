@@ -2,6 +2,7 @@ package dev.breakwater.server.http;
 
 import dev.breakwater.server.Transport;
 import dev.breakwater.server.admin.Console;
+import dev.breakwater.server.config.General;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -10,6 +11,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
@@ -19,8 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP listener on {@code http_listen_addr}:{@code http_listen_port}, on an event loop of its
- * own so that scrapes and the dashboard never delay the pooler's loops. Requests are small and
- * read whole (at most 16 KiB); idle connections are closed after a minute.
+ * own so that scrapes and the dashboard never delay the pooler's loops. Requests are read whole (at
+ * most 10 MiB, for {@code POST /sql}); idle connections are closed after a minute. Neon's
+ * serverless driver is served here too: {@code POST /sql} ({@link SqlOverHttp}) and the WebSocket
+ * {@code /v2} ({@link WebSocketTunnel}), both clients of the same pools as TCP clients.
  */
 public final class HttpEndpoint implements AutoCloseable {
 
@@ -28,17 +34,46 @@ public final class HttpEndpoint implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel channel;
+  private final LocalClients sqlClients;
 
-  private HttpEndpoint(EventLoopGroup group, Channel channel) {
+  private HttpEndpoint(EventLoopGroup group, Channel channel, LocalClients sqlClients) {
     this.group = group;
     this.channel = channel;
+    this.sqlClients = sqlClients;
   }
 
   /** Binds and starts answering; an empty address means 127.0.0.1, {@code *} every address. */
   public static HttpEndpoint start(Transport transport, String address, int port, Console console)
       throws InterruptedException {
     EventLoopGroup group = transport.newGroup(1, "bw-http");
-    HttpApi api = new HttpApi(console);
+    dev.breakwater.server.frontend.Frontend frontend = console.observed().breakwater().frontend();
+    if (frontend.settings().general().httpTls()
+        && (frontend.tls() == null || !frontend.tls().offersClientTls())) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new io.netty.channel.ChannelException(
+          "http_tls = 1 needs client_tls_key_file and client_tls_cert_file (and client_tls_sslmode not disable)");
+    }
+    LocalClients sqlClients;
+    try {
+      sqlClients = new LocalClients(frontend);
+    } catch (InterruptedException | RuntimeException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+    HttpApi api = new HttpApi(console, new SqlOverHttp(sqlClients));
+    WebSocketServerProtocolConfig ws =
+        WebSocketServerProtocolConfig.newBuilder()
+            .websocketPath("/v2")
+            .checkStartsWith(true)
+            .handleCloseFrames(false)
+            .dropPongFrames(true)
+            .handshakeTimeoutMillis(10_000)
+            .decoderConfig(
+                WebSocketDecoderConfig.newBuilder()
+                    .maxFramePayloadLength(SqlOverHttp.MAX_REQUEST_BYTES)
+                    .allowExtensions(false)
+                    .build())
+            .build();
     try {
       Channel ch =
           new ServerBootstrap()
@@ -50,29 +85,50 @@ public final class HttpEndpoint implements AutoCloseable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                      dev.breakwater.server.config.General g = frontend.settings().general();
+                      if (g.httpTls()) {
+                        dev.breakwater.server.tls.Tls tls = frontend.tls();
+                        if (tls == null || !tls.offersClientTls()) {
+                          ch.close();
+                          return;
+                        }
+                        ch.pipeline().addLast("tls", tls.newClientHandler(ch.alloc()));
+                      }
                       ch.pipeline()
-                          .addLast(new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS) {
+                          .addLast("idle", new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS) {
                             @Override
                             protected void channelIdle(
                                 io.netty.channel.ChannelHandlerContext ctx, IdleStateEvent evt) {
-                              ctx.close();
+                              // Not while a POST /sql request runs: its query may take longer.
+                              if (!Boolean.TRUE.equals(ctx.channel().attr(SqlOverHttp.BUSY).get())) {
+                                ctx.close();
+                              }
                             }
                           })
-                          .addLast(new HttpServerCodec(4096, 8192, 8192))
-                          .addLast(new HttpObjectAggregator(16 * 1024))
-                          .addLast(api);
+                          .addLast("http", new HttpServerCodec(4096, 16384, 8192))
+                          .addLast("aggregator", new HttpObjectAggregator(SqlOverHttp.MAX_REQUEST_BYTES))
+                          .addLast("api", api);
+                      if (g.httpServerless()) {
+                        ch.pipeline()
+                            .addBefore("api", "ws", new WebSocketServerProtocolHandler(ws))
+                            .addBefore("api", "tunnel", new WebSocketTunnel(frontend));
+                      }
                     }
                   })
               .bind(host(address), port)
               .sync()
               .channel();
-      log.info("HTTP endpoint on http://{} (health, metrics, dashboard)", hostPort(ch));
-      return new HttpEndpoint(group, ch);
+      General g = frontend.settings().general();
+      log.info("HTTP endpoint on {}://{} (health, metrics, dashboard{})", g.httpTls() ? "https" : "http", hostPort(ch),
+          g.httpServerless() ? ", Neon's serverless driver on /sql and /v2" : "");
+      return new HttpEndpoint(group, ch, sqlClients);
     } catch (RuntimeException | InterruptedException e) {
+      sqlClients.close();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     } catch (Exception e) {
       // A bind's failure, rethrown by sync() though checked.
+      sqlClients.close();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw new io.netty.channel.ChannelException(
           "cannot listen for HTTP on " + host(address) + ":" + port + ": " + e.getMessage(), e);
@@ -99,6 +155,7 @@ public final class HttpEndpoint implements AutoCloseable {
   @Override
   public void close() {
     channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    sqlClients.close();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
   }
 }

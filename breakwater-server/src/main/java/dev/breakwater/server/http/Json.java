@@ -158,6 +158,11 @@ public final class Json {
     out.append('"');
   }
 
+  /** Characters written so far. */
+  public int length() {
+    return out.length();
+  }
+
   @Override
   public String toString() {
     return out.toString();

@@ -211,6 +211,11 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
       loginsOk = ok;
     }
     ok.increment();
+    dev.breakwater.server.frontend.EdgeClient edge = dev.breakwater.server.frontend.EdgeClient.of(c.channel());
+    if (edge != null) {
+      count("breakwater.edge.logins", "Clients of the HTTP listener that logged in, by kind: http (POST /sql requests), ws (WebSocket sessions)",
+          "kind", edge.kind() == dev.breakwater.server.frontend.EdgeClient.Kind.HTTP ? "http" : "ws");
+    }
   }
 
   @Override

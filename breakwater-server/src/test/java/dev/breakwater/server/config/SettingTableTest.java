@@ -117,11 +117,12 @@ class SettingTableTest {
   void pgbouncerSettingsAreInShowConfigOrderWithBreakwatersLast() {
     List<String> names =
         ConfigLoader.definitions().stream().map(SettingDefinition::name).toList();
-    List<String> pgbouncer = names.subList(0, names.size() - 4);
+    List<String> pgbouncer = names.subList(0, names.size() - 6);
     assertThat(pgbouncer).isSorted();
-    assertThat(names.subList(names.size() - 4, names.size()))
-        .containsExactly("http_listen_addr", "http_listen_port", "auth_cache_ttl", "session_pinning");
-    assertThat(names).hasSize(102).doesNotHaveDuplicates();
+    assertThat(names.subList(names.size() - 6, names.size()))
+        .containsExactly("http_listen_addr", "http_listen_port", "http_serverless", "http_tls", "auth_cache_ttl",
+            "session_pinning");
+    assertThat(names).hasSize(104).doesNotHaveDuplicates();
   }
 
   @Test
@@ -142,7 +143,7 @@ class SettingTableTest {
     assertThat(fixed).containsExactly(
         "disable_pqexec", "job_name", "listen_addr", "listen_backlog", "listen_port", "pidfile",
         "pkt_buf", "resolv_conf", "so_reuseport", "track_extra_parameters", "unix_socket_dir",
-        "unix_socket_group", "unix_socket_mode", "user", "http_listen_addr", "http_listen_port");
+        "unix_socket_group", "unix_socket_mode", "user", "http_listen_addr", "http_listen_port", "http_tls");
   }
 
   /**
