@@ -471,16 +471,18 @@ public final class Breakwater implements AutoCloseable, Control {
   }
 
   @Override
-  public void kill(String database) {
+  public CompletableFuture<Void> kill(String database) {
     ErrorFields reason =
         ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "connection killed by the admin console (KILL)");
     // As PgBouncer: a killed database stays paused, its new clients wait for RESUME.
     pools.markPaused(database, true);
+    List<CompletableFuture<Void>> closed = new ArrayList<>();
     for (Pool p : poolsOf(database)) {
       p.pause();
-      p.kill(reason, CloseReason.KILLED);
+      closed.add(p.kill(reason, CloseReason.KILLED));
     }
     log.info("KILL {}", database == null ? "(all)" : database);
+    return CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new));
   }
 
   @Override

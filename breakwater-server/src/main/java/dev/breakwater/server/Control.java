@@ -34,8 +34,12 @@ public interface Control {
   /** RECONNECT: close each server of these databases once it is released, and open fresh ones. */
   void reconnect(String database);
 
-  /** KILL: close every client and server of these databases at once; they stay paused until RESUME. */
-  void kill(String database);
+  /**
+   * KILL: close every client and server of these databases at once; they stay paused until
+   * RESUME. The future completes once the clients are closed (so the next SHOW CLIENTS has them
+   * gone, as PgBouncer's does).
+   */
+  CompletableFuture<Void> kill(String database);
 
   /**
    * KILL_CLIENT: close one client. Empty when there is none with that id; else a future that

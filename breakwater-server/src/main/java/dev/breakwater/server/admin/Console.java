@@ -80,7 +80,7 @@ public final class Console implements AdminConsole {
     verbs.put("resume", admin(this::resume));
     verbs.put("suspend", admin(this::suspend));
     verbs.put("reconnect", admin((s, db) -> now(() -> control.reconnect(database(db, true)), "RECONNECT")));
-    verbs.put("kill", admin((s, db) -> now(() -> control.kill(database(db, true)), "KILL")));
+    verbs.put("kill", admin((s, db) -> done(control.kill(database(db, true)), "KILL")));
     verbs.put("kill_client", admin(this::killClient));
     verbs.put("disable", admin((s, db) -> now(() -> control.disable(database(db, false)), "DISABLE")));
     verbs.put("enable", admin((s, db) -> now(() -> control.enable(database(db, false)), "ENABLE")));

@@ -493,13 +493,16 @@ public final class Pool {
   }
 
   /** KILL or shutdown: every client and server of this pool, now. */
-  public void kill(ErrorFields error, CloseReason reason) {
+  /** Closes every client (the future completes once they are closed) and every server. */
+  public java.util.concurrent.CompletableFuture<Void> kill(ErrorFields error, CloseReason reason) {
+    List<java.util.concurrent.CompletableFuture<Void>> closed = new ArrayList<>();
     for (ClientConnection c : clients) {
-      c.failWaiting(error, reason);
+      closed.add(c.closeWithError(error, reason));
     }
     for (ServerConnection s : servers()) {
       s.close(reason);
     }
+    return java.util.concurrent.CompletableFuture.allOf(closed.toArray(java.util.concurrent.CompletableFuture[]::new));
   }
 
   /**

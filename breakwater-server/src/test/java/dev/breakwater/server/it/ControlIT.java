@@ -84,7 +84,9 @@ class ControlIT {
       pooler.breakwater().control().waitClose(Roles.DATABASE).get(5, TimeUnit.SECONDS);
       assertThat(pid(c)).isNotEqualTo(before);
 
-      pooler.breakwater().control().kill(Roles.DATABASE);
+      pooler.breakwater().control().kill(Roles.DATABASE).get(5, TimeUnit.SECONDS);
+      // Done means closed: the pool lists the client no more (PgBouncer's test_kill_db).
+      assertThat(pooler.breakwater().pools().all().stream().mapToInt(p -> p.clients().size()).sum()).isZero();
       assertThatThrownBy(() -> pid(c)).isInstanceOf(SQLException.class);
       assertThat(pooler.breakwater().control().isPaused(Roles.DATABASE)).as("KILL pauses, as PgBouncer").isTrue();
       CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
