@@ -92,6 +92,9 @@ public final class Backend implements Pool.ServerLauncher {
    * cannot be (or should not be) registered.
    */
   private boolean isWorker(EventLoop loop) {
+    if (workers == null) {
+      return true; // no worker group (the benchmarks' harness): the loop given is the one
+    }
     for (io.netty.util.concurrent.EventExecutor e : workers) {
       if (e == loop) {
         return true;
