@@ -3,9 +3,8 @@ package dev.breakwater.server.admin;
 import dev.breakwater.server.config.General;
 import dev.breakwater.server.config.UserEntry;
 import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.frontend.ClientCounts;
 import dev.breakwater.server.pool.Pool;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -28,20 +27,18 @@ final class ShowUsers implements View {
             "current_client_connections", ColumnType.INT4);
     General g = o.settings().general();
     TreeSet<String> names = new TreeSet<>(o.settings().users().keySet());
-    Map<String, Integer> clients = new HashMap<>();
+    ClientCounts clients = o.breakwater().frontend().clientCounts();
     for (Pool p : o.pools()) {
       names.add(p.key().user());
       for (ClientConnection c : p.clients()) {
         if (c.user() != null) {
           names.add(c.user());
-          clients.merge(c.user(), 1, Integer::sum);
         }
       }
     }
     for (ClientConnection c : o.consoleClients().get()) {
       if (!c.isClosed() && c.user() != null) {
         names.add(c.user());
-        clients.merge(c.user(), 1, Integer::sum);
       }
     }
     for (String name : names) {
@@ -58,7 +55,7 @@ final class ShowUsers implements View {
           u != null && u.maxUserClientConnections() != null && u.maxUserClientConnections() > 0
               ? u.maxUserClientConnections()
               : g.maxUserClientConnections(),
-          clients.getOrDefault(name, 0));
+          clients.ofUser(name));
     }
     return r;
   }

@@ -56,6 +56,8 @@ final class SettingTable {
           "reserve_pool_timeout",
           "max_db_connections",
           "max_user_connections",
+          "max_db_client_connections",
+          "max_user_client_connections",
           "max_prepared_statements",
           "server_reset_query",
           "server_reset_query_always",

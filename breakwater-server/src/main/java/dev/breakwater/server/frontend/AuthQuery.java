@@ -25,11 +25,19 @@ public final class AuthQuery {
 
   private record Key(String database, String user) {}
 
-  private record Answer(Secret secret, long expiresNanos) {}
+  /**
+   * What the query found for a user: a row, with its secret, or null when the row's password was
+   * NULL (a role with no password, or one past its rolvaliduntil): such a user exists, but no
+   * password logs it in.
+   */
+  public record Found(Secret secret) {}
+
+  /** {@code found} is null when the query returned no row. */
+  private record Answer(Found found, long expiresNanos) {}
 
   private final Pools pools;
   private final ConcurrentHashMap<Key, Answer> cache = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Key, CompletableFuture<Secret>> running = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, CompletableFuture<Found>> running = new ConcurrentHashMap<>();
 
   public AuthQuery(Pools pools) {
     this.pools = pools;
@@ -45,20 +53,21 @@ public final class AuthQuery {
   }
 
   /**
-   * The secret of {@code user}, or null when the query finds none (no such role, no password, or
-   * expired by rolvaliduntil with PgBouncer's default query).
+   * What the query says of {@code user}: null when it returns no row (no such role), else the row
+   * found, whose secret is null when the password column was NULL (no password, or expired by
+   * rolvaliduntil with PgBouncer's default query).
    */
-  public CompletableFuture<Secret> lookup(Settings settings, DatabaseEntry db, String user, EventLoop loop) {
+  public CompletableFuture<Found> lookup(Settings settings, DatabaseEntry db, String user, EventLoop loop) {
     General g = settings.general();
     String authDb = db.authDbname() != null ? db.authDbname() : g.authDbname() != null ? g.authDbname() : db.name();
     Key key = new Key(authDb, user);
     long now = System.nanoTime();
     Answer cached = cache.get(key);
     if (cached != null && cached.expiresNanos() > now) {
-      return CompletableFuture.completedFuture(cached.secret());
+      return CompletableFuture.completedFuture(cached.found());
     }
-    CompletableFuture<Secret> mine = new CompletableFuture<>();
-    CompletableFuture<Secret> other = running.putIfAbsent(key, mine);
+    CompletableFuture<Found> mine = new CompletableFuture<>();
+    CompletableFuture<Found> other = running.putIfAbsent(key, mine);
     if (other != null) {
       return other;
     }
@@ -84,14 +93,15 @@ public final class AuthQuery {
                   mine.completeExceptionally(error);
                   return;
                 }
-                Secret secret = null;
-                if (!rows.isEmpty() && rows.get(0).size() >= 2 && rows.get(0).get(1) != null) {
-                  secret = Secret.parse(rows.get(0).get(1));
+                Found found = null;
+                if (!rows.isEmpty() && rows.get(0).size() >= 2) {
+                  String raw = rows.get(0).get(1);
+                  found = new Found(raw == null ? null : Secret.parse(raw));
                 }
                 if (ttl > 0) {
-                  cache.put(key, new Answer(secret, System.nanoTime() + ttl));
+                  cache.put(key, new Answer(found, System.nanoTime() + ttl));
                 }
-                mine.complete(secret);
+                mine.complete(found);
               });
     } catch (RuntimeException e) {
       running.remove(key, mine);
