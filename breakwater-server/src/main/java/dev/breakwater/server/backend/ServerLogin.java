@@ -120,6 +120,13 @@ final class ServerLogin {
       }
       return ScramClient.withKeys(ScramKeys.of(keys.clientKey(), s.verifier().serverKey()));
     }
+    if (secret == null) {
+      throw failure(
+          "no password for user \""
+              + cfg.serverUser()
+              + "\": the server asks for SCRAM, and neither the database entry nor the auth file"
+              + " nor auth_query has a password");
+    }
     throw failure(
         "wrong password type: cannot log in to the server with SCRAM as \""
             + cfg.serverUser()

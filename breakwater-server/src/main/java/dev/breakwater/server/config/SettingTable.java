@@ -109,9 +109,11 @@ final class SettingTable {
           bool("application_name_add_host", "0", RELOAD,
               "Append the client's address and port to application_name at login.",
               General::applicationNameAddHost),
-          str("auth_dbname", "", RELOAD,
-              "Database whose connection runs auth_query, unless the database sets its own.",
-              General::authDbname),
+          def("auth_dbname", Type.STRING, "", RELOAD,
+              "a database name other than pgbouncer; empty means not set",
+              "Database whose connection runs auth_query, unless the database sets its own;"
+                  + " never pgbouncer, the admin console's.",
+              SettingTable::parseAuthDbname, General::authDbname),
           path("auth_file", "", RELOAD,
               "File with user names and secrets, in userlist.txt format.", General::authFile),
           path("auth_hba_file", "", RELOAD,
@@ -398,6 +400,16 @@ final class SettingTable {
       String name, String def, boolean reload, String desc, Function<General, Object> getter) {
     return def(name, Type.STRING, def, reload, "any text; empty means not set", desc,
         (text, dir) -> emptyToNull(text), getter);
+  }
+
+  /** As PgBouncer: the admin console's database cannot run auth_query. */
+  private static Object parseAuthDbname(String text, Path dir) {
+    if (Settings.ADMIN_DATABASE.equals(text)) {
+      throw new ValueParsers.BadValue(
+          "a database name other than pgbouncer (cannot use the reserved \"pgbouncer\" database as"
+              + " an auth_dbname)");
+    }
+    return emptyToNull(text);
   }
 
   private static SettingDefinition path(

@@ -23,7 +23,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class AuthQuery {
 
-  private record Key(String database, String user) {}
+  /** The query and who runs it are part of the key: a reload that changes them starts afresh. */
+  private record Key(String database, String authUser, String sql, String user) {}
+
+  /**
+   * auth_dbname, auth_user or auth_query do not allow the lookup: the client is told "bouncer
+   * config error" (PgBouncer's words), the log says why.
+   */
+  public static final class ConfigError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ConfigError(String message) {
+      super(message, null, false, false);
+    }
+  }
 
   /**
    * What the query found for a user: a row, with its secret, or null when the row's password was
@@ -43,13 +56,31 @@ public final class AuthQuery {
     this.pools = pools;
   }
 
-  /** Whether logins to this database may look users up. */
+  /**
+   * Whether logins to this database ({@code db}, or the admin console's when null) may look users
+   * up: an auth_user is set for it or globally.
+   */
   public static boolean configured(Settings settings, DatabaseEntry db) {
     return authUser(settings.general(), db) != null;
   }
 
   private static String authUser(General g, DatabaseEntry db) {
-    return db.authUser() != null ? db.authUser() : g.authUser();
+    return db != null && db.authUser() != null ? db.authUser() : g.authUser();
+  }
+
+  /**
+   * The database whose connection runs the query: the database's auth_dbname, else the global
+   * one, else the database itself ({@code pgbouncer} for the admin console, which cannot run it).
+   */
+  public static String authDatabase(Settings settings, DatabaseEntry db) {
+    General g = settings.general();
+    if (db != null && db.authDbname() != null) {
+      return db.authDbname();
+    }
+    if (g.authDbname() != null) {
+      return g.authDbname();
+    }
+    return db != null ? db.name() : Settings.ADMIN_DATABASE;
   }
 
   /**
@@ -59,8 +90,14 @@ public final class AuthQuery {
    */
   public CompletableFuture<Found> lookup(Settings settings, DatabaseEntry db, String user, EventLoop loop) {
     General g = settings.general();
-    String authDb = db.authDbname() != null ? db.authDbname() : g.authDbname() != null ? g.authDbname() : db.name();
-    Key key = new Key(authDb, user);
+    String authDb = authDatabase(settings, db);
+    String authUser = authUser(g, db);
+    String sql = db != null && db.authQuery() != null ? db.authQuery() : g.authQuery();
+    if (Settings.ADMIN_DATABASE.equals(authDb)) {
+      return CompletableFuture.failedFuture(
+          new ConfigError("cannot use the reserved \"pgbouncer\" database as an auth_dbname"));
+    }
+    Key key = new Key(authDb, authUser, sql, user);
     long now = System.nanoTime();
     Answer cached = cache.get(key);
     if (cached != null && cached.expiresNanos() > now) {
@@ -74,10 +111,8 @@ public final class AuthQuery {
     try {
       Optional<DatabaseEntry> authEntry = settings.database(authDb);
       if (authEntry.isEmpty()) {
-        throw new IllegalStateException("auth_dbname \"" + authDb + "\" is not a configured database");
+        throw new ConfigError("authentication database \"" + authDb + "\" is not configured");
       }
-      String authUser = authUser(g, db);
-      String sql = db.authQuery() != null ? db.authQuery() : g.authQuery();
       PoolSettings cfg =
           PoolSettings.resolve(settings, authEntry.get(), authUser)
               .withServerUser(authUser, authEntry.get().forcesUser() ? null : authEntry.get().password());

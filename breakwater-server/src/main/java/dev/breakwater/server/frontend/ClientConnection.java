@@ -460,11 +460,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     Secret secret = frontend.secret(user);
     AuthType method = type;
-    if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
+    DatabaseEntry entry = db.orElse(null); // null: the admin console
+    if (secret == null && type != AuthType.ANY && AuthQuery.configured(settings, entry)) {
       // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here.
+      String authDb = AuthQuery.authDatabase(settings, entry);
+      if (frontend.isDisabled(authDb)) {
+        fatal(
+            SqlState.CANNOT_CONNECT_NOW,
+            "authentication database \"" + authDb + "\" is disabled",
+            CloseReason.DATABASE_DISABLED);
+        return;
+      }
       frontend
           .authQuery()
-          .lookup(settings, db.get(), user, eventLoop())
+          .lookup(settings, entry, user, eventLoop())
           .whenComplete(
               (found, error) ->
                   eventLoop()
@@ -476,6 +485,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                             if (error != null) {
                               Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                               log.warn("{}: auth_query failed: {}", this, cause.getMessage());
+                              if (cause instanceof AuthQuery.ConfigError
+                                  || (cause instanceof dev.breakwater.server.backend.InternalQuery.QueryFailed q
+                                      && !q.error().isFatal())) {
+                                // auth_dbname, auth_user or auth_query is wrong (the query itself
+                                // failed): PgBouncer's words, and the reason only in the log.
+                                fatal(
+                                    "F0000", // config_file_error
+                                    "bouncer config error",
+                                    "the authentication query could not run; the pooler's log says why",
+                                    CloseReason.CLIENT_LOGIN_FAILED);
+                                return;
+                              }
                               fatal(
                                   SqlState.CONNECTION_FAILURE,
                                   "authentication query failed: " + cause.getMessage(),
