@@ -479,7 +479,10 @@ final class SettingTable {
     return text.isEmpty() ? null : text;
   }
 
-  /** Empty is "not set"; a relative name is taken relative to {@code baseDir}. */
+  /**
+   * Empty is "not set"; a relative name is taken relative to {@code baseDir}, unless no such file
+   * is there and one is in the working directory, where PgBouncer looks: then that one.
+   */
   static Path parsePath(String text, Path baseDir) {
     if (text.isEmpty()) {
       return null;
@@ -487,7 +490,9 @@ final class SettingTable {
     try {
       Path path = Path.of(text);
       if (!path.isAbsolute() && baseDir != null) {
-        path = baseDir.resolve(path);
+        Path inBase = baseDir.resolve(path);
+        Path inWorkingDir = path.toAbsolutePath();
+        path = !java.nio.file.Files.exists(inBase) && java.nio.file.Files.exists(inWorkingDir) ? inWorkingDir : inBase;
       }
       return path.normalize();
     } catch (InvalidPathException e) {
