@@ -423,8 +423,23 @@ public final class Pool {
         lastServerErrorNanos = now;
         lastErrorWasConnect = connectFailure;
         if (servers.isEmpty() && !waiting.isEmpty()) {
-          toFail = new ArrayList<>(waiting);
-          waiting.clear();
+          if (connectFailure) {
+            // As PgBouncer, the clients waiting when the server could not be reached wait on, and
+            // the janitor tries again after server_login_retry (a server starting up is there by
+            // then); a client that has waited that long already gets the error.
+            long retry = settings.serverLoginRetry().toNanos();
+            toFail = new ArrayList<>();
+            for (Iterator<Borrower> it = waiting.iterator(); it.hasNext(); ) {
+              Borrower c = it.next();
+              if (now - c.waitStartedNanos() >= retry) {
+                it.remove();
+                toFail.add(c);
+              }
+            }
+          } else {
+            toFail = new ArrayList<>(waiting);
+            waiting.clear();
+          }
         }
       } else if (!waiting.isEmpty()) {
         toLaunch = launchPlan(now);
