@@ -472,9 +472,16 @@ public final class Pool {
     List<Borrower> expired = null;
     List<ServerConnection> toClose = null;
     List<ServerConnection> toLaunch = null;
+    boolean queryTimedOut;
     lock.lock();
     try {
       long waitLimit = cfg.queryWaitTimeout().toNanos();
+      // As PgBouncer, query_timeout also bounds the wait for a server, when it is the shorter.
+      long queryLimit = cfg.queryTimeout().toNanos();
+      queryTimedOut = queryLimit > 0 && (waitLimit <= 0 || queryLimit < waitLimit);
+      if (queryTimedOut) {
+        waitLimit = queryLimit;
+      }
       if (waitLimit > 0) {
         for (Iterator<Borrower> it = waiting.iterator(); it.hasNext(); ) {
           Borrower c = it.next();
@@ -541,10 +548,12 @@ public final class Pool {
     }
     enforceTimeouts(cfg, now);
     if (expired != null) {
+      ErrorFields error =
+          queryTimedOut
+              ? ErrorFields.of("ERROR", SqlState.QUERY_CANCELED, "query_timeout")
+              : ErrorFields.of("ERROR", SqlState.TOO_MANY_CONNECTIONS, "query_wait_timeout");
       for (Borrower c : expired) {
-        c.failWaiting(
-            ErrorFields.of("ERROR", SqlState.TOO_MANY_CONNECTIONS, "query_wait_timeout"),
-            CloseReason.QUERY_WAIT_TIMEOUT);
+        c.failWaiting(error, CloseReason.QUERY_WAIT_TIMEOUT);
       }
     }
     if (toClose != null) {

@@ -40,6 +40,23 @@ class TimeoutsIT {
   }
 
   @Test
+  void queryTimeoutAlsoBoundsTheWaitForAServer() throws Exception {
+    // As PgBouncer: the wait counts against query_timeout when it is shorter than query_wait_timeout.
+    try (Pooler pooler = Pooler.builder().set("query_timeout", "0.5").poolSize(1).start();
+        Connection holder = pooler.connect(Roles.PLAIN);
+        Connection waiter = pooler.connect(Roles.PLAIN)) {
+      holder.setAutoCommit(false);
+      Sql.exec(holder, "SELECT 1"); // idle in transaction: the only server stays taken
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> Sql.exec(waiter, "SELECT 2"))
+          .satisfies(e -> assertThat(sqlState(e)).isEqualTo("57014"))
+          .hasMessageContaining("query_timeout");
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(400L, 3000L);
+      holder.rollback();
+    }
+  }
+
+  @Test
   void idleTransactionTimeoutClosesTheIdleClientOnly() throws Exception {
     try (Pooler pooler = Pooler.builder().set("idle_transaction_timeout", "0.5").poolSize(1).start();
         Connection idle = pooler.connect(Roles.PLAIN);
