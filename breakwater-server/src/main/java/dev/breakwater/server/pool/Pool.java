@@ -422,7 +422,7 @@ public final class Pool {
         lastServerError = error;
         lastServerErrorNanos = now;
         lastErrorWasConnect = connectFailure;
-        if (servers.isEmpty() && !waiting.isEmpty()) {
+        if (!waiting.isEmpty() && (servers.isEmpty() || !connectFailure)) {
           if (connectFailure) {
             // As PgBouncer, the clients waiting when the server could not be reached wait on, and
             // the janitor tries again after server_login_retry (a server starting up is there by
@@ -437,6 +437,9 @@ public final class Pool {
               }
             }
           } else {
+            // A login error that needs a person (a wrong password): every waiting client gets it
+            // now, even while other servers are busy, as PgBouncer does (kill_pool_logins); no new
+            // server is tried before server_login_retry, so waiting on would only mean a timeout.
             toFail = new ArrayList<>(waiting);
             waiting.clear();
           }
