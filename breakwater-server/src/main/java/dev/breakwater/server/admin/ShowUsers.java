@@ -8,8 +8,8 @@ import dev.breakwater.server.pool.Pool;
 import java.util.TreeSet;
 
 /**
- * SHOW USERS: the users of {@code [users]} and those with pools, by name, with their overrides
- * (empty or NULL when not set, as PgBouncer prints them) and connection counts.
+ * SHOW USERS: the users of {@code [users]}, those with pools and those with clients, by name, with
+ * their overrides (empty or NULL when not set, as PgBouncer prints them) and connection counts.
  */
 final class ShowUsers implements View {
 
@@ -28,6 +28,7 @@ final class ShowUsers implements View {
     General g = o.settings().general();
     TreeSet<String> names = new TreeSet<>(o.settings().users().keySet());
     ClientCounts clients = o.breakwater().frontend().clientCounts();
+    names.addAll(clients.users());
     for (Pool p : o.pools()) {
       names.add(p.key().user());
       for (ClientConnection c : p.clients()) {

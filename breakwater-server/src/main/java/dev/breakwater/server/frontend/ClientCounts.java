@@ -36,6 +36,11 @@ public final class ClientCounts {
     return databases.getOrDefault(database, 0);
   }
 
+  /** The users with clients now. */
+  public java.util.Set<String> users() {
+    return java.util.Set.copyOf(users.keySet());
+  }
+
   /** The clients logged in, or logging in, as a user. */
   public int ofUser(String user) {
     return users.getOrDefault(user, 0);

@@ -99,6 +99,10 @@ class ClientConnectionLimitsIT {
 
   @Test
   void aUserRefusedOverItsLimitAndCountsDown() throws Exception {
+    // A user with clients is listed as soon as its client has logged in, console or not.
+    try (Connection console = connect("pgbouncer", Roles.PLAIN)) {
+      assertThat(row("SHOW USERS", Roles.PLAIN).get("current_client_connections")).isEqualTo("1");
+    }
     try (Connection first = connect(Roles.DATABASE, Roles.SCRAM)) {
       assertThat(row("SHOW USERS", Roles.SCRAM).get("current_client_connections")).isEqualTo("1");
       assertThat(row("SHOW USERS", Roles.SCRAM).get("max_user_client_connections")).isEqualTo("1");
