@@ -93,6 +93,24 @@ public final class Breakwater implements AutoCloseable, Control {
     backend.events(observer.events());
     this.console = new dev.breakwater.server.admin.Console(this, observer);
     frontend.adminConsole(console);
+    openMinPools(settings);
+  }
+
+  /**
+   * As PgBouncer: a database with a forced user= and a min_pool_size has its pool at once, so that
+   * min_pool_size servers are open before any client comes. Other pools keep min_pool_size once a
+   * client has made them.
+   */
+  private void openMinPools(Settings s) {
+    for (DatabaseEntry db : s.databases().values()) {
+      if (!db.forcesUser()) {
+        continue;
+      }
+      PoolSettings cfg = PoolSettings.resolve(s, db, db.user());
+      if (cfg.minPoolSize() > 0) {
+        pools.get(new dev.breakwater.server.pool.PoolKey(db.name(), db.user()), () -> cfg);
+      }
+    }
   }
 
   /** The auth_hba_file rules when auth_type is hba. */
@@ -631,6 +649,7 @@ public final class Breakwater implements AutoCloseable, Control {
         p.reconnect();
       }
     }
+    openMinPools(next);
   }
 
   /** The mode of a SHUTDOWN under way that waits, or null. */

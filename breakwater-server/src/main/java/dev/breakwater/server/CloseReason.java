@@ -9,6 +9,7 @@ public enum CloseReason {
   CLIENT_LOGIN_FAILED("client login failed"),
   CLIENT_LOGIN_TIMEOUT("client_login_timeout"),
   MAX_CLIENT_CONN("max_client_conn reached"),
+  CLIENT_CONNECTION_LIMIT("max_db_client_connections or max_user_client_connections reached"),
   UNKNOWN_DATABASE("no such database"),
   QUERY_WAIT_TIMEOUT("query_wait_timeout"),
   SERVER_UNAVAILABLE("server could not be reached"),

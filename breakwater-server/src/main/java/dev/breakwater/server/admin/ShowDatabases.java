@@ -3,6 +3,7 @@ package dev.breakwater.server.admin;
 import dev.breakwater.server.config.DatabaseEntry;
 import dev.breakwater.server.config.General;
 import dev.breakwater.server.config.Settings;
+import dev.breakwater.server.frontend.ClientCounts;
 import dev.breakwater.server.pool.Pool;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,12 +38,12 @@ final class ShowDatabases implements View {
             "disabled", ColumnType.INT4);
     Settings s = o.settings();
     General g = s.general();
+    ClientCounts counts = o.breakwater().frontend().clientCounts();
     for (DatabaseEntry db : databases(o).values()) {
       List<Pool> pools = o.poolsOf(db.name());
-      int clients = 0;
+      int clients = counts.ofDatabase(db.name());
       boolean paused = !pools.isEmpty();
       for (Pool p : pools) {
-        clients += p.clients().size();
         paused &= p.isPaused();
       }
       boolean several = db.host() != null && db.host().contains(",");
@@ -67,6 +68,26 @@ final class ShowDatabases implements View {
           paused ? 1 : 0,
           o.breakwater().frontend().isDisabled(db.name()) ? 1 : 0);
     }
+    // The admin console's own database, as PgBouncer lists it: its clients count against
+    // max_db_client_connections too.
+    r.row(
+        Settings.ADMIN_DATABASE,
+        null,
+        g.listenPort(),
+        Settings.ADMIN_DATABASE,
+        "pgbouncer",
+        2,
+        0,
+        0,
+        g.serverLifetime().toSeconds(),
+        "statement",
+        null,
+        g.maxDbConnections(),
+        0,
+        g.maxDbClientConnections(),
+        counts.ofDatabase(Settings.ADMIN_DATABASE),
+        0,
+        0);
     return r;
   }
 

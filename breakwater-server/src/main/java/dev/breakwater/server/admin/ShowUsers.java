@@ -3,14 +3,13 @@ package dev.breakwater.server.admin;
 import dev.breakwater.server.config.General;
 import dev.breakwater.server.config.UserEntry;
 import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.frontend.ClientCounts;
 import dev.breakwater.server.pool.Pool;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * SHOW USERS: the users of {@code [users]} and those with pools, by name, with their overrides
- * (empty or NULL when not set, as PgBouncer prints them) and connection counts.
+ * SHOW USERS: the users of {@code [users]}, those with pools and those with clients, by name, with
+ * their overrides (empty or NULL when not set, as PgBouncer prints them) and connection counts.
  */
 final class ShowUsers implements View {
 
@@ -28,20 +27,19 @@ final class ShowUsers implements View {
             "current_client_connections", ColumnType.INT4);
     General g = o.settings().general();
     TreeSet<String> names = new TreeSet<>(o.settings().users().keySet());
-    Map<String, Integer> clients = new HashMap<>();
+    ClientCounts clients = o.breakwater().frontend().clientCounts();
+    names.addAll(clients.users());
     for (Pool p : o.pools()) {
       names.add(p.key().user());
       for (ClientConnection c : p.clients()) {
         if (c.user() != null) {
           names.add(c.user());
-          clients.merge(c.user(), 1, Integer::sum);
         }
       }
     }
     for (ClientConnection c : o.consoleClients().get()) {
       if (!c.isClosed() && c.user() != null) {
         names.add(c.user());
-        clients.merge(c.user(), 1, Integer::sum);
       }
     }
     for (String name : names) {
@@ -58,7 +56,7 @@ final class ShowUsers implements View {
           u != null && u.maxUserClientConnections() != null && u.maxUserClientConnections() > 0
               ? u.maxUserClientConnections()
               : g.maxUserClientConnections(),
-          clients.getOrDefault(name, 0));
+          clients.ofUser(name));
     }
     return r;
   }

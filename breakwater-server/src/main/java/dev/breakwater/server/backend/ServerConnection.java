@@ -1258,13 +1258,22 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       case MessageType.ERROR_RESPONSE:
         {
           String duplicate = mapper.mapsStatements() ? mapper.takeDuplicateName() : null;
-          forward = onError(ErrorFields.decode(message));
-          if (duplicate != null && forward) {
+          ErrorFields error = ErrorFields.decode(message);
+          forward = onError(error);
+          if (forward && duplicate != null) {
             // The failure provoked for a Parse of a name in use: PostgreSQL's error instead.
-            ByteBuf error = channel.alloc().buffer(96 + duplicate.length());
-            BackendMessages.error(error, "ERROR", SqlState.DUPLICATE_PREPARED_STATEMENT,
+            scanner.flushBefore();
+            ByteBuf out = channel.alloc().buffer(96 + duplicate.length());
+            BackendMessages.error(out, "ERROR", SqlState.DUPLICATE_PREPARED_STATEMENT,
                 "prepared statement \"" + duplicate + "\" already exists");
-            outbox.add(error);
+            outbox.add(out);
+            forward = false;
+          } else if (forward && cancelledForTimeout(error)) {
+            // The cancel was query_timeout's, not the client's: say so, in PgBouncer's words.
+            scanner.flushBefore();
+            ByteBuf out = channel.alloc().buffer();
+            queryTimeoutError(error).encode(out, MessageType.ERROR_RESPONSE);
+            outbox.add(out);
             forward = false;
           }
         }
@@ -1539,6 +1548,26 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     c.reportedParameters().put(name, value);
     return true;
+  }
+
+  /** The error ends the query that query_timeout cancelled. */
+  private boolean cancelledForTimeout(ErrorFields error) {
+    return queryStartNanos != 0
+        && cancelledQueryStart == queryStartNanos
+        && SqlState.QUERY_CANCELED.equals(error.sqlState());
+  }
+
+  /** PostgreSQL's "canceling statement due to user request", told as query_timeout's doing. */
+  private static ErrorFields queryTimeoutError(ErrorFields fromServer) {
+    java.util.Map<Character, String> f =
+        new java.util.LinkedHashMap<>(
+            ErrorFields.of(
+                    fromServer.severity(),
+                    SqlState.QUERY_CANCELED,
+                    "canceling statement due to query timeout (query_timeout)")
+                .fields());
+    f.put(ErrorFields.DETAIL, "The query ran longer than query_timeout; the pooler cancelled it.");
+    return new ErrorFields(f);
   }
 
   private boolean onError(ErrorFields error) {

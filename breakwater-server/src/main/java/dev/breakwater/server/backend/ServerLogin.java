@@ -61,7 +61,8 @@ final class ServerLogin {
         {
           String stored;
           Secret secret = secret();
-          if (secret instanceof Secret.Md5 md5) {
+          // The database entry's password= comes first, as in PgBouncer; then the auth file.
+          if (cfg.serverPassword() == null && secret instanceof Secret.Md5 md5) {
             stored = md5.hash();
           } else {
             stored = Md5Password.encrypt(plainPassword("md5"), cfg.serverUser());
@@ -116,15 +117,22 @@ final class ServerLogin {
       ScramKeys keys = pool.passThroughKeys();
       if (keys == null) {
         throw failure(
-            "no password for user \""
+            "wrong password type: no password for user \""
                 + cfg.serverUser()
                 + "\": the auth file holds a SCRAM verifier, which can log in to the server only"
                 + " after a client logged in with SCRAM");
       }
       return ScramClient.withKeys(ScramKeys.of(keys.clientKey(), s.verifier().serverKey()));
     }
+    if (secret == null) {
+      throw failure(
+          "no password for user \""
+              + cfg.serverUser()
+              + "\": the server asks for SCRAM, and neither the database entry nor the auth file"
+              + " nor auth_query has a password");
+    }
     throw failure(
-        "cannot log in to the server with SCRAM as \""
+        "wrong password type: cannot log in to the server with SCRAM as \""
             + cfg.serverUser()
             + "\": the auth file holds an md5 secret and the database entry no password");
   }
@@ -136,8 +144,10 @@ final class ServerLogin {
     if (secret() instanceof Secret.Plain plain) {
       return plain.password();
     }
+    // "wrong password type" is PgBouncer's wording, which scripts match on.
     throw failure(
-        "server asks for a "
+        (secret() == null ? "" : "wrong password type: ")
+            + "server asks for a "
             + method
             + " password for \""
             + cfg.serverUser()

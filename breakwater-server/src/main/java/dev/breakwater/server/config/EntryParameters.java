@@ -127,7 +127,7 @@ final class EntryParameters {
                   "Server connections allowed to this database over all pools; 0 means the global"
                       + " limit.",
                   (b, v) -> b.maxDbConnections = v),
-              count("max_db_client_connections", "max_db_client_connections", false,
+              count("max_db_client_connections", "max_db_client_connections", true,
                   "Client connections allowed to this database.",
                   (b, v) -> b.maxDbClientConnections = v),
               param("pool_mode", "enum", "[users] or global pool_mode", true,
@@ -176,7 +176,7 @@ final class EntryParameters {
                   "Server connections allowed to this user over all pools; 0 means the global"
                       + " limit.",
                   (b, v) -> b.maxUserConnections = v),
-              count("max_user_client_connections", "max_user_client_connections", false,
+              count("max_user_client_connections", "max_user_client_connections", true,
                   "Client connections allowed to this user.",
                   (b, v) -> b.maxUserClientConnections = v),
               seconds("query_timeout", true, "query_timeout for this user.",

@@ -57,6 +57,8 @@ final class SettingTable {
           "reserve_pool_timeout",
           "max_db_connections",
           "max_user_connections",
+          "max_db_client_connections",
+          "max_user_client_connections",
           "max_prepared_statements",
           "server_reset_query",
           "server_reset_query_always",
@@ -114,9 +116,11 @@ final class SettingTable {
           bool("application_name_add_host", "0", RELOAD,
               "Append the client's address and port to application_name at login.",
               General::applicationNameAddHost),
-          str("auth_dbname", "", RELOAD,
-              "Database whose connection runs auth_query, unless the database sets its own.",
-              General::authDbname),
+          def("auth_dbname", Type.STRING, "", RELOAD,
+              "a database name other than pgbouncer; empty means not set",
+              "Database whose connection runs auth_query, unless the database sets its own;"
+                  + " never pgbouncer, the admin console's.",
+              SettingTable::parseAuthDbname, General::authDbname),
           path("auth_file", "", RELOAD,
               "File with user names and secrets, in userlist.txt format.", General::authFile),
           path("auth_hba_file", "", RELOAD,
@@ -414,6 +418,16 @@ final class SettingTable {
         (text, dir) -> emptyToNull(text), getter);
   }
 
+  /** As PgBouncer: the admin console's database cannot run auth_query. */
+  private static Object parseAuthDbname(String text, Path dir) {
+    if (Settings.ADMIN_DATABASE.equals(text)) {
+      throw new ValueParsers.BadValue(
+          "a database name other than pgbouncer (cannot use the reserved \"pgbouncer\" database as"
+              + " an auth_dbname)");
+    }
+    return emptyToNull(text);
+  }
+
   private static SettingDefinition path(
       String name, String def, boolean reload, String desc, Function<General, Object> getter) {
     return def(name, Type.PATH, def, reload, "a file name; empty means not set", desc,
@@ -481,7 +495,10 @@ final class SettingTable {
     return text.isEmpty() ? null : text;
   }
 
-  /** Empty is "not set"; a relative name is taken relative to {@code baseDir}. */
+  /**
+   * Empty is "not set"; a relative name is taken relative to {@code baseDir}, unless no such file
+   * is there and one is in the working directory, where PgBouncer looks: then that one.
+   */
   static Path parsePath(String text, Path baseDir) {
     if (text.isEmpty()) {
       return null;
@@ -489,7 +506,9 @@ final class SettingTable {
     try {
       Path path = Path.of(text);
       if (!path.isAbsolute() && baseDir != null) {
-        path = baseDir.resolve(path);
+        Path inBase = baseDir.resolve(path);
+        Path inWorkingDir = path.toAbsolutePath();
+        path = !java.nio.file.Files.exists(inBase) && java.nio.file.Files.exists(inWorkingDir) ? inWorkingDir : inBase;
       }
       return path.normalize();
     } catch (InvalidPathException e) {

@@ -23,52 +23,96 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class AuthQuery {
 
-  private record Key(String database, String user) {}
+  /** The query and who runs it are part of the key: a reload that changes them starts afresh. */
+  private record Key(String database, String authUser, String sql, String user) {}
 
-  private record Answer(Secret secret, long expiresNanos) {}
+  /**
+   * auth_dbname, auth_user or auth_query do not allow the lookup: the client is told "bouncer
+   * config error" (PgBouncer's words), the log says why.
+   */
+  public static final class ConfigError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ConfigError(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * What the query found for a user: a row, with its secret, or null when the row's password was
+   * NULL (a role with no password, or one past its rolvaliduntil): such a user exists, but no
+   * password logs it in.
+   */
+  public record Found(Secret secret) {}
+
+  /** {@code found} is null when the query returned no row. */
+  private record Answer(Found found, long expiresNanos) {}
 
   private final Pools pools;
   private final ConcurrentHashMap<Key, Answer> cache = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Key, CompletableFuture<Secret>> running = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, CompletableFuture<Found>> running = new ConcurrentHashMap<>();
 
   public AuthQuery(Pools pools) {
     this.pools = pools;
   }
 
-  /** Whether logins to this database may look users up. */
+  /**
+   * Whether logins to this database ({@code db}, or the admin console's when null) may look users
+   * up: an auth_user is set for it or globally.
+   */
   public static boolean configured(Settings settings, DatabaseEntry db) {
     return authUser(settings.general(), db) != null;
   }
 
   private static String authUser(General g, DatabaseEntry db) {
-    return db.authUser() != null ? db.authUser() : g.authUser();
+    return db != null && db.authUser() != null ? db.authUser() : g.authUser();
   }
 
   /**
-   * The secret of {@code user}, or null when the query finds none (no such role, no password, or
-   * expired by rolvaliduntil with PgBouncer's default query).
+   * The database whose connection runs the query: the database's auth_dbname, else the global
+   * one, else the database itself ({@code pgbouncer} for the admin console, which cannot run it).
    */
-  public CompletableFuture<Secret> lookup(Settings settings, DatabaseEntry db, String user, EventLoop loop) {
+  public static String authDatabase(Settings settings, DatabaseEntry db) {
     General g = settings.general();
-    String authDb = db.authDbname() != null ? db.authDbname() : g.authDbname() != null ? g.authDbname() : db.name();
-    Key key = new Key(authDb, user);
+    if (db != null && db.authDbname() != null) {
+      return db.authDbname();
+    }
+    if (g.authDbname() != null) {
+      return g.authDbname();
+    }
+    return db != null ? db.name() : Settings.ADMIN_DATABASE;
+  }
+
+  /**
+   * What the query says of {@code user}: null when it returns no row (no such role), else the row
+   * found, whose secret is null when the password column was NULL (no password, or expired by
+   * rolvaliduntil with PgBouncer's default query).
+   */
+  public CompletableFuture<Found> lookup(Settings settings, DatabaseEntry db, String user, EventLoop loop) {
+    General g = settings.general();
+    String authDb = authDatabase(settings, db);
+    String authUser = authUser(g, db);
+    String sql = db != null && db.authQuery() != null ? db.authQuery() : g.authQuery();
+    if (Settings.ADMIN_DATABASE.equals(authDb)) {
+      return CompletableFuture.failedFuture(
+          new ConfigError("cannot use the reserved \"pgbouncer\" database as an auth_dbname"));
+    }
+    Key key = new Key(authDb, authUser, sql, user);
     long now = System.nanoTime();
     Answer cached = cache.get(key);
     if (cached != null && cached.expiresNanos() > now) {
-      return CompletableFuture.completedFuture(cached.secret());
+      return CompletableFuture.completedFuture(cached.found());
     }
-    CompletableFuture<Secret> mine = new CompletableFuture<>();
-    CompletableFuture<Secret> other = running.putIfAbsent(key, mine);
+    CompletableFuture<Found> mine = new CompletableFuture<>();
+    CompletableFuture<Found> other = running.putIfAbsent(key, mine);
     if (other != null) {
       return other;
     }
     try {
       Optional<DatabaseEntry> authEntry = settings.database(authDb);
       if (authEntry.isEmpty()) {
-        throw new IllegalStateException("auth_dbname \"" + authDb + "\" is not a configured database");
+        throw new ConfigError("authentication database \"" + authDb + "\" is not configured");
       }
-      String authUser = authUser(g, db);
-      String sql = db.authQuery() != null ? db.authQuery() : g.authQuery();
       PoolSettings cfg =
           PoolSettings.resolve(settings, authEntry.get(), authUser)
               .withServerUser(authUser, authEntry.get().forcesUser() ? null : authEntry.get().password());
@@ -84,14 +128,15 @@ public final class AuthQuery {
                   mine.completeExceptionally(error);
                   return;
                 }
-                Secret secret = null;
-                if (!rows.isEmpty() && rows.get(0).size() >= 2 && rows.get(0).get(1) != null) {
-                  secret = Secret.parse(rows.get(0).get(1));
+                Found found = null;
+                if (!rows.isEmpty() && rows.get(0).size() >= 2) {
+                  String raw = rows.get(0).get(1);
+                  found = new Found(raw == null ? null : Secret.parse(raw));
                 }
                 if (ttl > 0) {
-                  cache.put(key, new Answer(secret, System.nanoTime() + ttl));
+                  cache.put(key, new Answer(found, System.nanoTime() + ttl));
                 }
-                mine.complete(secret);
+                mine.complete(found);
               });
     } catch (RuntimeException e) {
       running.remove(key, mine);

@@ -91,6 +91,11 @@ final class ClientAuthenticator {
     }
   }
 
+  /** True when the exchange is SCRAM (SASL). */
+  boolean sasl() {
+    return method == Method.SCRAM;
+  }
+
   /** True when the client must prove nothing. */
   boolean trusted() {
     return method == Method.NONE;

@@ -89,6 +89,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** Set when the client logged in to the admin console instead of a pool. */
   private AdminConsole.Session adminSession;
   private boolean adminLogin;
+  /** The database asked for does not exist: said once the client has authenticated. */
+  private boolean unknownDatabase;
   /** The admin console's own user, over the Unix socket as the pooler's OS user (no password). */
   private boolean localAdmin;
   /** The replication startup parameter: NONE for an ordinary client. */
@@ -97,6 +99,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private Map<String, String> replicationParameters = Map.of();
   /** The secret auth_query found, which servers of this client's pool can log in with. */
   private Secret queriedSecret;
+  /** The database and user this client is counted in (ClientCounts), or null. */
+  private String countedDatabase;
+  private String countedUser;
   private long cancelKey;
 
   /** What the client was told by ParameterStatus: touched by the linked server, or at login. */
@@ -411,6 +416,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       if (localAdmin) {
         log.info("{}: pgbouncer access from unix socket", this);
         adminLogin = true;
+        // Counted in the console's database, never refused: the operator can always get in.
+        countClient(null, true, false);
         authenticated();
         return;
       }
@@ -423,6 +430,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return;
       }
       adminLogin = true;
+      if (!countClient(null, admin, true)) {
+        return;
+      }
     }
     if (!adminLogin && frontend.isDisabled(database)) {
       fatal(
@@ -432,10 +442,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     Optional<DatabaseEntry> db = adminLogin ? Optional.empty() : settings.database(database);
-    if (db.isEmpty() && !adminLogin) {
-      fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + database, CloseReason.UNKNOWN_DATABASE);
-      return;
-    }
     AuthType type = settings.general().authType();
     if (type == AuthType.HBA) {
       boolean tls = EdgeClient.encrypted(channel);
@@ -457,6 +463,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
       type = d.authType();
     }
+    if (db.isEmpty() && !adminLogin) {
+      if (type == AuthType.TRUST || type == AuthType.ANY) {
+        unknownDatabase();
+        return;
+      }
+      // As PgBouncer: the client proves who it is first (against a secret nobody knows when the
+      // user is unknown too), so that the answer does not tell which databases exist.
+      unknownDatabase = true;
+      Secret secret = frontend.secret(user);
+      authenticate(type, secret, false, secret != null);
+      return;
+    }
     if (type == AuthType.ANY && !adminLogin && !db.get().forcesUser()) {
       // PgBouncer's rule: any ignores the client's user name, so only the database may say who to
       // be; otherwise anyone could be any user of the auth file (a superuser too) with no password.
@@ -468,15 +486,27 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           CloseReason.CLIENT_LOGIN_FAILED);
       return;
     }
+    if (!adminLogin && !countClient(db.get(), false, true)) {
+      return;
+    }
     Secret secret = frontend.secret(user);
     AuthType method = type;
-    if (secret == null && !adminLogin && type != AuthType.ANY && AuthQuery.configured(settings, db.get())) {
+    DatabaseEntry entry = db.orElse(null); // null: the admin console
+    if (secret == null && type != AuthType.ANY && AuthQuery.configured(settings, entry)) {
       // Not in the auth file: ask PostgreSQL, off this event loop, then carry on here. What the
       // client sends meanwhile (a password sent before it was asked, as Neon's driver does) waits.
+      String authDb = AuthQuery.authDatabase(settings, entry);
+      if (frontend.isDisabled(authDb)) {
+        fatal(
+            SqlState.CANNOT_CONNECT_NOW,
+            "authentication database \"" + authDb + "\" is disabled",
+            CloseReason.DATABASE_DISABLED);
+        return;
+      }
       heldDuringLookup = new ArrayList<>();
       frontend
           .authQuery()
-          .lookup(settings, db.get(), user, eventLoop())
+          .lookup(settings, entry, user, eventLoop())
           .whenComplete(
               (found, error) ->
                   eventLoop()
@@ -492,13 +522,27 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                               held.forEach(ByteBuf::release);
                               Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                               log.warn("{}: auth_query failed: {}", this, cause.getMessage());
+                              if (cause instanceof AuthQuery.ConfigError
+                                  || (cause instanceof dev.breakwater.server.backend.InternalQuery.QueryFailed q
+                                      && !q.error().isFatal())) {
+                                // auth_dbname, auth_user or auth_query is wrong (the query itself
+                                // failed): PgBouncer's words, and the reason only in the log.
+                                fatal(
+                                    "F0000", // config_file_error
+                                    "bouncer config error",
+                                    "the authentication query could not run; the pooler's log says why",
+                                    CloseReason.CLIENT_LOGIN_FAILED);
+                                return;
+                              }
                               fatal(
                                   SqlState.CONNECTION_FAILURE,
                                   "authentication query failed: " + cause.getMessage(),
                                   CloseReason.CLIENT_LOGIN_FAILED);
                               return;
                             }
-                            authenticate(method, found, true);
+                            // No row: the same exchange and answer as a wrong password (PgBouncer
+                            // says "no such user" here, telling who exists).
+                            authenticate(method, found == null ? null : found.secret(), true, found != null);
                             for (ByteBuf b : held) {
                               if (closed) {
                                 b.release();
@@ -509,15 +553,72 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                           }));
       return;
     }
-    authenticate(type, secret, false);
+    authenticate(type, secret, false, secret != null);
   }
 
-  private void authenticate(AuthType type, Secret secret, boolean fromAuthQuery) {
+  private void unknownDatabase() {
+    fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + database, CloseReason.UNKNOWN_DATABASE);
+  }
+
+  /**
+   * Counts this client in its database ({@code db}, or the admin console's when null) and, when
+   * {@code countUser}, in its user, and refuses it when that goes over max_db_client_connections
+   * or max_user_client_connections. PgBouncer's rules: the count is taken before the client proves
+   * who it is, and admin_users are never refused in the admin console ({@code exempt}). With
+   * auth_type=any the user counted is the database's forced user. False when the client was refused.
+   */
+  private boolean countClient(DatabaseEntry db, boolean exempt, boolean countUser) {
+    Settings settings = frontend.settings();
+    ClientCounts counts = frontend.clientCounts();
+    String dbName = db == null ? Settings.ADMIN_DATABASE : db.name();
+    countedDatabase = dbName;
+    int dbClients = counts.addDatabase(dbName);
+    int dbLimit =
+        db != null && db.maxDbClientConnections() != null && db.maxDbClientConnections() > 0
+            ? db.maxDbClientConnections()
+            : settings.general().maxDbClientConnections();
+    if (!exempt && dbLimit > 0 && dbClients > dbLimit) {
+      fatal(
+          SqlState.TOO_MANY_CONNECTIONS,
+          "client connections exceeded (max_db_client_connections)",
+          CloseReason.CLIENT_CONNECTION_LIMIT);
+      return false;
+    }
+    if (!countUser) {
+      return true;
+    }
+    String counted =
+        db != null && settings.general().authType() == AuthType.ANY && db.forcesUser() ? db.user() : user;
+    countedUser = counted;
+    int userClients = counts.addUser(counted);
+    int userLimit =
+        settings
+            .user(counted)
+            .map(dev.breakwater.server.config.UserEntry::maxUserClientConnections)
+            .filter(n -> n > 0)
+            .orElse(settings.general().maxUserClientConnections());
+    if (!exempt && userLimit > 0 && userClients > userLimit) {
+      fatal(
+          SqlState.TOO_MANY_CONNECTIONS,
+          "client connections exceeded (max_user_client_connections)",
+          CloseReason.CLIENT_CONNECTION_LIMIT);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Checks the client against {@code secret} ({@code known}: the auth file or auth_query knows the
+   * user, though maybe with no password).
+   */
+  private void authenticate(AuthType type, Secret secret, boolean fromAuthQuery, boolean known) {
     this.queriedSecret = fromAuthQuery ? secret : null;
-    if (secret == null && type == AuthType.TRUST) {
+    if (!known && type == AuthType.TRUST) {
+      // The detail is PgBouncer's message, which scripts match on.
       fatal(
           SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
           "no such user: " + user,
+          "\"trust\" authentication failed",
           CloseReason.CLIENT_LOGIN_FAILED);
       return;
     }
@@ -656,9 +757,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       default:
         out.release();
         log.info("{}: password authentication failed{}", this, authenticator.failureDetail());
+        // PostgreSQL's words; for SCRAM, PgBouncer's as the detail, which scripts match on.
         fatal(
             SqlState.INVALID_PASSWORD,
             "password authentication failed for user \"" + user + "\"",
+            authenticator.sasl() ? "SASL authentication failed" : null,
             CloseReason.CLIENT_LOGIN_FAILED);
     }
   }
@@ -710,8 +813,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
       return;
     }
+    if (unknownDatabase) {
+      unknownDatabase();
+      return;
+    }
     Settings settings = frontend.settings();
-    DatabaseEntry db = settings.database(database).orElseThrow();
+    DatabaseEntry db = settings.database(database).orElse(null);
+    if (db == null) {
+      // Removed by a reload during the login.
+      unknownDatabase();
+      return;
+    }
     PoolSettings resolved = PoolSettings.resolve(settings, db, user);
     PoolKey key = new PoolKey(db.name(), resolved.serverUser());
     pool = frontend.pools().get(key, () -> resolved);
@@ -1130,11 +1242,21 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   private void fatal(String sqlState, String message, CloseReason reason) {
+    fatal(sqlState, message, null, reason);
+  }
+
+  private void fatal(String sqlState, String message, String detail, CloseReason reason) {
     if (frontend.settings().general().logPoolerErrors()) {
       // The message may quote what the client sent (a database name, an option).
       log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(message), reason.description());
     }
-    sendAndClose(ErrorFields.of("FATAL", sqlState, message), reason);
+    ErrorFields error = ErrorFields.of("FATAL", sqlState, message);
+    if (detail != null) {
+      Map<Character, String> f = new java.util.LinkedHashMap<>(error.fields());
+      f.put(ErrorFields.DETAIL, detail);
+      error = new ErrorFields(f);
+    }
+    sendAndClose(error, reason);
   }
 
   private void sendAndClose(ErrorFields error, CloseReason reason) {
@@ -1174,6 +1296,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       loginTimeout.cancel(false);
     }
     frontend.clientClosed();
+    if (countedDatabase != null) {
+      frontend.clientCounts().removeDatabase(countedDatabase);
+    }
+    if (countedUser != null) {
+      frontend.clientCounts().removeUser(countedUser);
+    }
     frontend.events().clientClosed(this, reason, duringLogin);
     if (cancelKey != 0) {
       frontend.cancelKeys().unregister(cancelKey);

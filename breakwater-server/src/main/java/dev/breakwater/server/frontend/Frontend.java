@@ -32,6 +32,7 @@ public final class Frontend {
   private volatile boolean draining;
   private final java.util.Set<String> disabled = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final SharedStrings sharedStrings = new SharedStrings();
+  private final ClientCounts clientCounts = new ClientCounts();
 
   public Frontend(Settings settings, Map<String, Secret> secrets, Pools pools, ScramCache scramCache) {
     this.settings = settings;
@@ -56,6 +57,11 @@ public final class Frontend {
 
   public Secret secret(String user) {
     return secrets.get(user);
+  }
+
+  /** Clients per database and per user (max_db_client_connections, max_user_client_connections). */
+  public ClientCounts clientCounts() {
+    return clientCounts;
   }
 
   public Pools pools() {

@@ -15,10 +15,13 @@ import java.util.Set;
 /**
  * auth_type = hba: rules in pg_hba.conf syntax, first match wins, no match refuses. Connection
  * types local, host, hostssl and hostnossl; databases and users as names, lists or {@code all}
- * ({@code sameuser} for databases); addresses as CIDR, address and mask, or {@code all}; methods
- * trust, reject, password, md5, scram-sha-256.
+ * ({@code sameuser} for databases), quoted names, lists with blanks around the commas; addresses as
+ * CIDR, address and mask, or {@code all}; methods trust, reject, password, md5, scram-sha-256
+ * (PgBouncer's peer, cert, ldap and pam load, and a connection they match is refused).
  */
 public final class Hba {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Hba.class);
 
   /** What a matching rule says. {@code authType} is null for reject. */
   public record Decision(AuthType authType, int line) {
@@ -49,17 +52,21 @@ public final class Hba {
   static Hba parse(List<String> lines, Path file) throws ConfigException {
     List<Rule> rules = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      int hash = line.indexOf('#');
-      if (hash >= 0) {
-        line = line.substring(0, hash);
-      }
-      line = line.trim();
-      if (line.isEmpty()) {
+      String line = lines.get(i).trim();
+      int n = i + 1;
+      List<List<Item>> fields = fields(file, n, line);
+      if (fields.isEmpty()) {
         continue;
       }
-      String[] f = line.split("\\s+");
-      int n = i + 1;
+      // Single values as text; the database and user lists are read from the items.
+      String[] f = new String[fields.size()];
+      for (int k = 0; k < f.length; k++) {
+        List<Item> items = fields.get(k);
+        if (k != 1 && k != 2 && items.size() > 1) {
+          throw bad(file, n, line, "a list where one value is expected");
+        }
+        f[k] = items.get(0).text();
+      }
       String type = f[0].toLowerCase(Locale.ROOT);
       int methodAt;
       byte[] network = null;
@@ -125,10 +132,18 @@ public final class Hba {
         case "cert":
           method = AuthType.CERT;
           break;
+        case "peer":
+        case "ldap":
+        case "pam":
+          // PgBouncer's methods that Breakwater lacks: the file loads (PgBouncer's own files use
+          // them), and a connection that matches such a line is refused.
+          log.warn("{}:{}: method \"{}\" is not supported: connections that match this line are refused", file, n, m);
+          method = null;
+          break;
         default:
           throw bad(file, n, line, "unsupported method \"" + f[methodAt] + "\" (allowed: trust, reject, password, md5, scram-sha-256, cert)");
       }
-      rules.add(new Rule(n, type, names(file, n, line, f[1]), names(file, n, line, f[2]), network, prefix, method));
+      rules.add(new Rule(n, type, names(file, n, line, fields.get(1)), names(file, n, line, fields.get(2)), network, prefix, method));
     }
     return new Hba(rules);
   }
@@ -188,7 +203,79 @@ public final class Hba {
   }
 
   private static boolean matches(Set<String> names, String value, String sameuser) {
-    return names.contains("all") || names.contains(value) || (sameuser != null && names.contains("sameuser") && value.equals(sameuser));
+    return names.contains(KEYWORD + "all")
+        || names.contains(value)
+        || (sameuser != null && names.contains(KEYWORD + "sameuser") && value.equals(sameuser));
+  }
+
+  /** A name or keyword of a line; a quoted one is always a name ({@code "all"} is a user called all). */
+  private record Item(String text, boolean quoted) {}
+
+  /** Marks the keywords (all, sameuser, replication) in a set of names: no name has it. */
+  private static final String KEYWORD = "\u0000";
+
+  /**
+   * The fields of a line, as pg_hba.conf has them: separated by blanks, a comma-separated list in
+   * one field (blanks around the commas allowed), double-quoted names with "" for a quote, and a
+   * comment from # outside quotes.
+   */
+  private static List<List<Item>> fields(Path file, int n, String line) throws ConfigException {
+    List<List<Item>> fields = new ArrayList<>();
+    int i = 0;
+    int len = line.length();
+    while (true) {
+      while (i < len && Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+      if (i >= len || line.charAt(i) == '#') {
+        return fields;
+      }
+      List<Item> field = new ArrayList<>();
+      while (true) {
+        StringBuilder text = new StringBuilder();
+        boolean quoted = false;
+        while (i < len) {
+          char c = line.charAt(i);
+          if (c == '"') {
+            quoted = true;
+            i++;
+            while (true) {
+              if (i >= len) {
+                throw bad(file, n, line, "unterminated quoted name");
+              }
+              char q = line.charAt(i++);
+              if (q != '"') {
+                text.append(q);
+              } else if (i < len && line.charAt(i) == '"') {
+                text.append('"');
+                i++;
+              } else {
+                break;
+              }
+            }
+          } else if (Character.isWhitespace(c) || c == ',' || c == '#') {
+            break;
+          } else {
+            text.append(c);
+            i++;
+          }
+        }
+        field.add(new Item(text.toString(), quoted));
+        int j = i;
+        while (j < len && Character.isWhitespace(line.charAt(j))) {
+          j++;
+        }
+        if (j < len && line.charAt(j) == ',') {
+          i = j + 1;
+          while (i < len && Character.isWhitespace(line.charAt(i))) {
+            i++;
+          }
+          continue;
+        }
+        break;
+      }
+      fields.add(field);
+    }
   }
 
   private static boolean inNetwork(byte[] addr, byte[] network, int prefix) {
@@ -222,16 +309,20 @@ public final class Hba {
     return (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
   }
 
-  /** A comma-separated list of names; a duplicate or an empty name is a mistake on that line. */
-  private static Set<String> names(Path file, int line, String text, String field) throws ConfigException {
+  /**
+   * A list of names and keywords; an empty name is a mistake on that line. A name listed twice is
+   * taken once, as PostgreSQL and PgBouncer do.
+   */
+  private static Set<String> names(Path file, int line, String text, List<Item> field) throws ConfigException {
     Set<String> names = new java.util.LinkedHashSet<>();
-    for (String name : field.split(",", -1)) {
-      if (name.isEmpty()) {
-        throw bad(file, line, text, "empty name in \"" + field + "\"");
+    for (Item item : field) {
+      if (item.text().isEmpty() && !item.quoted()) {
+        throw bad(file, line, text, "empty name in a list");
       }
-      if (!names.add(name)) {
-        throw bad(file, line, text, "\"" + name + "\" is listed twice in \"" + field + "\"");
-      }
+      boolean keyword =
+          !item.quoted()
+              && (item.text().equals("all") || item.text().equals("sameuser") || item.text().equals("replication"));
+      names.add(keyword ? KEYWORD + item.text() : item.text());
     }
     return Set.copyOf(names);
   }

@@ -584,9 +584,27 @@ public final class Pool {
         lastServerError = error;
         lastServerErrorNanos = now;
         lastErrorWasConnect = connectFailure;
-        if (servers.isEmpty() && !waiting.isEmpty()) {
-          toFail = new ArrayList<>(waiting);
-          waiting.clear();
+        if (!waiting.isEmpty() && (servers.isEmpty() || !connectFailure)) {
+          if (connectFailure) {
+            // As PgBouncer, the clients waiting when the server could not be reached wait on, and
+            // the janitor tries again after server_login_retry (a server starting up is there by
+            // then); a client that has waited that long already gets the error.
+            long retry = settings.serverLoginRetry().toNanos();
+            toFail = new ArrayList<>();
+            for (Iterator<Borrower> it = waiting.iterator(); it.hasNext(); ) {
+              Borrower c = it.next();
+              if (now - c.waitStartedNanos() >= retry) {
+                it.remove();
+                toFail.add(c);
+              }
+            }
+          } else {
+            // A login error that needs a person (a wrong password): every waiting client gets it
+            // now, even while other servers are busy, as PgBouncer does (kill_pool_logins); no new
+            // server is tried before server_login_retry, so waiting on would only mean a timeout.
+            toFail = new ArrayList<>(waiting);
+            waiting.clear();
+          }
         }
       } else if (!waiting.isEmpty()) {
         List<ServerConnection> more = launchPlan(now);
@@ -629,9 +647,16 @@ public final class Pool {
     List<ServerConnection> toLaunch = null;
     List<ServerConnection> toEvict = new ArrayList<>();
     List<ServerConnection> forReplication;
+    boolean queryTimedOut;
     lock.lock();
     try {
       long waitLimit = cfg.queryWaitTimeout().toNanos();
+      // As PgBouncer, query_timeout also bounds the wait for a server, when it is the shorter.
+      long queryLimit = cfg.queryTimeout().toNanos();
+      queryTimedOut = queryLimit > 0 && (waitLimit <= 0 || queryLimit < waitLimit);
+      if (queryTimedOut) {
+        waitLimit = queryLimit;
+      }
       if (waitLimit > 0) {
         for (Iterator<ClientConnection> it = replicationWaiting.iterator(); it.hasNext(); ) {
           ClientConnection c = it.next();
@@ -733,10 +758,12 @@ public final class Pool {
     launch(forReplication);
     enforceTimeouts(cfg, now);
     if (expired != null) {
+      ErrorFields error =
+          queryTimedOut
+              ? ErrorFields.of("ERROR", SqlState.QUERY_CANCELED, "query_timeout")
+              : ErrorFields.of("ERROR", SqlState.TOO_MANY_CONNECTIONS, "query_wait_timeout");
       for (Borrower c : expired) {
-        c.failWaiting(
-            ErrorFields.of("ERROR", SqlState.TOO_MANY_CONNECTIONS, "query_wait_timeout"),
-            CloseReason.QUERY_WAIT_TIMEOUT);
+        c.failWaiting(error, CloseReason.QUERY_WAIT_TIMEOUT);
       }
     }
     if (toClose != null) {

@@ -304,6 +304,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRelativePathFoundOnlyInTheWorkingDirectoryIsTakenFromThere(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    // PgBouncer's rule, for its configurations: pom.xml is in the working directory (the module's
+    // directory under Maven), not next to the config file.
+    Path ini = dir.resolve("pgbouncer.ini");
+    java.nio.file.Files.writeString(dir.resolve("userlist.txt"), "");
+    General g =
+        ConfigLoader.load("[pgbouncer]\nauth_file = userlist.txt\nauth_hba_file = pom.xml\n", ini).general();
+    assertThat(g.authFile()).isEqualTo(dir.resolve("userlist.txt"));
+    assertThat(g.authHbaFile()).isEqualTo(Path.of("pom.xml").toAbsolutePath());
+  }
+
+  @Test
   void crossCheckWarnings() throws Exception {
     Settings noUsers = load("[pgbouncer]\nauth_type = scram-sha-256\n");
     assertThat(noUsers.warnings()).extracting(ConfigWarning::toString)

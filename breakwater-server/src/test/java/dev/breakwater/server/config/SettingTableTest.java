@@ -93,6 +93,18 @@ class SettingTableTest {
   }
 
   @Test
+  void theAdminDatabaseCannotBeTheAuthDbname() throws Exception {
+    Path ini = Path.of("/etc/pgbouncer/pgbouncer.ini");
+    assertThatThrownBy(() -> ConfigLoader.load("[pgbouncer]\nauth_dbname = pgbouncer\n", ini))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cannot use the reserved \"pgbouncer\" database as an auth_dbname");
+    assertThatThrownBy(() -> General.defaults().withSetting("auth_dbname", "pgbouncer"))
+        .isInstanceOf(ConfigException.class);
+    assertThat(ConfigLoader.load("[pgbouncer]\nauth_dbname = authdb\n", ini).general().authDbname())
+        .isEqualTo("authdb");
+  }
+
+  @Test
   void showConfigTextForDefaults() {
     Map<String, String> text = General.defaults().asText();
     assertThat(text.keySet())

@@ -71,19 +71,47 @@ class HbaTest {
   }
 
   @Test
-  void aNameListedTwiceIsAMistakeOnItsLine() {
-    // Was an IllegalArgumentException from Set.of, with no file or line.
-    assertThatThrownBy(() -> hba("# users", "host shop alice,bob,alice 10.0.0.0/8 md5"))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("hba.conf:2")
-        .hasMessageContaining("\"alice\" is listed twice in \"alice,bob,alice\"");
-    assertThatThrownBy(() -> hba("local shop,shop all trust"))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("hba.conf:1")
-        .hasMessageContaining("\"shop\" is listed twice");
+  void aNameListedTwiceIsTakenOnceAndAnEmptyNameIsAMistakeOnItsLine() throws Exception {
+    // As PostgreSQL and PgBouncer (whose own test file lists u2 twice).
+    Hba h = hba("# users", "host shop alice,bob,alice 10.0.0.0/8 md5");
+    assertThat(h.decide("shop", "alice", Hba.address("10.1.2.3"), false).authType()).isEqualTo(AuthType.MD5);
+    assertThat(hba("local shop,shop all trust").decide("shop", "x", null, false).authType())
+        .isEqualTo(AuthType.TRUST);
     assertThatThrownBy(() -> hba("local shop,,other all trust"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("hba.conf:1")
         .hasMessageContaining("empty name");
+  }
+
+  @Test
+  void quotedNamesAndListsWithBlanksAsPgHbaConfHasThem() throws Exception {
+    Hba h =
+        hba(
+            "host  tmp1,all  user1,user2 , user3  16.0.0.0/8  md5",
+            "host  \"all\"  \"a , b\",\"q\"\"x\"  19.0.0.0/8  trust # comment",
+            "host  \"sameuser\"  all  20.0.0.0/8  password");
+    assertThat(h.decide("any", "user3", Hba.address("16.0.0.1"), false).authType()).isEqualTo(AuthType.MD5);
+    assertThat(h.decide("any", "user4", Hba.address("16.0.0.1"), false).rejected()).isTrue();
+    // A quoted all is a database called all, not every database.
+    assertThat(h.decide("all", "a , b", Hba.address("19.0.0.1"), false).authType()).isEqualTo(AuthType.TRUST);
+    assertThat(h.decide("all", "q\"x", Hba.address("19.0.0.1"), false).authType()).isEqualTo(AuthType.TRUST);
+    assertThat(h.decide("other", "a , b", Hba.address("19.0.0.1"), false).rejected()).isTrue();
+    assertThat(h.decide("sameuser", "bob", Hba.address("20.0.0.1"), false).authType()).isEqualTo(AuthType.PLAIN);
+    assertThat(h.decide("bob", "bob", Hba.address("20.0.0.1"), false).rejected()).isTrue();
+    assertThatThrownBy(() -> hba("host \"open all 0.0.0.0/0 trust")).hasMessageContaining("unterminated");
+  }
+
+  @Test
+  void pgBouncersOtherMethodsLoadAndRefuseWhatTheyMatch() throws Exception {
+    Hba h =
+        hba(
+            "local dbp all peer",
+            "hostssl all all 10.0.0.0/8 cert",
+            "local all all md5",
+            "host all all 0.0.0.0/0 trust");
+    assertThat(h.decide("dbp", "u", null, false).rejected()).isTrue();
+    assertThat(h.decide("other", "u", null, false).authType()).isEqualTo(AuthType.MD5);
+    assertThat(h.decide("db", "u", Hba.address("10.0.0.1"), true).rejected()).isTrue();
+    assertThat(h.decide("db", "u", Hba.address("10.0.0.1"), false).authType()).isEqualTo(AuthType.TRUST);
   }
 }

@@ -106,10 +106,23 @@ class ClientAuthIT {
   void trustIgnoresThePasswordButNotTheUser() throws Exception {
     Pooler p = pooler("trust");
     assertLogsIn(p, Roles.PLAIN, "not-the-password");
-    assertServerError(
-        () -> p.connect(Roles.DATABASE, "bw_nobody", "x", new Properties()).close(),
-        "28000",
-        "no such user: bw_nobody");
+    org.postgresql.util.ServerErrorMessage m =
+        assertServerError(
+            () -> p.connect(Roles.DATABASE, "bw_nobody", "x", new Properties()).close(),
+            "28000",
+            "no such user: bw_nobody");
+    // PgBouncer's text, which scripts match on, as the detail.
+    assertThat(m.getDetail()).isEqualTo("\"trust\" authentication failed");
+  }
+
+  @Test
+  void aFailedScramExchangeSaysSoInItsDetail() throws Exception {
+    org.postgresql.util.ServerErrorMessage m =
+        assertServerError(
+            () -> pooler("scram-sha-256").connect(Roles.DATABASE, Roles.SCRAM, "wrong", new Properties()).close(),
+            "28P01",
+            "password authentication failed for user \"" + Roles.SCRAM + "\"");
+    assertThat(m.getDetail()).isEqualTo("SASL authentication failed");
   }
 
   @Test

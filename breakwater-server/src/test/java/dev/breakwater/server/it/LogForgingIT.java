@@ -42,6 +42,9 @@ class LogForgingIT {
     try (LogCapture log = new LogCapture(ClientConnection.class);
         PgWire w = new PgWire(pooler.port())) {
       w.send(PgWire.startup("user", Roles.PLAIN, "database", "nodb" + FORGED));
+      // An unknown database is told only to a client that authenticated.
+      assertThat(w.read().type()).isEqualTo('R');
+      w.send(PgWire.password(Roles.password(Roles.PLAIN)));
       PgWire.Message e = w.errorThenClose();
       assertThat(e.sqlState()).isEqualTo("3D000");
       assertOneLineEach(log.lines());

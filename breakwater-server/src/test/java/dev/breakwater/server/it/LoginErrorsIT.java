@@ -51,6 +51,20 @@ class LoginErrorsIT {
   }
 
   @Test
+  void anUnknownDatabaseIsToldOnlyToAClientThatAuthenticated() throws Exception {
+    // As PgBouncer: a wrong password gets the same answer whether the database exists or not.
+    assertServerError(
+        () -> pooler.connect("nosuchdb", Roles.PLAIN, "wrong", new Properties()).close(),
+        "28P01",
+        "password authentication failed for user \"" + Roles.PLAIN + "\"");
+    assertServerError(
+        () -> pooler.connect("nosuchdb", "bw_nobody", "wrong", new Properties()).close(),
+        "28P01",
+        "password authentication failed for user \"bw_nobody\"");
+    assertServes(pooler);
+  }
+
+  @Test
   void maxClientConnIs53300() throws Exception {
     try (Pooler p = Pooler.builder().set("max_client_conn", "3").start()) {
       List<Connection> held = new ArrayList<>();

@@ -353,7 +353,16 @@ class MalformedStartupIT {
 
   @Test
   void noDatabaseMeansTheUserName() throws Exception {
-    assertRejected(startup("user", Roles.PLAIN), "3D000", "no such database: bw_plain");
+    try (PgWire w = wire()) {
+      w.send(startup("user", Roles.PLAIN));
+      // An unknown database is told only to a client that authenticated.
+      assertThat(w.read().type()).isEqualTo('R');
+      w.send(PgWire.password(Roles.password(Roles.PLAIN)));
+      Message e = w.errorThenClose();
+      assertThat(e).isNotNull();
+      assertThat(e.sqlState()).isEqualTo("3D000");
+      assertThat(e.text()).isEqualTo("no such database: bw_plain");
+    }
   }
 
   @Test

@@ -33,6 +33,7 @@ class ServerLoginIT {
             .database("forcedscram = dbname=bwtest user=bw_admin password=bw_admin_pw")
             .database("badpw = dbname=bwtest user=bw_plain password=wrong_pw")
             .database("badscram = dbname=bwtest user=bw_admin password=wrong_pw")
+            .database("badmd5 = dbname=bwtest user=bw_md5 password=wrong_pw")
             .database("deadport = dbname=bwtest port=" + TestPostgres.freePort())
             .start();
   }
@@ -113,6 +114,8 @@ class ServerLoginIT {
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(m.getSQLState()).isEqualTo("28000");
       assertThat(m.getMessage()).contains(Pooler.VERIFIER_ONLY).contains("SCRAM verifier");
+      // PgBouncer's words, which scripts match on.
+      assertThat(m.getMessage()).startsWith("wrong password type: ");
       assertThat(ms).as("error came quickly, not after a timeout").isLessThan(3000);
       // The pooler still serves other users.
       try (Connection c = p.connect(Roles.PLAIN)) {
@@ -153,8 +156,9 @@ class ServerLoginIT {
 
   @Test
   void wrongServerPasswordIsReportedQuicklyWithTheServersSqlState() throws Exception {
-    for (String db : new String[] {"badpw", "badscram"}) {
-      String serverUser = db.equals("badpw") ? Roles.PLAIN : Roles.ADMIN;
+    // badmd5: the entry's password wins over the md5 hash the auth file holds for the user.
+    for (String db : new String[] {"badpw", "badscram", "badmd5"}) {
+      String serverUser = db.equals("badpw") ? Roles.PLAIN : db.equals("badmd5") ? Roles.MD5 : Roles.ADMIN;
       for (int attempt = 0; attempt < 2; attempt++) {
         long t0 = System.nanoTime();
         ServerErrorMessage m =

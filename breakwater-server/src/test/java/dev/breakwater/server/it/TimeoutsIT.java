@@ -29,11 +29,30 @@ class TimeoutsIT {
       s.execute("SELECT pg_sleep(0.1)");
       long start = System.nanoTime();
       assertThatThrownBy(() -> s.execute("SELECT pg_sleep(10)"))
-          .satisfies(e -> assertThat(sqlState(e)).isEqualTo("57014"));
+          .satisfies(e -> assertThat(sqlState(e)).isEqualTo("57014"))
+          // Not PostgreSQL's "due to user request": the client did not ask (PgBouncer's words).
+          .hasMessageContaining("canceling statement due to query timeout (query_timeout)");
       assertThat((System.nanoTime() - start) / 1_000_000).isBetween(400L, 3000L);
       try (ResultSet rs = s.executeQuery("SELECT 1")) {
         assertThat(rs.next()).as("the client keeps its connection").isTrue();
       }
+    }
+  }
+
+  @Test
+  void queryTimeoutAlsoBoundsTheWaitForAServer() throws Exception {
+    // As PgBouncer: the wait counts against query_timeout when it is shorter than query_wait_timeout.
+    try (Pooler pooler = Pooler.builder().set("query_timeout", "0.5").poolSize(1).start();
+        Connection holder = pooler.connect(Roles.PLAIN);
+        Connection waiter = pooler.connect(Roles.PLAIN)) {
+      holder.setAutoCommit(false);
+      Sql.exec(holder, "SELECT 1"); // idle in transaction: the only server stays taken
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> Sql.exec(waiter, "SELECT 2"))
+          .satisfies(e -> assertThat(sqlState(e)).isEqualTo("57014"))
+          .hasMessageContaining("query_timeout");
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(400L, 3000L);
+      holder.rollback();
     }
   }
 
