@@ -762,6 +762,13 @@ public final class Pool {
           queryTimedOut
               ? ErrorFields.of("ERROR", SqlState.QUERY_CANCELED, "query_timeout")
               : ErrorFields.of("ERROR", SqlState.TOO_MANY_CONNECTIONS, "query_wait_timeout");
+      ErrorFields cause = lastServerError; // cleared when a server logs in
+      if (cause != null && !queryTimedOut) {
+        // The wait was for a server that could not be had: say why, as a DETAIL.
+        java.util.Map<Character, String> f = new java.util.LinkedHashMap<>(error.fields());
+        f.put(ErrorFields.DETAIL, "no server could be had: " + cause.message());
+        error = new ErrorFields(f);
+      }
       for (Borrower c : expired) {
         c.failWaiting(error, CloseReason.QUERY_WAIT_TIMEOUT);
       }
