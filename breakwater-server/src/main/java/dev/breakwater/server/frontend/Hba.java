@@ -190,7 +190,7 @@ public final class Hba {
           continue;
       }
       boolean databaseMatches =
-          physicalReplication ? r.databases().contains("replication") : matches(r.databases(), database, user);
+          physicalReplication ? r.databases().contains(KEYWORD + "replication") : matches(r.databases(), database, user);
       if (!databaseMatches || !matches(r.users(), user, null)) {
         continue;
       }

@@ -106,12 +106,14 @@ class HbaTest {
     Hba h =
         hba(
             "local dbp all peer",
-            "hostssl all all 10.0.0.0/8 cert",
+            "hostssl all all 10.0.0.0/8 ldap",
+            "hostssl all all 192.168.0.0/16 cert",
             "local all all md5",
             "host all all 0.0.0.0/0 trust");
     assertThat(h.decide("dbp", "u", null, false).rejected()).isTrue();
     assertThat(h.decide("other", "u", null, false).authType()).isEqualTo(AuthType.MD5);
     assertThat(h.decide("db", "u", Hba.address("10.0.0.1"), true).rejected()).isTrue();
+    assertThat(h.decide("db", "u", Hba.address("192.168.0.1"), true).authType()).as("cert is supported").isEqualTo(AuthType.CERT);
     assertThat(h.decide("db", "u", Hba.address("10.0.0.1"), false).authType()).isEqualTo(AuthType.TRUST);
   }
 }
