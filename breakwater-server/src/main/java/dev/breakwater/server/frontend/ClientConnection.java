@@ -1192,17 +1192,29 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
    */
   public CompletableFuture<Void> closeWithError(ErrorFields error, CloseReason reason) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    eventLoop().execute(() -> {
-      if (!closed) {
-        if (frontend.settings().general().logPoolerErrors()) {
-          log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(error.message()),
-              reason.description());
-        }
-        sendAndClose(error, reason);
-      }
+    if (eventLoop().isShuttingDown()) {
+      // The loop went first (an edge client's, when the HTTP listener stopped before the pools):
+      // its channel is closed with it; nothing is left to send.
       done.complete(null);
-    });
+      return done;
+    }
+    try {
+      eventLoop().execute(() -> closeWithErrorHere(error, reason, done));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      done.complete(null); // as above, the loop stopped meanwhile
+    }
     return done;
+  }
+
+  private void closeWithErrorHere(ErrorFields error, CloseReason reason, CompletableFuture<Void> done) {
+    if (!closed) {
+      if (frontend.settings().general().logPoolerErrors()) {
+        log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(error.message()),
+            reason.description());
+      }
+      sendAndClose(error, reason);
+    }
+    done.complete(null);
   }
 
   /** The linked server went away. From any thread. */
