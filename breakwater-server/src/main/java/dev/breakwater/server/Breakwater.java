@@ -125,6 +125,15 @@ public final class Breakwater implements AutoCloseable, Control {
     return dev.breakwater.server.frontend.Hba.load(g.authHbaFile());
   }
 
+  /** The auth_ident_file maps, when auth_type is hba and the file is set. */
+  private static dev.breakwater.server.frontend.IdentMap identMap(Settings settings) throws ConfigException {
+    General g = settings.general();
+    if (g.authType() != dev.breakwater.server.config.AuthType.HBA || g.authIdentFile() == null) {
+      return null;
+    }
+    return dev.breakwater.server.frontend.IdentMap.load(g.authIdentFile());
+  }
+
   /** TLS contexts from the settings; a file that cannot be read is a configuration error. */
   private static dev.breakwater.server.tls.Tls tls(Settings settings) throws ConfigException {
     try {
@@ -176,8 +185,10 @@ public final class Breakwater implements AutoCloseable, Control {
         ProcessHandle.current().pid());
     int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
     dev.breakwater.server.frontend.Hba hba = hba(settings);
+    dev.breakwater.server.frontend.IdentMap identMap = identMap(settings);
     Breakwater b = new Breakwater(settings, secrets, threads, tls(settings));
     b.frontend.hba(hba);
+    b.frontend.identMap(identMap);
     try {
       b.listen();
       b.observe();
@@ -568,8 +579,10 @@ public final class Breakwater implements AutoCloseable, Control {
     }
     dev.breakwater.server.tls.Tls tls = tls(next);
     dev.breakwater.server.frontend.Hba hba = hba(next);
+    dev.breakwater.server.frontend.IdentMap identMap = identMap(next);
     apply(next, secrets);
     frontend.hba(hba);
+    frontend.identMap(identMap);
     useTls(tls);
     log.info("configuration reloaded from {}", file);
   }

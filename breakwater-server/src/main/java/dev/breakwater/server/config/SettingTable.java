@@ -45,6 +45,8 @@ final class SettingTable {
           "auth_user",
           "auth_query",
           "auth_dbname",
+          "auth_hba_file",
+          "auth_ident_file",
           "auth_cache_ttl",
           "session_pinning",
           "admin_users",

@@ -91,6 +91,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private boolean adminLogin;
   /** The database asked for does not exist: said once the client has authenticated. */
   private boolean unknownDatabase;
+  /** The auth_hba_file rule that matched (auth_type = hba): peer, and its map= option. */
+  private Hba.Decision hbaDecision;
   /** The admin console's own user, over the Unix socket as the pooler's OS user (no password). */
   private boolean localAdmin;
   /** The replication startup parameter: NONE for an ordinary client. */
@@ -462,6 +464,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return;
       }
       type = d.authType();
+      hbaDecision = d;
     }
     if (db.isEmpty() && !adminLogin) {
       if (type == AuthType.TRUST || type == AuthType.ANY) {
@@ -613,6 +616,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
    */
   private void authenticate(AuthType type, Secret secret, boolean fromAuthQuery, boolean known) {
     this.queriedSecret = fromAuthQuery ? secret : null;
+    if (hbaDecision != null && hbaDecision.peer()) {
+      loginByPeer(known);
+      return;
+    }
     if (!known && type == AuthType.TRUST) {
       // The detail is PgBouncer's message, which scripts match on.
       fatal(
@@ -623,7 +630,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     if (type == AuthType.CERT) {
-      loginByCertificate(secret);
+      loginByCertificate(known);
       return;
     }
     try {
@@ -771,7 +778,36 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
    * the user (PgBouncer's rule: its common name or a DNS subject alternative name), and the user
    * must be known, as for any other method.
    */
-  private void loginByCertificate(Secret secret) {
+  /**
+   * PostgreSQL's peer method (an auth_hba_file {@code local ... peer} line): the Unix socket
+   * client's OS user name must be the user it logs in as, or be mapped to it by the line's {@code
+   * map=} in auth_ident_file.
+   */
+  private void loginByPeer(boolean known) {
+    String os = LocalPeer.userName(channel);
+    String map = hbaDecision.map();
+    IdentMap maps = frontend.identMap();
+    String why;
+    if (os == null) {
+      why = "no OS user name for the peer (not a Unix socket?)";
+    } else if (!known && !adminLogin) {
+      why = "no such user";
+    } else if (map != null && (maps == null || !maps.permits(map, os, user))) {
+      why = "ident map " + map + " cannot be matched for OS user \"" + os + "\"";
+    } else if (map == null && !os.equals(user)) {
+      why = "OS user \"" + os + "\" is not \"" + user + "\"";
+    } else {
+      authenticated();
+      return;
+    }
+    log.warn("{}: peer authentication failed: {}", this, dev.breakwater.server.LogText.escape(why));
+    fatal(
+        SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+        "Peer authentication failed for user \"" + user + "\"",
+        CloseReason.CLIENT_LOGIN_FAILED);
+  }
+
+  private void loginByCertificate(boolean known) {
     io.netty.handler.ssl.SslHandler ssl = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class);
     String why;
     if (ssl == null) {
@@ -785,10 +821,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
       if (chain == null || chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate cert)) {
         why = "TLS client certificate required";
-      } else if (secret == null && !adminLogin) {
+      } else if (!known && !adminLogin) {
         why = "no such user";
-      } else if (!dev.breakwater.server.tls.Tls.certificateNames(cert, user)) {
-        why = "TLS certificate name mismatch";
+      } else if (!certificateMatches(cert)) {
+        why = hbaDecision != null && hbaDecision.map() != null
+            ? "ident map " + hbaDecision.map() + " does not have a match"
+            : "TLS certificate name mismatch";
       } else {
         authenticated();
         return;
@@ -799,6 +837,24 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
         "certificate authentication failed",
         CloseReason.CLIENT_LOGIN_FAILED);
+  }
+
+  /** The certificate names the user, or (an hba line's map=) a name the map allows as the user. */
+  private boolean certificateMatches(java.security.cert.X509Certificate cert) {
+    String map = hbaDecision == null ? null : hbaDecision.map();
+    if (map == null) {
+      return dev.breakwater.server.tls.Tls.certificateNames(cert, user);
+    }
+    IdentMap maps = frontend.identMap();
+    if (maps == null) {
+      return false;
+    }
+    for (String name : dev.breakwater.server.tls.Tls.namesOf(cert)) {
+      if (maps.permits(map, name, user)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void authenticated() {

@@ -103,6 +103,17 @@ public final class Frontend {
     clients.decrementAndGet();
   }
 
+  private volatile IdentMap identMap;
+
+  /** The auth_ident_file maps, or null when none is loaded. */
+  public IdentMap identMap() {
+    return identMap;
+  }
+
+  public void identMap(IdentMap map) {
+    this.identMap = map;
+  }
+
   /** The auth_hba_file rules, or null when none is loaded. */
   public Hba hba() {
     return hba;

@@ -23,15 +23,24 @@ public final class Hba {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Hba.class);
 
-  /** What a matching rule says. {@code authType} is null for reject. */
-  public record Decision(AuthType authType, int line) {
+  /**
+   * What a matching rule says. {@code authType} is null for reject; {@code peer} is PostgreSQL's
+   * peer method (the Unix socket client's OS user name), and {@code map} the rule's {@code map=}
+   * option: the auth_ident_file map its OS or certificate name goes through, or null.
+   */
+  public record Decision(AuthType authType, int line, boolean peer, String map) {
+    public Decision(AuthType authType, int line) {
+      this(authType, line, false, null);
+    }
+
     public boolean rejected() {
-      return authType == null;
+      return authType == null && !peer;
     }
   }
 
   private record Rule(
-      int line, String type, Set<String> databases, Set<String> users, byte[] network, int prefix, AuthType method) {}
+      int line, String type, Set<String> databases, Set<String> users, byte[] network, int prefix, AuthType method,
+      boolean peer, String map) {}
 
   private final List<Rule> rules;
 
@@ -112,6 +121,7 @@ public final class Hba {
           throw bad(file, n, line, "unsupported connection type \"" + f[0] + "\" (allowed: local, host, hostssl, hostnossl)");
       }
       AuthType method;
+      boolean peer = false;
       String m = f[methodAt].toLowerCase(Locale.ROOT);
       switch (m) {
         case "trust":
@@ -133,6 +143,12 @@ public final class Hba {
           method = AuthType.CERT;
           break;
         case "peer":
+          if (!type.equals("local")) {
+            throw bad(file, n, line, "peer is only for local (Unix socket) lines");
+          }
+          method = null;
+          peer = true;
+          break;
         case "ldap":
         case "pam":
           // PgBouncer's methods that Breakwater lacks: the file loads (PgBouncer's own files use
@@ -141,9 +157,16 @@ public final class Hba {
           method = null;
           break;
         default:
-          throw bad(file, n, line, "unsupported method \"" + f[methodAt] + "\" (allowed: trust, reject, password, md5, scram-sha-256, cert)");
+          throw bad(file, n, line, "unsupported method \"" + f[methodAt] + "\" (allowed: trust, reject, password, md5, scram-sha-256, cert, peer)");
       }
-      rules.add(new Rule(n, type, names(file, n, line, fields.get(1)), names(file, n, line, fields.get(2)), network, prefix, method));
+      String map = null;
+      for (int k = methodAt + 1; k < f.length; k++) {
+        if (f[k].startsWith("map=")) {
+          map = f[k].substring(4);
+        }
+      }
+      rules.add(new Rule(n, type, names(file, n, line, fields.get(1)), names(file, n, line, fields.get(2)), network, prefix, method,
+          peer, map));
     }
     return new Hba(rules);
   }
@@ -197,7 +220,7 @@ public final class Hba {
       if (!local && !inNetwork(address.getAddress(), r.network(), r.prefix())) {
         continue;
       }
-      return new Decision(r.method(), r.line());
+      return new Decision(r.method(), r.line(), r.peer(), r.map());
     }
     return new Decision(null, 0);
   }

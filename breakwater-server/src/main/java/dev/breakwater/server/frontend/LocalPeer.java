@@ -21,9 +21,33 @@ final class LocalPeer {
 
   /** True when {@code channel} is a Unix socket whose peer runs as this process's user. */
   static boolean sameUser(Channel channel) {
-    if (OWN_UID < 0) {
-      return false;
+    return OWN_UID >= 0 && peerUid(channel) == OWN_UID;
+  }
+
+  /**
+   * The OS user name of a Unix socket's peer (PostgreSQL's peer authentication), from
+   * /etc/passwd; null for a TCP client or a user id with no name.
+   */
+  static String userName(Channel channel) {
+    int uid = peerUid(channel);
+    if (uid < 0) {
+      return null;
     }
+    try {
+      for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+        String[] f = line.split(":", -1);
+        if (f.length > 2 && f[2].equals(Integer.toString(uid))) {
+          return f[0];
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    return null;
+  }
+
+  /** The user id of a Unix socket's peer, or -1. */
+  private static int peerUid(Channel channel) {
     PeerCredentials peer;
     try {
       if (channel instanceof EpollDomainSocketChannel c) {
@@ -31,12 +55,12 @@ final class LocalPeer {
       } else if (channel instanceof IoUringDomainSocketChannel c) {
         peer = c.peerCredentials();
       } else {
-        return false;
+        return -1;
       }
     } catch (IOException | RuntimeException e) {
-      return false;
+      return -1;
     }
-    return peer != null && peer.uid() == OWN_UID;
+    return peer == null ? -1 : peer.uid();
   }
 
   private static int ownUid() {

@@ -181,25 +181,31 @@ public final class Tls {
    * subject alternative names, is exactly that name.
    */
   public static boolean certificateNames(X509Certificate cert, String name) {
+    return namesOf(cert).contains(name);
+  }
+
+  /** A certificate's common names and DNS alternative names: who it says the client is. */
+  public static List<String> namesOf(X509Certificate cert) {
+    List<String> names = new java.util.ArrayList<>();
     try {
       javax.naming.ldap.LdapName dn = new javax.naming.ldap.LdapName(cert.getSubjectX500Principal().getName());
       for (javax.naming.ldap.Rdn rdn : dn.getRdns()) {
-        if (rdn.getType().equalsIgnoreCase("CN") && name.equals(String.valueOf(rdn.getValue()))) {
-          return true;
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          names.add(String.valueOf(rdn.getValue()));
         }
       }
       java.util.Collection<List<?>> alt = cert.getSubjectAlternativeNames();
       if (alt != null) {
         for (List<?> entry : alt) {
-          if (entry.size() >= 2 && Integer.valueOf(2).equals(entry.get(0)) && name.equals(entry.get(1))) {
-            return true;
+          if (entry.size() >= 2 && Integer.valueOf(2).equals(entry.get(0))) {
+            names.add(String.valueOf(entry.get(1)));
           }
         }
       }
     } catch (javax.naming.InvalidNameException | java.security.cert.CertificateParsingException e) {
-      return false;
+      return names;
     }
-    return false;
+    return names;
   }
 
   /**

@@ -59,6 +59,16 @@ class HbaTest {
   }
 
   @Test
+  void mapOptionsAreKept() throws Exception {
+    Hba h = hba("local all all peer map=mymap", "hostssl p0x all 0.0.0.0/0 cert map=test");
+    assertThat(h.decide("db", "u", null, false).map()).isEqualTo("mymap");
+    Hba.Decision cert = h.decide("p0x", "u", Hba.address("10.0.0.1"), true);
+    assertThat(cert.authType()).isEqualTo(AuthType.CERT);
+    assertThat(cert.map()).isEqualTo("test");
+    assertThatThrownBy(() -> hba("host all all 0.0.0.0/0 peer")).hasMessageContaining("peer is only for local");
+  }
+
+  @Test
   void mistakesNameTheLine() {
     assertThatThrownBy(() -> hba("host all all 10.0.0.0/8 ident"))
         .isInstanceOf(ConfigException.class)
@@ -110,7 +120,8 @@ class HbaTest {
             "hostssl all all 192.168.0.0/16 cert",
             "local all all md5",
             "host all all 0.0.0.0/0 trust");
-    assertThat(h.decide("dbp", "u", null, false).rejected()).isTrue();
+    assertThat(h.decide("dbp", "u", null, false).peer()).as("peer: the OS user name decides").isTrue();
+    assertThat(h.decide("dbp", "u", null, false).rejected()).isFalse();
     assertThat(h.decide("other", "u", null, false).authType()).isEqualTo(AuthType.MD5);
     assertThat(h.decide("db", "u", Hba.address("10.0.0.1"), true).rejected()).isTrue();
     assertThat(h.decide("db", "u", Hba.address("192.168.0.1"), true).authType()).as("cert is supported").isEqualTo(AuthType.CERT);
