@@ -715,7 +715,7 @@ public final class Pool {
         }
         reserveActiveUntilNanos = now + Math.max(reserveTimeout, 1_000_000_000L);
       }
-      if (!waiting.isEmpty() || servers.size() < cfg.minPoolSize()) {
+      if (!waiting.isEmpty() || (servers.size() < cfg.minPoolSize() && !pools.othersWaitFor(this))) {
         toLaunch = launchPlan(now);
       }
       if (toLaunch == null

@@ -119,18 +119,46 @@ public final class Pools {
     }
     for (Pool p : blocked) {
       PoolSettings cfg = p.settings();
+      // Only a pool that shares the limit that is reached can make room: another pool of the same
+      // user does not, when the database's limit holds the client back (it would be refilled by
+      // its min_pool_size at once, and the client would still wait).
+      boolean dbFull = cfg.maxDbConnections() > 0 && serversOfDatabase(cfg.database()) >= cfg.maxDbConnections();
+      boolean userFull =
+          cfg.maxUserConnections() > 0 && serversOfUser(cfg.serverUser()) >= cfg.maxUserConnections();
       for (Pool other : pools.values()) {
         if (other == p) {
           continue;
         }
         PoolSettings o = other.settings();
         boolean sharesLimit =
-            o.database().equals(cfg.database()) || o.serverUser().equals(cfg.serverUser());
+            (dbFull && o.database().equals(cfg.database())) || (userFull && o.serverUser().equals(cfg.serverUser()));
         if (sharesLimit && other.evictIdle()) {
           break;
         }
       }
     }
+  }
+
+  /**
+   * Whether another pool that shares a database or user limit with {@code pool} has clients
+   * waiting: then {@code pool} does not fill up to its min_pool_size, which would take the room
+   * an eviction just made for them (and be evicted again, round after round).
+   */
+  boolean othersWaitFor(Pool pool) {
+    PoolSettings cfg = pool.settings();
+    if (cfg.maxDbConnections() <= 0 && cfg.maxUserConnections() <= 0) {
+      return false;
+    }
+    for (Pool other : pools.values()) {
+      if (other != pool && other.hasWaiters()) {
+        PoolSettings o = other.settings();
+        if ((cfg.maxDbConnections() > 0 && o.database().equals(cfg.database()))
+            || (cfg.maxUserConnections() > 0 && o.serverUser().equals(cfg.serverUser()))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private boolean limitReached(Pool p) {
