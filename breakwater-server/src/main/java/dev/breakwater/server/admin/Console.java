@@ -163,7 +163,35 @@ public final class Console implements AdminConsole {
     if (v == null) {
       throw syntax(s.query());
     }
-    return CompletableFuture.completedFuture(Reply.rows(v.show(observed)));
+    return settled().thenApply(done -> Reply.rows(v.show(observed)));
+  }
+
+  /**
+   * Completes once each console client's event loop has run what it had already received: a
+   * script's previous console connection, closed (Terminate sent) just before this one opened, is
+   * then gone from SHOW CLIENTS, as in PgBouncer (one thread there), though it was served by
+   * another thread here.
+   */
+  private CompletableFuture<Void> settled() {
+    List<ClientConnection> open = clients();
+    if (open.size() <= 1) {
+      return CompletableFuture.completedFuture(null);
+    }
+    java.util.Set<io.netty.channel.EventLoop> loops = new java.util.HashSet<>();
+    for (ClientConnection c : open) {
+      loops.add(c.eventLoop());
+    }
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (io.netty.channel.EventLoop loop : loops) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      try {
+        loop.execute(() -> f.complete(null));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        f.complete(null);
+      }
+      all.add(f);
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
   }
 
   private CompletionStage<Reply> set(ConsoleSession s, String key, String value) throws AdminException {
