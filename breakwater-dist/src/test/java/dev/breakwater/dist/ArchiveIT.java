@@ -228,6 +228,41 @@ class ArchiveIT {
     }
   }
 
+  @Test
+  void theJvmDoesNotOutliveAKilledLauncher() throws Exception {
+    int port = TestPostgres.freePort();
+    Files.writeString(
+        home.resolve("etc/orphan.ini"),
+        String.join("\n", "[databases]", "[pgbouncer]", "listen_addr = 127.0.0.1", "listen_port = " + port,
+            "unix_socket_dir =", "auth_type = trust", ""));
+    Path log = unpacked.resolve("breakwater-orphan.out");
+    Process p =
+        new ProcessBuilder("bin/breakwater", "etc/orphan.ini")
+            .directory(home.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    List<ProcessHandle> jvm = List.of();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.readString(log).contains("listening")) {
+        assertThat(p.isAlive()).as("running; its output: %s", Files.readString(log)).isTrue();
+        assertThat(System.nanoTime()).as("started within 30 s").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      jvm = p.descendants().toList();
+      assertThat(jvm).isNotEmpty();
+      p.destroyForcibly(); // SIGKILL to the launcher only
+      for (ProcessHandle h : jvm) {
+        h.onExit().get(10, TimeUnit.SECONDS);
+        assertThat(h.isAlive()).as("the JVM stopped with its launcher").isFalse();
+      }
+    } finally {
+      p.destroyForcibly();
+      jvm.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
   static List<String> list(Path dir) throws IOException {
     try (var files = Files.list(dir)) {
       return files.map(f -> f.getFileName().toString()).sorted().toList();

@@ -74,11 +74,27 @@ public final class Main implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
   static final int EXIT_IMMEDIATE = 3;
 
+  /**
+   * bin/breakwater runs the JVM as its child (so that SIGQUIT can stop it) and says so with
+   * BREAKWATER_LAUNCHER=1: should the launcher itself be killed (SIGKILL from a supervisor), the
+   * JVM stops at once too rather than run on as an orphan holding the port.
+   */
+  private static void followLauncher() {
+    if (!"1".equals(System.getenv("BREAKWATER_LAUNCHER"))) {
+      return;
+    }
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
+      log.warn("bin/breakwater (pid {}) is gone: stopping at once", parent.pid());
+      Runtime.getRuntime().halt(EXIT_IMMEDIATE);
+    }));
+  }
+
   @Override
   public Integer call() throws Exception {
     if (quiet) {
       Logging.quiet();
     }
+    followLauncher();
     Demo.Starter starter = config == null ? Demo.starter().orElse(null) : null;
     if (config == null && starter == null) {
       System.err.println(NO_CONFIG);
