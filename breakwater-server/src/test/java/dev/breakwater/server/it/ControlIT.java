@@ -46,6 +46,11 @@ class ControlIT {
       });
       busy.commit();
       paused.get(5, TimeUnit.SECONDS);
+      // The backends exit once PostgreSQL has seen the connections close: a moment later.
+      long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (pooler.backendsOf(Roles.PLAIN) > 0 && System.nanoTime() < gone) {
+        Thread.sleep(20);
+      }
       assertThat(pooler.backendsOf(Roles.PLAIN)).as("PAUSE closed the servers").isZero();
       Thread.sleep(300);
       assertThat(waiter).as("no server is lent while paused").isNotDone();

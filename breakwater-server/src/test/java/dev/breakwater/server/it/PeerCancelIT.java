@@ -102,6 +102,26 @@ class PeerCancelIT {
         .set("peer_id", Integer.toString(id));
   }
 
+  /**
+   * Waits until PostgreSQL runs the client's pg_sleep: a cancel that comes before the query has
+   * started cancels nothing (a fixed pause was too short on a loaded machine).
+   */
+  private static void awaitSleeping(Pooler p) throws Exception {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      try (java.sql.Connection su = p.postgres().superuser();
+          java.sql.Statement st = su.createStatement();
+          java.sql.ResultSet rs = st.executeQuery(
+              "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(30)'")) {
+        rs.next();
+        if (rs.getInt(1) > 0) {
+          return;
+        }
+      }
+      Thread.sleep(20);
+    }
+  }
+
   @Test
   void aCancelSentToAnotherProcessIsForwardedToTheOneRunningTheQuery() throws Exception {
     int portA = TestPostgres.freePort();
@@ -112,7 +132,7 @@ class PeerCancelIT {
       assertThat(CancelKeys.peerOf(CancelKeys.key(c.pid(), c.secret()))).as("the key names peer 1").isEqualTo(1);
       assertThat(c.secret() & 3).as("a fresh key's TTL").isEqualTo(3);
       c.wire().send(PgWire.query("SELECT pg_sleep(30)"));
-      Thread.sleep(300);
+      awaitSleeping(a);
       long ms = cancelOverTcp(b.port(), c.pid(), c.secret());
       assertThat(outcome(c.wire())).as("the query on A was cancelled through B").isEqualTo("57014");
       assertThat(ms).as("B closed the cancel connection once A had it").isLessThan(5_000);
@@ -189,7 +209,7 @@ class PeerCancelIT {
       org.junit.jupiter.api.Assumptions.assumeTrue(
           a.breakwater().transport().domainChannel() != null, "Unix sockets need epoll or io_uring");
       c.wire().send(PgWire.query("SELECT pg_sleep(30)"));
-      Thread.sleep(300);
+      awaitSleeping(a);
       cancelOverTcp(b.port(), c.pid(), c.secret());
       assertThat(outcome(c.wire())).isEqualTo("57014");
     }
@@ -233,7 +253,7 @@ class PeerCancelIT {
       // Peering turned on after this client logged in: its key names no peer.
       a.breakwater().control().set("peer_id", "7");
       c.wire().send(PgWire.query("SELECT pg_sleep(30)"));
-      Thread.sleep(300);
+      awaitSleeping(a);
       cancelOverTcp(a.port(), c.pid(), c.secret());
       assertThat(outcome(c.wire())).isEqualTo("57014");
       try (Client later = login(a.port())) {
