@@ -207,9 +207,13 @@ EOF
   local p port
   for p in breakwater pgbouncer; do
     if [ $p = breakwater ]; then port=$BW_PORT; else port=$PGB_PORT; fi
-    awk -v port="$port" -v logf="$RAW/$p.log" -v pidf="$WORK/pgsock/$p.pid" '
+    # BENCH_BREAKWATER_SETTINGS: extra lines for Breakwater's [pgbouncer] section alone (its own
+    # settings, which PgBouncer would refuse), e.g. "tls_provider = jdk" for an A/B run.
+    local own=""
+    [ $p = breakwater ] && own=${BENCH_BREAKWATER_SETTINGS:-}
+    awk -v port="$port" -v logf="$RAW/$p.log" -v pidf="$WORK/pgsock/$p.pid" -v own="$own" '
       { print }
-      /^\[pgbouncer\]$/ { print "listen_port = " port; print "logfile = " logf; print "pidfile = " pidf }
+      /^\[pgbouncer\]$/ { print "listen_port = " port; print "logfile = " logf; print "pidfile = " pidf; if (own != "") print own }
     ' "$WORK/common.ini" > "$WORK/$p.ini"
   done
   is_root && chown postgres:postgres "$WORK/userlist.txt" "$WORK"/*.ini && touch "$RAW/pgbouncer.log" \
@@ -229,6 +233,10 @@ start_breakwater() {
   BW_PID=$!
   PIDS_TO_STOP+=("$BW_PID")
   wait_port "$BW_PORT" "$BW_PID" Breakwater
+  # bin/breakwater runs the JVM as its child: CPU, memory and jcmd are the JVM's.
+  local jvm
+  jvm=$(pgrep -P "$BW_PID" -x java | head -1 || true)
+  [ -z "$jvm" ] || BW_PID=$jvm
   BW_JAVA_OPTS=$(tr '\0' ' ' < "/proc/$BW_PID/cmdline" | sed -e 's/^[^ ]*java //' -e 's/ -cp .*//')
 }
 

@@ -186,7 +186,9 @@ public final class Breakwater implements AutoCloseable, Control {
     int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
     dev.breakwater.server.frontend.Hba hba = hba(settings);
     dev.breakwater.server.frontend.IdentMap identMap = identMap(settings);
-    Breakwater b = new Breakwater(settings, secrets, threads, tls(settings));
+    dev.breakwater.server.tls.Tls tls = tls(settings);
+    log.info("TLS implementation: {}", tls.providerName());
+    Breakwater b = new Breakwater(settings, secrets, threads, tls);
     b.frontend.hba(hba);
     b.frontend.identMap(identMap);
     try {
@@ -596,7 +598,7 @@ public final class Breakwater implements AutoCloseable, Control {
     apply(next, null);
     log.info("SET {} = {}", key, value);
     String name = key.trim().toLowerCase(java.util.Locale.ROOT);
-    if (name.contains("_tls_") || name.contains("_tls13_")) {
+    if (name.contains("_tls_") || name.contains("_tls13_") || name.equals("tls_provider")) {
       // PgBouncer's rule: the setting is taken; the TLS contexts follow when the settings as a
       // whole make a valid TLS configuration (a key set before its certificate does not yet).
       try {

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>
  * BurstClient --port P --password X [--connections 1000] [--concurrency 100] [--warmup 50]
- *             [--query "SELECT 1"] [--out file.ttfr]
+ *             [--query "SELECT 1"] [--out file.ttfr] [--sslmode disable|require] [--tls-resume 0|1]
  * </pre>
  *
  * Prints one line of {@code key=value} results (and the distinct errors); {@code --out} gets the
@@ -34,6 +34,9 @@ public final class BurstClient {
     int warmup = args.getInt("warmup", 50);
     int timeout = args.getInt("timeout-ms", 30_000);
     String query = args.get("query", "SELECT 1");
+    if (args.get("sslmode", "disable").equals("require")) {
+      PgWire.useTls(args.getInt("tls-resume", 0) == 1);
+    }
 
     // Unmeasured: warms this JVM's code paths (and the target's) so the burst measures steady work.
     run(target, query, warmup, Math.min(concurrency, 10), timeout);

@@ -41,6 +41,59 @@ public final class PgWire implements AutoCloseable {
 
   public record Target(String host, int port, String database, String user, String password) {}
 
+  /**
+   * TLS for every connection of this process when set (SSLRequest, then a handshake trusting any
+   * certificate, as sslmode=require does). Without resumption each connection makes a full
+   * handshake, as a new function instance does.
+   */
+  private static volatile javax.net.ssl.SSLSocketFactory tls;
+
+  private static final java.util.concurrent.atomic.AtomicLong TLS_PEERS = new java.util.concurrent.atomic.AtomicLong();
+  private static volatile boolean tlsResume;
+
+  /** Turns TLS on for the connections that follow; {@code resume} lets them resume sessions. */
+  public static void useTls(boolean resume) {
+    try {
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, new javax.net.ssl.TrustManager[] {new TrustAll()}, null);
+      if (!resume) {
+        ctx.getClientSessionContext().setSessionCacheSize(1);
+      }
+      tlsResume = resume;
+      tls = ctx.getSocketFactory();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** sslmode=require: encrypt, verify nothing. */
+  private static final class TrustAll extends javax.net.ssl.X509ExtendedTrustManager {
+    @Override
+    public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkClientTrusted(
+        java.security.cert.X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(
+        java.security.cert.X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {}
+
+    @Override
+    public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+      return new java.security.cert.X509Certificate[0];
+    }
+  }
+
   private static final Map<String, ScramKeys> KEYS = new ConcurrentHashMap<>();
 
   private final Socket socket;
@@ -62,6 +115,10 @@ public final class PgWire implements AutoCloseable {
       s.setTcpNoDelay(true);
       s.setSoTimeout(timeoutMillis);
       s.connect(new InetSocketAddress(t.host(), t.port()), timeoutMillis);
+      javax.net.ssl.SSLSocketFactory f = tls;
+      if (f != null) {
+        s = startTls(s, f, t);
+      }
       PgWire w = new PgWire(s, t);
       w.login();
       return w;
@@ -69,6 +126,21 @@ public final class PgWire implements AutoCloseable {
       s.close();
       throw e;
     }
+  }
+
+  private static Socket startTls(Socket s, javax.net.ssl.SSLSocketFactory f, Target t) throws IOException {
+    OutputStream o = s.getOutputStream();
+    o.write(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f});
+    o.flush();
+    int answer = s.getInputStream().read();
+    if (answer != 'S') {
+      throw new IOException("the server refused TLS (answer " + answer + ")");
+    }
+    // A peer name of its own per connection unless resuming: no cached session is offered.
+    String peer = tlsResume ? t.host() : "c" + TLS_PEERS.incrementAndGet() + ".invalid";
+    javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) f.createSocket(s, peer, t.port(), true);
+    ssl.startHandshake();
+    return ssl;
   }
 
   private void login() throws IOException {

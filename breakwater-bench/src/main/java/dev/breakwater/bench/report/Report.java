@@ -23,6 +23,7 @@ public final class Report {
   private final String name;
   private final StringBuilder md = new StringBuilder();
   private final List<String[]> summary = new ArrayList<>();
+  private final List<String[]> coldStarts = new ArrayList<>();
   private final List<String[]> tsv = new ArrayList<>();
 
   private Report(Results r, String name) {
@@ -86,6 +87,17 @@ public final class Report {
     table(
         new String[] {"benchmark", "Breakwater", "PgBouncer", "direct", "BW/PgB", "BW/direct", "target", "met"},
         summary);
+
+    buildColdStarts();
+    if (!coldStarts.isEmpty()) {
+      h2("Summary: issue 22's targets (cold starts)");
+      p("What the pooler spends on logins and idle clients, Breakwater against PgBouncer in the same run. "
+          + "CPU per login: the pooler's user + system time over the burst rounds, per connection (login, "
+          + "`SELECT 1`, close). A part that did not run (`--only`) has no row.");
+      table(
+          new String[] {"benchmark", "Breakwater", "PgBouncer", "BW/PgB", "target", "met"},
+          coldStarts);
+    }
 
     h2("1. pgbench -S: throughput");
     for (String mode : modes()) {
@@ -179,6 +191,34 @@ public final class Report {
             "pooler CPU µs/conn (user + system)", "conn/s BW/PgB", "conn/s BW/direct"},
         burstRows);
     p("![burst](" + name + "-burst.png)");
+
+    List<String[]> tlsRows = new ArrayList<>();
+    Burst tbw = r.burst.get("breakwater-tls");
+    Burst tpg = r.burst.get("pgbouncer-tls");
+    for (String t : List.of("breakwater", "pgbouncer")) {
+      Burst b = r.burst.get(t + "-tls");
+      if (b == null) {
+        continue;
+      }
+      double perSecond = Results.median(b.perSecond);
+      tlsRows.add(
+          row(
+              t, f1(perSecond), f2(b.p(50)), f2(b.p(99)), f2(b.p(100)),
+              b.ok + "/" + b.connections, Long.toString(b.failed), burstCpu(b),
+              t.equals("breakwater") ? ratio(perSecond, tpg == null ? Double.NaN : Results.median(tpg.perSecond)) : ""));
+      tsv.add(row("burst-tls", t, "-", m.get("burst_concurrency"), f1(perSecond), f3(b.p(50)), f3(b.p(99)),
+          f3(b.p(100)), Long.toString(b.failed), Integer.toString(b.failedRuns)));
+    }
+    if (!tlsRows.isEmpty()) {
+      h3("Over TLS");
+      p("The same burst with `sslmode=require`: SSLRequest, a full TLS handshake (no session resumption, "
+          + "as a new function instance makes), then the SCRAM login. Certificate: " + m.getOrDefault("tls_certificate", "?")
+          + ". PostgreSQL is reached without TLS, so only the poolers run it.");
+      table(
+          new String[] {"target", "connections/s", "TTFR p50 ms", "TTFR p99 ms", "TTFR max ms", "ok", "failed",
+              "pooler CPU µs/conn (user + system)", "conn/s BW/PgB"},
+          tlsRows);
+    }
 
     h2("3. Idle clients");
     p(m.get("idle_clients") + " client connections logged in (SCRAM) and left idle, on poolers "
@@ -363,6 +403,56 @@ public final class Report {
       summary.add(row("burst failures", Long.toString(bbw.failed), bpg == null ? "" : Long.toString(bpg.failed),
           bd == null ? "" : Long.toString(bd.failed), "", "", "0", met(bbw.failed == 0 && bbw.failedRuns == 0)));
     }
+  }
+
+  /** Issue 22's targets: each Breakwater figure against PgBouncer's, where both ran. */
+  private void buildColdStarts() {
+    Burst tbw = r.burst.get("breakwater-tls");
+    Burst tpg = r.burst.get("pgbouncer-tls");
+    if (tbw != null && tbw.cpuConnections > 0) {
+      double c = burstCpuTotal(tbw);
+      double cp = tpg == null || tpg.cpuConnections == 0 ? Double.NaN : burstCpuTotal(tpg);
+      coldStarts.add(coldRow("CPU µs per TLS + SCRAM login", f1(c), f1(cp), c, cp, "BW/PgB ≤ 1.00", c <= cp));
+    }
+    if (tbw != null) {
+      double s = Results.median(tbw.perSecond);
+      double sp = tpg == null ? Double.NaN : Results.median(tpg.perSecond);
+      coldStarts.add(coldRow("TLS connections/s", f0(s), f0(sp), s, sp, "BW/PgB ≥ 3.00", s >= 3 * sp));
+      double q = tbw.p(99);
+      double qp = tpg == null ? Double.NaN : tpg.p(99);
+      coldStarts.add(coldRow("TLS burst TTFR p99 ms", f2(q), f2(qp), q, qp, "BW/PgB ≤ 1.00", q <= qp));
+    }
+    Burst bbw = r.burst.get("breakwater");
+    Burst bpg = r.burst.get("pgbouncer");
+    if (bbw != null && bbw.cpuConnections > 0) {
+      double c = burstCpuTotal(bbw);
+      double cp = bpg == null || bpg.cpuConnections == 0 ? Double.NaN : burstCpuTotal(bpg);
+      coldStarts.add(coldRow("CPU µs per SCRAM login, no TLS", f1(c), f1(cp), c, cp, "BW/PgB ≤ 1.00", c <= cp));
+    }
+    if (bbw != null) {
+      double q = bbw.p(99);
+      double qp = bpg == null ? Double.NaN : bpg.p(99);
+      coldStarts.add(coldRow("burst TTFR p99 ms, no TLS", f2(q), f2(qp), q, qp, "BW/PgB ≤ 1.00", q <= qp));
+    }
+    double heap = idleHeapPerClient();
+    if (!Double.isNaN(heap)) {
+      double pg = idleBytesPerClient("pgbouncer");
+      coldStarts.add(row("idle client: BW live heap, PgB RSS (bytes)", f0(heap), Double.isNaN(pg) ? "" : f0(pg),
+          ratio(heap, pg), "BW ≤ 1024", met(heap <= 1024)));
+    }
+    Results.Cost cbw = r.cost.get("breakwater");
+    Results.Cost cpg = r.cost.get("pgbouncer");
+    if (cbw != null) {
+      double c = cbw.cpu();
+      double cp = cpg == null ? Double.NaN : cpg.cpu();
+      coldStarts.add(coldRow("pooler CPU µs/tx at " + f0(cbw.rate) + " tx/s", f1(c), f1(cp), c, cp,
+          "BW/PgB ≤ 1.00", c <= cp));
+    }
+  }
+
+  private static String[] coldRow(String what, String bw, String pg, double a, double b, String target, boolean ok) {
+    boolean both = !Double.isNaN(a) && !Double.isNaN(b);
+    return row(what, bw, both ? pg : "", ratio(a, b), target, both ? met(ok) : "–");
   }
 
   private void failures() throws IOException {

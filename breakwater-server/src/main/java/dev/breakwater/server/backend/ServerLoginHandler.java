@@ -126,7 +126,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
                 if (f.isSuccess()) {
                   sendStartup();
                 } else {
-                  fail("TLS handshake with server " + server.where() + " failed: " + f.cause().getMessage());
+                  fail("TLS handshake with server " + server.where() + " failed: " + dev.breakwater.server.tls.Tls.reason(f.cause()));
                 }
               });
     } else if (answer == 'N') {

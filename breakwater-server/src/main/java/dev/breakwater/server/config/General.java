@@ -131,6 +131,7 @@ public record General(
     String serverTlsProtocols,
     String serverTlsCiphers,
     String serverTls13Ciphers,
+    TlsProvider tlsProvider,
     // Breakwater's own
     String httpListenAddr,
     int httpListenPort,
@@ -345,6 +346,7 @@ public record General(
         v.str("server_tls_protocols"),
         v.str("server_tls_ciphers"),
         v.str("server_tls13_ciphers"),
+        v.get("tls_provider", TlsProvider.class),
         v.str("http_listen_addr"),
         v.i("http_listen_port"),
         v.d("auth_cache_ttl"),

@@ -161,6 +161,9 @@ public final class SettingDefinition {
     if (value instanceof SslMode) {
       return ((SslMode) value).configName();
     }
+    if (value instanceof TlsProvider) {
+      return ((TlsProvider) value).configName();
+    }
     return value.toString();
   }
 

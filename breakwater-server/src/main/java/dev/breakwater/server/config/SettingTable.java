@@ -98,6 +98,7 @@ final class SettingTable {
           "server_tls_protocols",
           "server_tls_ciphers",
           "server_tls13_ciphers",
+          "tls_provider",
           "logfile",
           "pidfile",
           // Operate and observe (admin, http, stats packages).
@@ -384,7 +385,12 @@ final class SettingTable {
               "Breakwater: in transaction mode, keep a client on its server while it holds session"
                   + " state that cannot follow it (advisory locks, temporary tables, cursors WITH HOLD,"
                   + " PREPARE, LOAD, SET ROLE). 0: PgBouncer's behaviour.",
-              General::sessionPinning));
+              General::sessionPinning),
+          enumOf("tls_provider", "auto", RELOAD, TlsProvider.allowedNames(), TlsProvider::parse,
+              "Breakwater: TLS implementation on both sides. auto: BoringSSL (netty-tcnative) where"
+                  + " its native library loads, else the JDK's; openssl: BoringSSL or refuse to start;"
+                  + " jdk: the JDK's.",
+              General::tlsProvider));
 
   static final Map<String, SettingDefinition> BY_NAME = index();
 

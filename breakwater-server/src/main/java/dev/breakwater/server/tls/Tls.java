@@ -12,6 +12,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -26,7 +27,8 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * TLS on both sides, built once per configuration with the JDK's provider: toward clients
+ * TLS on both sides, built once per configuration with BoringSSL (netty-tcnative) or the JDK's
+ * provider ({@code tls_provider}): toward clients
  * (client_tls_*: Breakwater is the TLS server, after an SSLRequest or a direct TLS handshake with
  * ALPN "postgresql") and toward PostgreSQL (server_tls_*: Breakwater is the TLS client).
  */
@@ -40,10 +42,17 @@ public final class Tls {
   private final SslMode serverMode;
   private final SslContext serverFacing;
   private final ServerSide serverSide;
+  private final SslProvider provider;
 
   private Tls(
-      SslMode clientMode, SslContext clientFacing, SslMode serverMode, SslContext serverFacing, ServerSide serverSide) {
+      SslMode clientMode,
+      SslContext clientFacing,
+      SslMode serverMode,
+      SslContext serverFacing,
+      ServerSide serverSide,
+      SslProvider provider) {
     this.serverSide = serverSide;
+    this.provider = provider;
     this.clientMode = clientMode;
     this.clientFacing = clientFacing;
     this.serverMode = serverMode;
@@ -65,6 +74,7 @@ public final class Tls {
         throw new SSLException("auth_type=cert requires client_tls_ca_file");
       }
     }
+    SslProvider provider = provider(g);
     SslContext client = null;
     if (cm != SslMode.DISABLE) {
       if (g.clientTlsCertFile() == null || g.clientTlsKeyFile() == null) {
@@ -78,7 +88,7 @@ public final class Tls {
         PemFiles.checkPair(key, chain.get(0), g.clientTlsKeyFile(), g.clientTlsCertFile());
         SslContextBuilder b =
             SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(provider)
                 .protocols(protocols(g.clientTlsProtocols()))
                 .applicationProtocolConfig(
                     new ApplicationProtocolConfig(
@@ -98,6 +108,7 @@ public final class Tls {
         }
         ciphers(b, g.clientTlsCiphers(), g.clientTls13Ciphers(), "client");
         client = b.build();
+        issueTickets(client);
       }
     }
     SslMode sm = g.serverTlsSslmode();
@@ -105,7 +116,7 @@ public final class Tls {
     if (sm != SslMode.DISABLE) {
       SslContextBuilder b =
           SslContextBuilder.forClient()
-              .sslProvider(SslProvider.JDK)
+              .sslProvider(provider)
               .protocols(protocols(g.serverTlsProtocols()));
       if (sm == SslMode.VERIFY_CA || sm == SslMode.VERIFY_FULL) {
         if (g.serverTlsCaFile() != null) {
@@ -124,7 +135,72 @@ public final class Tls {
       ciphers(b, g.serverTlsCiphers(), g.serverTls13Ciphers(), "server");
       server = b.build();
     }
-    return new Tls(cm, client, sm, server, ServerSide.of(g));
+    return new Tls(cm, client, sm, server, ServerSide.of(g), provider);
+  }
+
+  /**
+   * The implementation {@code tls_provider} picks. BoringSSL always offers all its TLS 1.3
+   * suites, so a {@code client_tls13_ciphers} or {@code server_tls13_ciphers} setting makes
+   * {@code auto} take the JDK's provider, which honours it.
+   */
+  static SslProvider provider(General g) throws SSLException {
+    boolean tls13Ciphers = !blank(g.clientTls13Ciphers()) || !blank(g.serverTls13Ciphers());
+    switch (g.tlsProvider()) {
+      case JDK:
+        return SslProvider.JDK;
+      case OPENSSL:
+        if (!OpenSsl.isAvailable()) {
+          throw new SSLException(
+              "tls_provider = openssl, but BoringSSL (netty-tcnative) cannot be loaded: " + OpenSsl.unavailabilityCause());
+        }
+        if (tls13Ciphers) {
+          throw new SSLException(
+              "tls_provider = openssl cannot restrict TLS 1.3 cipher suites (BoringSSL offers all of them):"
+                  + " leave client_tls13_ciphers and server_tls13_ciphers empty, or use tls_provider = jdk");
+        }
+        return SslProvider.OPENSSL;
+      default:
+        return OpenSsl.isAvailable() && !tls13Ciphers ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+  }
+
+  /**
+   * The process's session ticket keys: made once, so that a ticket stays good across a reload
+   * (new contexts) and only a restart forgets it, as with PgBouncer.
+   */
+  private static final class TicketKeys {
+    static final io.netty.handler.ssl.OpenSslSessionTicketKey KEY = make();
+
+    private static io.netty.handler.ssl.OpenSslSessionTicketKey make() {
+      java.security.SecureRandom random = new java.security.SecureRandom();
+      byte[] name = new byte[io.netty.handler.ssl.OpenSslSessionTicketKey.NAME_SIZE];
+      byte[] hmac = new byte[io.netty.handler.ssl.OpenSslSessionTicketKey.HMAC_KEY_SIZE];
+      byte[] aes = new byte[io.netty.handler.ssl.OpenSslSessionTicketKey.AES_KEY_SIZE];
+      random.nextBytes(name);
+      random.nextBytes(hmac);
+      random.nextBytes(aes);
+      return new io.netty.handler.ssl.OpenSslSessionTicketKey(name, hmac, aes);
+    }
+  }
+
+  /**
+   * Session tickets toward clients under one key for the whole process: a BoringSSL context would
+   * otherwise make its own, and every reload (which builds new contexts) would make the tickets
+   * clients hold worthless. The JDK's provider keeps its own keys.
+   */
+  private static void issueTickets(SslContext context) {
+    if (context.sessionContext() instanceof io.netty.handler.ssl.OpenSslSessionContext openssl) {
+      openssl.setTicketKeys(TicketKeys.KEY);
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  /** The implementation in use, as logged at start: {@code BoringSSL} or {@code JDK}. */
+  public String providerName() {
+    return provider == SslProvider.JDK ? "JDK" : OpenSsl.versionString();
   }
 
   /**
@@ -222,6 +298,21 @@ public final class Tls {
     String suite = session.getCipherSuite();
     String openssl = io.netty.handler.ssl.CipherSuiteConverter.toOpenSsl(suite, false);
     return session.getProtocol() + "/" + (openssl == null ? suite : openssl);
+  }
+
+  /**
+   * Why a handshake failed, in words: BoringSSL's engine reports "General OpenSslEngine problem"
+   * and keeps the reason (an untrusted certificate, a wrong host name) in the causes beneath.
+   */
+  public static String reason(Throwable failure) {
+    String text = String.valueOf(failure.getMessage());
+    Throwable c = failure.getCause();
+    for (int depth = 0; c != null && depth < 8; depth++, c = c.getCause()) {
+      if (c.getMessage() != null && !text.contains(c.getMessage())) {
+        text = c.getMessage();
+      }
+    }
+    return text;
   }
 
   /** Whether clients are offered TLS. */

@@ -129,12 +129,12 @@ class SettingTableTest {
   void pgbouncerSettingsAreInShowConfigOrderWithBreakwatersLast() {
     List<String> names =
         ConfigLoader.definitions().stream().map(SettingDefinition::name).toList();
-    List<String> pgbouncer = names.subList(0, names.size() - 6);
+    List<String> pgbouncer = names.subList(0, names.size() - 7);
     assertThat(pgbouncer).isSorted();
-    assertThat(names.subList(names.size() - 6, names.size()))
+    assertThat(names.subList(names.size() - 7, names.size()))
         .containsExactly("http_listen_addr", "http_listen_port", "http_serverless", "http_tls", "auth_cache_ttl",
-            "session_pinning");
-    assertThat(names).hasSize(104).doesNotHaveDuplicates();
+            "session_pinning", "tls_provider");
+    assertThat(names).hasSize(105).doesNotHaveDuplicates();
   }
 
   @Test
@@ -201,6 +201,7 @@ class SettingTableTest {
       case ENUM -> switch (def.name()) {
         case "auth_type" -> "scram-sha-256";
         case "pool_mode" -> "transaction";
+        case "tls_provider" -> "jdk";
         default -> "verify-full";
       };
     };
