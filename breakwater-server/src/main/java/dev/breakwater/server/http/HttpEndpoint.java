@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * The HTTP listener on {@code http_listen_addr}:{@code http_listen_port}, on event loops of its
  * own so that scrapes and the dashboard never delay the pooler's loops: as many as the pooler has
  * ({@code -Dbreakwater.threads}, else one per core), each HTTP connection, and so each WebSocket
- * session, staying on one of them. Requests are read whole (at
- * most 10 MiB, for {@code POST /sql}); idle connections are closed after a minute. Neon's
+ * session, staying on one of them. Requests are read whole (at most {@code
+ * http_max_request_size}, for {@code POST /sql}); idle connections are closed after a minute. Neon's
  * serverless driver is served here too: {@code POST /sql} ({@link SqlOverHttp}) and the WebSocket
  * {@code /v2} ({@link WebSocketTunnel}), both clients of the same pools as TCP clients.
  */
@@ -66,20 +66,7 @@ public final class HttpEndpoint implements AutoCloseable {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
-    HttpApi api = new HttpApi(console, new SqlOverHttp(sqlClients));
-    WebSocketServerProtocolConfig ws =
-        WebSocketServerProtocolConfig.newBuilder()
-            .websocketPath("/v2")
-            .checkStartsWith(true)
-            .handleCloseFrames(false)
-            .dropPongFrames(true)
-            .handshakeTimeoutMillis(10_000)
-            .decoderConfig(
-                WebSocketDecoderConfig.newBuilder()
-                    .maxFramePayloadLength(SqlOverHttp.MAX_REQUEST_BYTES)
-                    .allowExtensions(false)
-                    .build())
-            .build();
+    HttpApi api = new HttpApi(console, new SqlOverHttp(sqlClients, frontend));
     try {
       Channel ch =
           new ServerBootstrap()
@@ -112,11 +99,11 @@ public final class HttpEndpoint implements AutoCloseable {
                             }
                           })
                           .addLast("http", new HttpServerCodec(4096, 16384, 8192))
-                          .addLast("aggregator", new HttpObjectAggregator(SqlOverHttp.MAX_REQUEST_BYTES))
+                          .addLast("aggregator", new HttpObjectAggregator(g.httpMaxRequestSize()))
                           .addLast("api", api);
                       if (g.httpServerless()) {
                         ch.pipeline()
-                            .addBefore("api", "ws", new WebSocketServerProtocolHandler(ws))
+                            .addBefore("api", "ws", new WebSocketServerProtocolHandler(webSocket(g.httpMaxRequestSize())))
                             .addBefore("api", "tunnel", new WebSocketTunnel(frontend));
                       }
                     }
@@ -139,6 +126,22 @@ public final class HttpEndpoint implements AutoCloseable {
       throw new io.netty.channel.ChannelException(
           "cannot listen for HTTP on " + host(address) + ":" + port + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The WebSocket endpoint /v2: frames of at most {@code maxFrame} bytes (http_max_request_size). */
+  private static WebSocketServerProtocolConfig webSocket(int maxFrame) {
+    return WebSocketServerProtocolConfig.newBuilder()
+        .websocketPath("/v2")
+        .checkStartsWith(true)
+        .handleCloseFrames(false)
+        .dropPongFrames(true)
+        .handshakeTimeoutMillis(10_000)
+        .decoderConfig(
+            WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(maxFrame)
+                .allowExtensions(false)
+                .build())
+        .build();
   }
 
   private static String host(String address) {
