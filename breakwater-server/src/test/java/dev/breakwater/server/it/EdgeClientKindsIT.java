@@ -155,4 +155,25 @@ class EdgeClientKindsIT {
       assertThat(get("/metrics")).contains("breakwater_clients_by_kind{kind=\"ws\"} 0.0");
     }
   }
+
+  /** A client on the Unix socket counts as unix from its StartupMessage on, before it logs in. */
+  @Test
+  void aUnixSocketClientCountsAsUnix() throws Exception {
+    java.nio.file.Path socket = java.nio.file.Path.of("/tmp/.s.PGSQL." + pooler.port());
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(socket), "no Unix socket at " + socket);
+    try (java.nio.channels.SocketChannel unix =
+        java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+      ByteBuf startup = WebSocketTunnelIT.startup(Roles.PLAIN, Roles.DATABASE);
+      unix.write(startup.nioBuffer());
+      startup.release();
+      // The pooler asks for the password: the client is one now.
+      java.nio.ByteBuffer ask = java.nio.ByteBuffer.allocate(1);
+      assertThat(unix.read(ask)).isEqualTo(1);
+      assertThat((char) ask.get(0)).isEqualTo('R');
+      Map<String, Object> o = overviewWhen(x -> kind(x, "unix") == 1);
+      assertThat(kind(o, "unix")).isEqualTo(1.0);
+      assertThat(get("/metrics")).contains("breakwater_clients_by_kind{kind=\"unix\"} 1.0");
+    }
+    assertThat(kind(overviewWhen(x -> kind(x, "unix") == 0), "unix")).isZero();
+  }
 }
