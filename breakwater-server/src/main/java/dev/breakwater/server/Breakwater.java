@@ -59,6 +59,8 @@ public final class Breakwater implements AutoCloseable, Control {
   private final Transport transport;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
+  /** The pooler's event loops ({@code -Dbreakwater.threads}, else one per core); the HTTP listener gets as many. */
+  private final int threads;
   private final DnsAddressResolverGroup resolver;
   private final Backend backend;
   private final Pools pools;
@@ -74,6 +76,7 @@ public final class Breakwater implements AutoCloseable, Control {
     this.transport = Transport.detect();
     this.acceptors = transport.newGroup(1, "bw-accept");
     this.workers = transport.newGroup(threads, "bw-io");
+    this.threads = threads;
     this.resolver =
         new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(transport.datagramChannel()));
     ScramCache scramCache = new ScramCache();
@@ -373,7 +376,7 @@ public final class Breakwater implements AutoCloseable, Control {
     if (g.httpEnabled()) {
       http =
           dev.breakwater.server.http.HttpEndpoint.start(
-              transport, g.httpListenAddr(), g.httpListenPort(), console);
+              transport, g.httpListenAddr(), g.httpListenPort(), threads, console);
     }
   }
 

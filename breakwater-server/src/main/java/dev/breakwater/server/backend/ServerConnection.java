@@ -526,7 +526,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     pool.stats().received(batch.readableBytes());
     channel.writeAndFlush(batch, channel.voidPromise());
     if (!channel.isWritable()) {
-      c.pauseReading();
+      pauseReadingFrom(c);
     }
   }
 
@@ -840,7 +840,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       c.channel().writeAndFlush(fakes, c.channel().voidPromise());
     }
     if (!channel.isWritable()) {
-      c.pauseReading();
+      pauseReadingFrom(c);
+    }
+  }
+
+  /**
+   * Backpressure toward the client: it is read again on this server's writability event. If this
+   * server drained (on its own loop) between the check and the pause, that event has already come
+   * and gone, so the pause is undone here rather than left for an event that will not come.
+   */
+  private void pauseReadingFrom(ClientConnection c) {
+    c.pauseReading();
+    if (channel.isWritable()) {
+      c.resumeReading();
     }
   }
 
@@ -1190,6 +1202,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (!cc.isWritable()) {
       // Backpressure: the client's writability event resumes reading (see resumeReading).
       channel.config().setAutoRead(false);
+      if (cc.isWritable()) {
+        // The client (on another loop) drained and fired its event before reading stopped: that
+        // event found reading on and did nothing, so nothing else would resume it.
+        channel.config().setAutoRead(true);
+      }
     }
   }
 

@@ -138,7 +138,9 @@ public record General(
     Duration authCacheTtl,
     boolean sessionPinning,
     boolean httpServerless,
-    boolean httpTls) {
+    boolean httpTls,
+    int httpMaxRequestSize,
+    int httpMaxResponseSize) {
 
   public General {
     listenAddr = List.copyOf(listenAddr);
@@ -352,7 +354,9 @@ public record General(
         v.d("auth_cache_ttl"),
         v.b("session_pinning"),
         v.b("http_serverless"),
-        v.b("http_tls"));
+        v.b("http_tls"),
+        v.i("http_max_request_size"),
+        v.i("http_max_response_size"));
   }
 
   /** Typed reads from the values map; a name missing from the table is a programming error. */

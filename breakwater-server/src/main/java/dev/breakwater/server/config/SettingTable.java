@@ -110,7 +110,9 @@ final class SettingTable {
           "http_listen_addr",
           "http_listen_port",
           "http_serverless",
-          "http_tls");
+          "http_tls",
+          "http_max_request_size",
+          "http_max_response_size");
 
   static final List<SettingDefinition> ALL =
       List.of(
@@ -378,6 +380,15 @@ final class SettingTable {
               "Breakwater: the HTTP endpoint speaks TLS only (https://, wss://), with the"
                   + " client_tls_key_file and client_tls_cert_file certificate.",
               General::httpTls),
+          integer("http_max_request_size", "10485760", 1024, MAX, RELOAD,
+              "Breakwater: largest body of a request to the HTTP endpoint (POST /sql) and largest"
+                  + " WebSocket frame on /v2, in bytes; a larger request is answered 413. Neon's"
+                  + " default, 10 MiB. Applies to new HTTP connections.",
+              General::httpMaxRequestSize),
+          integer("http_max_response_size", "10485760", 1024, MAX, RELOAD,
+              "Breakwater: largest answer to a POST /sql request, in bytes, counted while its rows"
+                  + " are turned into JSON; a larger one is answered 507. Neon's default, 10 MiB.",
+              General::httpMaxResponseSize),
           secs("auth_cache_ttl", "5", RELOAD,
               "Breakwater: how long an auth_query answer (or its absence) is reused. 0: not cached.",
               General::authCacheTtl),

@@ -77,6 +77,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   private ChannelHandlerContext ctx;
   private Channel channel;
+  /** How the client came (TCP, Unix socket, POST /sql, WebSocket), set with the channel. */
+  private ClientKind kind = ClientKind.TCP;
   private FrameScanner scanner;
   private Outbox outbox;
 
@@ -155,6 +157,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   public Channel channel() {
     return channel;
+  }
+
+  /** How the client came: TCP, Unix socket, a POST /sql request or a WebSocket session. */
+  public ClientKind kind() {
+    return kind;
   }
 
   @Override
@@ -347,7 +354,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     this.channel = ctx.channel();
     this.scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, CLIENT_TYPES);
     this.outbox = new Outbox(ctx.alloc());
-    frontend.clientOpened();
+    this.kind = ClientKind.of(channel);
+    frontend.clientOpened(kind);
     long timeout = frontend.settings().general().clientLoginTimeout().toNanos();
     if (timeout > 0) {
       // client_login_timeout covers the whole login, password exchange included.
@@ -1363,7 +1371,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (loginTimeout != null) {
       loginTimeout.cancel(false);
     }
-    frontend.clientClosed();
+    frontend.clientClosed(kind);
     if (countedDatabase != null) {
       frontend.clientCounts().removeDatabase(countedDatabase);
     }

@@ -21,6 +21,8 @@ public final class Frontend {
   private final PeerCancels peerCancels = new PeerCancels(this::settings, cancelKeys);
   private final ScramCache scramCache;
   private final AtomicInteger clients = new AtomicInteger();
+  /** Connected clients by {@link ClientKind}, counted as they open and close (never by walking them). */
+  private final AtomicInteger[] clientsByKind = newCounters(ClientKind.values().length);
   private final byte[] serverSecret = new byte[32];
   private volatile boolean acceptingClients = true;
   private volatile AdminConsole adminConsole;
@@ -95,12 +97,27 @@ public final class Frontend {
     return clients.get();
   }
 
-  int clientOpened() {
+  /** Connected clients of one kind (TCP, Unix socket, POST /sql, WebSocket), logged in or not. */
+  public int clientCount(ClientKind kind) {
+    return clientsByKind[kind.ordinal()].get();
+  }
+
+  int clientOpened(ClientKind kind) {
+    clientsByKind[kind.ordinal()].incrementAndGet();
     return clients.incrementAndGet();
   }
 
-  void clientClosed() {
+  void clientClosed(ClientKind kind) {
+    clientsByKind[kind.ordinal()].decrementAndGet();
     clients.decrementAndGet();
+  }
+
+  private static AtomicInteger[] newCounters(int n) {
+    AtomicInteger[] a = new AtomicInteger[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new AtomicInteger();
+    }
+    return a;
   }
 
   private volatile IdentMap identMap;

@@ -22,9 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP listener on {@code http_listen_addr}:{@code http_listen_port}, on an event loop of its
- * own so that scrapes and the dashboard never delay the pooler's loops. Requests are read whole (at
- * most 10 MiB, for {@code POST /sql}); idle connections are closed after a minute. Neon's
+ * The HTTP listener on {@code http_listen_addr}:{@code http_listen_port}, on event loops of its
+ * own so that scrapes and the dashboard never delay the pooler's loops: as many as the pooler has
+ * ({@code -Dbreakwater.threads}, else one per core), each HTTP connection, and so each WebSocket
+ * session, staying on one of them. Requests are read whole (at most {@code
+ * http_max_request_size}, for {@code POST /sql}); idle connections are closed after a minute. Neon's
  * serverless driver is served here too: {@code POST /sql} ({@link SqlOverHttp}) and the WebSocket
  * {@code /v2} ({@link WebSocketTunnel}), both clients of the same pools as TCP clients.
  */
@@ -42,10 +44,14 @@ public final class HttpEndpoint implements AutoCloseable {
     this.sqlClients = sqlClients;
   }
 
-  /** Binds and starts answering; an empty address means 127.0.0.1, {@code *} every address. */
-  public static HttpEndpoint start(Transport transport, String address, int port, Console console)
+  /**
+   * Binds and starts answering on {@code threads} event loops (and as many for the in-process
+   * clients of {@code POST /sql}); an empty address means 127.0.0.1, {@code *} every address.
+   */
+  public static HttpEndpoint start(Transport transport, String address, int port, int threads, Console console)
       throws InterruptedException {
-    EventLoopGroup group = transport.newGroup(1, "bw-http");
+    int loops = Math.max(1, threads);
+    EventLoopGroup group = transport.newGroup(loops, "bw-http");
     dev.breakwater.server.frontend.Frontend frontend = console.observed().breakwater().frontend();
     if (frontend.settings().general().httpTls()
         && (frontend.tls() == null || !frontend.tls().offersClientTls())) {
@@ -55,25 +61,12 @@ public final class HttpEndpoint implements AutoCloseable {
     }
     LocalClients sqlClients;
     try {
-      sqlClients = new LocalClients(frontend);
+      sqlClients = new LocalClients(frontend, loops);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
-    HttpApi api = new HttpApi(console, new SqlOverHttp(sqlClients));
-    WebSocketServerProtocolConfig ws =
-        WebSocketServerProtocolConfig.newBuilder()
-            .websocketPath("/v2")
-            .checkStartsWith(true)
-            .handleCloseFrames(false)
-            .dropPongFrames(true)
-            .handshakeTimeoutMillis(10_000)
-            .decoderConfig(
-                WebSocketDecoderConfig.newBuilder()
-                    .maxFramePayloadLength(SqlOverHttp.MAX_REQUEST_BYTES)
-                    .allowExtensions(false)
-                    .build())
-            .build();
+    HttpApi api = new HttpApi(console, new SqlOverHttp(sqlClients, frontend));
     try {
       Channel ch =
           new ServerBootstrap()
@@ -106,11 +99,11 @@ public final class HttpEndpoint implements AutoCloseable {
                             }
                           })
                           .addLast("http", new HttpServerCodec(4096, 16384, 8192))
-                          .addLast("aggregator", new HttpObjectAggregator(SqlOverHttp.MAX_REQUEST_BYTES))
+                          .addLast("aggregator", new HttpObjectAggregator(g.httpMaxRequestSize()))
                           .addLast("api", api);
                       if (g.httpServerless()) {
                         ch.pipeline()
-                            .addBefore("api", "ws", new WebSocketServerProtocolHandler(ws))
+                            .addBefore("api", "ws", new WebSocketServerProtocolHandler(webSocket(g.httpMaxRequestSize())))
                             .addBefore("api", "tunnel", new WebSocketTunnel(frontend));
                       }
                     }
@@ -133,6 +126,22 @@ public final class HttpEndpoint implements AutoCloseable {
       throw new io.netty.channel.ChannelException(
           "cannot listen for HTTP on " + host(address) + ":" + port + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The WebSocket endpoint /v2: frames of at most {@code maxFrame} bytes (http_max_request_size). */
+  private static WebSocketServerProtocolConfig webSocket(int maxFrame) {
+    return WebSocketServerProtocolConfig.newBuilder()
+        .websocketPath("/v2")
+        .checkStartsWith(true)
+        .handleCloseFrames(false)
+        .dropPongFrames(true)
+        .handshakeTimeoutMillis(10_000)
+        .decoderConfig(
+            WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(maxFrame)
+                .allowExtensions(false)
+                .build())
+        .build();
   }
 
   private static String host(String address) {

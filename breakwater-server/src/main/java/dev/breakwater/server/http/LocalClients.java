@@ -9,13 +9,19 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,40 +39,54 @@ final class LocalClients implements AutoCloseable {
   private static final AtomicLong SEQUENCE = new AtomicLong();
 
   private final EventLoopGroup group;
-  private final Channel server;
-  private final LocalAddress address;
+  /**
+   * One in-process port per event loop, bound on that loop: a request's two ends, its {@link
+   * SqlSession} and its pooler client, are on the same loop, so the bytes between them never cross
+   * threads; requests are dealt round-robin over the loops.
+   */
+  private final Map<EventExecutor, LocalAddress> ports;
+  private final List<Channel> servers = new ArrayList<>();
   /** The peer of each connecting request, by the request's local address, until it is accepted. */
   private final ConcurrentHashMap<SocketAddress, EdgeClient> connecting = new ConcurrentHashMap<>();
 
-  LocalClients(Frontend frontend) throws InterruptedException {
-    group = new MultiThreadIoEventLoopGroup(1, new io.netty.util.concurrent.DefaultThreadFactory("bw-sql", true),
+  LocalClients(Frontend frontend, int threads) throws InterruptedException {
+    group = new MultiThreadIoEventLoopGroup(threads, new io.netty.util.concurrent.DefaultThreadFactory("bw-sql", true),
         LocalIoHandler.newFactory());
-    address = new LocalAddress("breakwater-sql-" + SEQUENCE.incrementAndGet());
+    ChannelInitializer<LocalChannel> init =
+        new ChannelInitializer<LocalChannel>() {
+          @Override
+          protected void initChannel(LocalChannel ch) {
+            EdgeClient edge = connecting.remove(ch.remoteAddress());
+            if (edge == null) {
+              ch.close();
+              return;
+            }
+            ch.attr(EdgeClient.KEY).set(edge);
+            ch.pipeline().addLast("startup", new StartupHandler(frontend));
+          }
+        };
+    Map<EventExecutor, LocalAddress> bound = new HashMap<>();
+    long id = SEQUENCE.incrementAndGet();
     try {
-      server =
-          new ServerBootstrap()
-              .group(group)
-              .channel(LocalServerChannel.class)
-              .childHandler(
-                  new ChannelInitializer<LocalChannel>() {
-                    @Override
-                    protected void initChannel(LocalChannel ch) {
-                      EdgeClient edge = connecting.remove(ch.remoteAddress());
-                      if (edge == null) {
-                        ch.close();
-                        return;
-                      }
-                      ch.attr(EdgeClient.KEY).set(edge);
-                      ch.pipeline().addLast("startup", new StartupHandler(frontend));
-                    }
-                  })
-              .bind(address)
-              .sync()
-              .channel();
+      int n = 0;
+      for (EventExecutor e : group) {
+        EventLoop loop = (EventLoop) e;
+        LocalAddress address = new LocalAddress("breakwater-sql-" + id + "-" + n++);
+        servers.add(
+            new ServerBootstrap()
+                .group(loop, loop)
+                .channel(LocalServerChannel.class)
+                .childHandler(init)
+                .bind(address)
+                .sync()
+                .channel());
+        bound.put(loop, address);
+      }
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
+    ports = Map.copyOf(bound);
   }
 
   /**
@@ -74,10 +94,11 @@ final class LocalClients implements AutoCloseable {
    * handler} speaks for it.
    */
   ChannelFuture connect(SocketAddress peer, boolean tls, ChannelHandler handler) {
+    EventLoop loop = group.next();
     LocalAddress local = new LocalAddress("breakwater-sql-client-" + SEQUENCE.incrementAndGet());
     connecting.put(local, new EdgeClient(EdgeClient.Kind.HTTP, peer, tls));
     ChannelFuture f =
-        new Bootstrap().group(group).channel(LocalChannel.class).handler(handler).connect(address, local);
+        new Bootstrap().group(loop).channel(LocalChannel.class).handler(handler).connect(ports.get(loop), local);
     f.addListener(done -> {
       if (!done.isSuccess()) {
         connecting.remove(local);
@@ -88,7 +109,9 @@ final class LocalClients implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    for (Channel server : servers) {
+      server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
   }
 }

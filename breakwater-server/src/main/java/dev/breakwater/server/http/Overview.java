@@ -2,6 +2,7 @@ package dev.breakwater.server.http;
 
 import dev.breakwater.server.admin.Observed;
 import dev.breakwater.server.frontend.ClientConnection;
+import dev.breakwater.server.frontend.ClientKind;
 import dev.breakwater.server.frontend.ClientState;
 import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.stats.LatencyWindow;
@@ -14,8 +15,9 @@ import java.util.List;
 /**
  * {@code /api/overview}: what the dashboard draws, in one document read once a second. Per pool:
  * connections by state, the pool size, the counters (the page turns them into rates) and
- * percentiles of wait, query and transaction time over the last ten seconds; the clients waiting
- * longest; the active alerts.
+ * percentiles of wait, query and transaction time over the last ten seconds, its clients by kind
+ * (tcp, unix, http, ws); the clients waiting longest; the active alerts; the connected clients in
+ * all and by kind.
  */
 final class Overview {
 
@@ -29,7 +31,13 @@ final class Overview {
     json.field("time", System.currentTimeMillis());
     json.field("version", dev.breakwater.server.Version.banner());
     json.field("status", health.status() == 200 ? "healthy" : "unhealthy");
-    json.field("clients", o.breakwater().frontend().clientCount());
+    dev.breakwater.server.frontend.Frontend frontend = o.breakwater().frontend();
+    json.field("clients", frontend.clientCount());
+    json.name("clients_by_kind").beginObject();
+    for (ClientKind k : ClientKind.values()) {
+      json.field(k.label(), frontend.clientCount(k));
+    }
+    json.endObject();
     json.field("max_client_conn", o.settings().general().maxClientConn());
     json.name("alerts");
     Health.alerts(json, o.observer().alerts().active());
@@ -70,13 +78,20 @@ final class Overview {
       percentiles(json, "wait_ms", m.waitWindow());
       percentiles(json, "query_ms", m.queryWindow());
       percentiles(json, "xact_ms", m.transactionWindow());
-      json.endObject();
+      int[] kinds = new int[ClientKind.values().length];
       for (ClientConnection cl : p.clients()) {
+        kinds[cl.kind().ordinal()]++;
         long started = cl.waitStartedNanos();
         if (cl.state() == ClientState.WAITING && started != 0) {
           waiters.add(new Waiter(cl, Math.max(0, now - started)));
         }
       }
+      json.name("clients_by_kind").beginObject();
+      for (ClientKind k : ClientKind.values()) {
+        json.field(k.label(), kinds[k.ordinal()]);
+      }
+      json.endObject();
+      json.endObject();
     }
     json.endArray();
 
@@ -89,6 +104,7 @@ final class Overview {
           .field("database", w.c().database())
           .field("user", w.c().user())
           .field("addr", address(w.c().remoteAddress()))
+          .field("kind", w.c().kind().label())
           .field("wait_ms", w.nanos() / 1e6)
           .endObject();
     }

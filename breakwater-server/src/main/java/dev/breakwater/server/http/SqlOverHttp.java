@@ -1,5 +1,6 @@
 package dev.breakwater.server.http;
 
+import dev.breakwater.server.frontend.Frontend;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -22,17 +23,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * {@code POST /sql}, Neon's SQL over HTTP, and its CORS preflight. Each request becomes a client of
+ * {@code POST /sql}, Neon's SQL over HTTP, and its CORS preflight. Request bodies are limited by
+ * {@code http_max_request_size} (413, before this is reached), answers by {@code
+ * http_max_response_size} (507). Each request becomes a client of
  * the pooler through {@link LocalClients} and is answered from what {@link SqlSession} builds.
  * While a request runs, further requests on its HTTP connection wait for its answer (answers stay
  * in order) and the connection is not closed as idle; if the HTTP client goes away first, the pooler's client is closed, which cancels
  * its query and rolls back its transaction as for a TCP client that vanishes.
  */
 final class SqlOverHttp {
-
-  /** Neon's limits: a request body of at most 10 MiB, a response of at most 10 MiB. */
-  static final int MAX_REQUEST_BYTES = 10 << 20;
-  static final int MAX_RESPONSE_BYTES = 10 << 20;
 
   /** Set on an HTTP connection while one of its requests runs. */
   static final AttributeKey<Boolean> BUSY = AttributeKey.valueOf("breakwater.sql.busy");
@@ -42,9 +41,11 @@ final class SqlOverHttp {
           + "Neon-Batch-Read-Only, Neon-Batch-Isolation-Level, Neon-Batch-Deferrable";
 
   private final LocalClients clients;
+  private final Frontend frontend;
 
-  SqlOverHttp(LocalClients clients) {
+  SqlOverHttp(LocalClients clients, Frontend frontend) {
     this.clients = clients;
+    this.frontend = frontend;
   }
 
   /**
@@ -82,6 +83,9 @@ final class SqlOverHttp {
       return;
     }
     Channel http = ctx.channel();
+    // http_max_response_size as it is now: a reload applies to the next request.
+    int maxResponse = frontend.settings().general().httpMaxResponseSize();
+    int maxMessage = (int) Math.min(Integer.MAX_VALUE, maxResponse + 65536L);
     http.attr(BUSY).set(true);
     Channel[] local = new Channel[1];
     ChannelFutureListener onHttpClosed = f -> {
@@ -91,7 +95,7 @@ final class SqlOverHttp {
       }
     };
     SqlSession session =
-        new SqlSession(parsed, MAX_RESPONSE_BYTES, answer -> {
+        new SqlSession(parsed, maxResponse, answer -> {
           http.closeFuture().removeListener(onHttpClosed);
           http.eventLoop().execute(() -> {
             http.attr(BUSY).set(false);
@@ -107,7 +111,7 @@ final class SqlOverHttp {
               @Override
               protected void initChannel(LocalChannel ch) {
                 ch.pipeline()
-                    .addLast(new LengthFieldBasedFrameDecoder(MAX_RESPONSE_BYTES + 65536, 1, 4, -4, 0))
+                    .addLast(new LengthFieldBasedFrameDecoder(maxMessage, 1, 4, -4, 0))
                     .addLast(session);
               }
             });

@@ -64,6 +64,13 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
         .description("Client connections, logged in or not (admin console included)")
         .strongReference(true)
         .register(registry);
+    for (dev.breakwater.server.frontend.ClientKind k : dev.breakwater.server.frontend.ClientKind.values()) {
+      Gauge.builder("breakwater.clients.by.kind", frontend, f -> f.clientCount(k))
+          .description("Client connections by kind: tcp, unix (the PostgreSQL port), http (POST /sql requests), ws (WebSocket sessions)")
+          .tag("kind", k.label())
+          .strongReference(true)
+          .register(registry);
+    }
     Gauge.builder("breakwater.clients.max", frontend, f -> f.settings().general().maxClientConn())
         .description("max_client_conn")
         .strongReference(true)

@@ -165,6 +165,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void httpSizeLimitsDefaultToNeonsAndRefuseTooSmall() throws ConfigException {
+    assertThat(load("[pgbouncer]\n").general().httpMaxRequestSize()).isEqualTo(10 << 20);
+    assertThat(load("[pgbouncer]\n").general().httpMaxResponseSize()).isEqualTo(10 << 20);
+    General g = load("[pgbouncer]\nhttp_max_request_size = 65536\nhttp_max_response_size = 1048576\n").general();
+    assertThat(g.httpMaxRequestSize()).isEqualTo(65536);
+    assertThat(g.httpMaxResponseSize()).isEqualTo(1 << 20);
+    assertThat(failure("[pgbouncer]\nhttp_max_response_size = 100\n").getMessage())
+        .isEqualTo("pgbouncer.ini:2: http_max_response_size: invalid value \"100\" (allowed: an integer >= 1024)");
+    assertThat(failure("[pgbouncer]\nhttp_max_request_size = 10MB\n").getMessage())
+        .isEqualTo("pgbouncer.ini:2: http_max_request_size: invalid value \"10MB\" (allowed: an integer >= 1024)");
+  }
+
+  @Test
   void trailingCommentIsPartOfTheValueAsInPgBouncer() {
     ConfigException e = failure("[pgbouncer]\npool_mode = transaction  # Best for serverless\n");
     assertThat(e.getMessage())

@@ -186,6 +186,68 @@ class EdgeSettingsIT {
     }
   }
 
+  /**
+   * http_max_request_size and http_max_response_size set below Neon's 10 MiB: a body over the
+   * first is answered 413 and a WebSocket frame over it closes the session (1009), an answer over
+   * the second is 507 with the driver's error shape; a reload applies new limits to new HTTP
+   * connections and requests.
+   */
+  @Test
+  void smallerLimitsGiveNeonsStatusCodes() throws Exception {
+    int port = TestPostgres.freePort();
+    try (Pooler pooler =
+        Pooler.builder()
+            .set("http_listen_port", Integer.toString(port))
+            .set("http_serverless", "1")
+            .set("http_max_request_size", "4096")
+            .set("http_max_response_size", "2048")
+            .start()) {
+      HttpClient http = HttpClient.newHttpClient();
+      String pw = Roles.password(Roles.PLAIN);
+      HttpResponse<String> r = post(http, "http", port, Roles.PLAIN, pw, "{\"query\":\"SELECT repeat('a', 1000)\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      // The request: a literal of 5000 characters makes a body over 4096 bytes.
+      r = post(http, "http", port, Roles.PLAIN, pw, "{\"query\":\"SELECT '" + "b".repeat(5000) + "'\"}");
+      assertThat(r.statusCode()).isEqualTo(413);
+      // The answer: 3000 characters of rows are over 2048 bytes.
+      r = post(http, "http", port, Roles.PLAIN, pw, "{\"query\":\"SELECT repeat('c', 3000)\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(507);
+      assertThat(JsonReader.object(r.body()))
+          .containsEntry("code", "")
+          .containsEntry("message", "response is too large (max is 2048 bytes)");
+      r = post(http, "http", port, Roles.PLAIN, pw,
+          "{\"query\":\"SELECT g, repeat('d', 100) FROM generate_series(1, 30) g\"}");
+      assertThat(r.statusCode()).as("many small rows count too").isEqualTo(507);
+
+      // A WebSocket frame over the request limit ends the session with "message too big".
+      try (WebSocketTunnelIT.Session s =
+          new WebSocketTunnelIT.Session(http, URI.create("ws://127.0.0.1:" + port + "/v2"))) {
+        ByteBuf out = WebSocketTunnelIT.startup(Roles.PLAIN, Roles.DATABASE);
+        FrontendMessages.password(out, pw);
+        FrontendMessages.query(out, "SELECT 'ok'");
+        s.send(out);
+        s.until('Z');
+        assertThat(WebSocketTunnelIT.Session.rows(s.until('Z'))).isEqualTo(List.of(List.of("ok")));
+        ByteBuf big = io.netty.buffer.Unpooled.buffer();
+        FrontendMessages.query(big, "SELECT '" + "e".repeat(5000) + "'");
+        s.send(big);
+        assertThat(s.closed.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1009);
+      }
+
+      // A reload raises both limits.
+      java.nio.file.Path ini = pooler.configDir().resolve("pgbouncer.ini");
+      Files.writeString(ini, Files.readString(ini)
+          .replace("http_max_request_size = 4096", "http_max_request_size = 65536")
+          .replace("http_max_response_size = 2048", "http_max_response_size = 65536"));
+      pooler.breakwater().reload();
+      HttpClient fresh = HttpClient.newHttpClient();
+      r = post(fresh, "http", port, Roles.PLAIN, pw, "{\"query\":\"SELECT '" + "b".repeat(5000) + "' AS v\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      r = post(fresh, "http", port, Roles.PLAIN, pw, "{\"query\":\"SELECT repeat('c', 3000)\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+  }
+
   private static SSLContext trusting(TestCertificates ca) throws Exception {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);

@@ -21,6 +21,12 @@ function fmt(n, digits) {
   return Number(n).toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
+// "3 tcp · 1 http · 1 ws": the kinds of client there are (tcp, unix, http, ws), or "" when none.
+function kinds(byKind) {
+  if (!byKind) return "";
+  return Object.entries(byKind).filter(([, n]) => n > 0).map(([k, n]) => fmt(n, 0) + " " + k).join(" · ");
+}
+
 function duration(ms) {
   return ms < 1000 ? fmt(ms, 0) + " ms" : fmt(ms / 1000, 1) + " s";
 }
@@ -116,6 +122,7 @@ function poolCard(key, p) {
       number("wait-p95", "wait p95 ms"),
       number("query-p95", "query p95 ms"),
     ]),
+    el("div", { class: "muted kinds", title: "clients by kind: tcp and unix (PostgreSQL port), http (POST /sql), ws (WebSocket /v2)" }),
     el("h3", { text: "Connections" }),
     el("canvas", { class: "connections", role: "img", "aria-label": "connections over time" }),
     legend([["clients active", css("--active")], ["clients waiting", css("--waiting")],
@@ -163,6 +170,8 @@ function updatePool(state, p, seconds, before) {
   setNumber(card, "qps", qps);
   setNumber(card, "wait-p95", p.wait_ms.p95);
   setNumber(card, "query-p95", p.query_ms.p95);
+  const k = kinds(p.clients_by_kind);
+  card.querySelector(".kinds").textContent = k ? "clients: " + k : "";
 
   drawChart(card.querySelector("canvas.connections"), [
     { values: h.size, color: css("--size"), dash: [4, 3], width: 1 },
@@ -191,6 +200,8 @@ function render(o) {
   status.textContent = o.status;
   status.className = "pill " + o.status;
   document.getElementById("clients").textContent = fmt(o.clients, 0);
+  const k = kinds(o.clients_by_kind);
+  document.getElementById("client-kinds").textContent = k ? "(" + k + ")" : "";
   document.getElementById("updated").textContent = "updated " + new Date(o.time).toLocaleTimeString();
 
   let xacts = 0, beforeXacts = 0;
@@ -232,7 +243,8 @@ function render(o) {
   const body = document.querySelector("#waiting tbody");
   body.replaceChildren(...o.waiting.map(w => el("tr", {}, [
     el("td", { text: "C-" + w.id }), el("td", { text: w.database }), el("td", { text: w.user }),
-    el("td", { class: "addr", text: w.addr }), el("td", { class: "num", text: duration(w.wait_ms) }),
+    el("td", { class: "addr", text: w.addr }), el("td", { class: "kind", text: w.kind || "" }),
+    el("td", { class: "num", text: duration(w.wait_ms) }),
   ])));
   document.getElementById("no-waiting").hidden = o.waiting.length > 0;
   document.getElementById("waiting-total").textContent = o.waiting_total > o.waiting.length ? "(" + o.waiting_total + " in all)" : "";
