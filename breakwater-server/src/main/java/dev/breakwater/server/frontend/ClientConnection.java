@@ -976,7 +976,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     cancelKey = frontend.cancelKeys().register(this);
     ByteBuf out = ctx.alloc().buffer();
     BackendMessages.authenticationOk(out);
-    reported.forEach((name, value) -> BackendMessages.parameterStatus(out, name, value));
+    reported.writeStatus(out);
     BackendMessages.backendKeyData(out, (int) (cancelKey >>> 32), (int) cancelKey);
     BackendMessages.readyForQuery(out, TransactionStatus.IDLE);
     ctx.writeAndFlush(out);

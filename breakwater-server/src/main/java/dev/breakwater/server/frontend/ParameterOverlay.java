@@ -89,6 +89,18 @@ final class ParameterOverlay extends AbstractMap<String, String> {
   }
 
   /**
+   * A ParameterStatus message for every parameter, as a login sends them: the pool's encoded once
+   * (see {@link WelcomeParameters}) where the client did not change them.
+   */
+  void writeStatus(io.netty.buffer.ByteBuf out) {
+    if (base instanceof WelcomeParameters w) {
+      w.writeStatus(out, own);
+    } else {
+      forEach((name, value) -> dev.breakwater.protocol.BackendMessages.parameterStatus(out, name, value));
+    }
+  }
+
+  /**
    * Every parameter, in {@link #entrySet}'s order (the pool's, then the client's own), without the
    * merged copy: a login sends them all as ParameterStatus.
    */

@@ -86,7 +86,7 @@ public final class Pool {
   private final Set<ClientConnection> clients = ConcurrentHashMap.newKeySet();
   private final dev.breakwater.server.stats.PoolStats stats = new dev.breakwater.server.stats.PoolStats();
 
-  private volatile Map<String, String> welcomeParameters;
+  private volatile dev.breakwater.server.frontend.WelcomeParameters welcomeParameters;
   private volatile ScramKeys passThroughKeys;
   private volatile dev.breakwater.protocol.auth.Secret queriedSecret;
   private volatile ErrorFields lastServerError;
@@ -132,7 +132,7 @@ public final class Pool {
 
   public void welcomeParameters(Map<String, String> parameters) {
     if (welcomeParameters == null) {
-      welcomeParameters = Map.copyOf(parameters);
+      welcomeParameters = dev.breakwater.server.frontend.WelcomeParameters.of(parameters);
     }
   }
 

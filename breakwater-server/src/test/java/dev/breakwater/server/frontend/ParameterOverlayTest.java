@@ -90,4 +90,48 @@ class ParameterOverlayTest {
     assertThat(a.baseOrNull()).isSameAs(b.baseOrNull());
     assertThat(new ParameterOverlay().baseOrNull()).isNull();
   }
+
+  /** What a login sends, the slow way: every entry encoded in forEach's order. */
+  private static byte[] encodedOneByOne(ParameterOverlay o) {
+    io.netty.buffer.ByteBuf b = io.netty.buffer.Unpooled.buffer();
+    o.forEach((k, v) -> dev.breakwater.protocol.BackendMessages.parameterStatus(b, k, v));
+    byte[] out = io.netty.buffer.ByteBufUtil.getBytes(b);
+    b.release();
+    return out;
+  }
+
+  private static byte[] written(ParameterOverlay o) {
+    io.netty.buffer.ByteBuf b = io.netty.buffer.Unpooled.buffer();
+    o.writeStatus(b);
+    byte[] out = io.netty.buffer.ByteBufUtil.getBytes(b);
+    b.release();
+    return out;
+  }
+
+  @Test
+  void theEncodedWelcomeBlockIsWhatEncodingEachParameterGives() {
+    Map<String, String> server = new LinkedHashMap<>();
+    server.put("client_encoding", "UTF8");
+    server.put("DateStyle", "ISO, MDY");
+    server.put("TimeZone", "UTC");
+    server.put("server_version", "17.2");
+    WelcomeParameters welcome = WelcomeParameters.of(server);
+    assertThat(WelcomeParameters.of(welcome)).isSameAs(welcome);
+    assertThat(welcome).isEqualTo(server);
+
+    ParameterOverlay plain = new ParameterOverlay();
+    plain.base(welcome);
+    assertThat(plain.own()).isNull();
+    assertThat(written(plain)).isEqualTo(encodedOneByOne(plain)).isNotEmpty();
+
+    ParameterOverlay changed = new ParameterOverlay();
+    changed.put("TimeZone", "Europe/Paris");
+    changed.put("application_name", "app");
+    changed.base(welcome);
+    assertThat(written(changed)).isEqualTo(encodedOneByOne(changed));
+    assertThat(new String(written(changed), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("TimeZone\0Europe/Paris\0")
+        .contains("application_name\0app\0")
+        .doesNotContain("UTC");
+  }
 }
