@@ -25,7 +25,8 @@ public record EdgeClient(Kind kind, SocketAddress peer, boolean tls) {
 
   /** The edge client a channel carries, or null for a TCP or Unix socket client. */
   public static EdgeClient of(Channel channel) {
-    return channel == null ? null : channel.attr(KEY).get();
+    // hasAttr first: attr() would add an empty attribute to every TCP client's channel.
+    return channel == null || !channel.hasAttr(KEY) ? null : channel.attr(KEY).get();
   }
 
   /** Marks {@code channel} as carrying an edge client. */

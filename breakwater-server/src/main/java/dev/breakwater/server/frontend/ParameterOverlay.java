@@ -16,8 +16,11 @@ import java.util.function.BiConsumer;
 final class ParameterOverlay extends AbstractMap<String, String> {
 
   private Map<String, String> base = Map.of();
-  /** Entries that differ from {@link #base}; null when none. Replaced, never changed. */
-  private HashMap<String, String> own;
+  /**
+   * Entries that differ from {@link #base}; null when none. Replaced, never changed: an immutable
+   * map, a few dozen bytes for the one or two entries a client usually has.
+   */
+  private Map<String, String> own;
 
   /** The pool's welcome parameters, once known; entries equal to them are dropped. */
   void base(Map<String, String> welcome) {
@@ -25,7 +28,7 @@ final class ParameterOverlay extends AbstractMap<String, String> {
     if (own != null) {
       HashMap<String, String> kept = new HashMap<>(own);
       kept.entrySet().removeIf(e -> e.getValue().equals(welcome.get(e.getKey())));
-      own = kept.isEmpty() ? null : kept;
+      own = kept.isEmpty() ? null : Map.copyOf(kept);
     }
   }
 
@@ -48,6 +51,9 @@ final class ParameterOverlay extends AbstractMap<String, String> {
 
   @Override
   public String get(Object key) {
+    if (key == null) {
+      return null; // the immutable maps refuse null keys
+    }
     if (own != null) {
       String v = own.get(key);
       if (v != null) {
@@ -69,12 +75,16 @@ final class ParameterOverlay extends AbstractMap<String, String> {
       if (own != null && own.containsKey(key)) {
         HashMap<String, String> next = new HashMap<>(own);
         next.remove(key);
-        own = next.isEmpty() ? null : next;
+        own = next.isEmpty() ? null : Map.copyOf(next);
       }
     } else if (!value.equals(own != null ? own.get(key) : null)) {
-      HashMap<String, String> next = own == null ? new HashMap<>(4) : new HashMap<>(own);
-      next.put(key, value);
-      own = next;
+      if (own == null) {
+        own = Map.of(key, value);
+      } else {
+        HashMap<String, String> next = new HashMap<>(own);
+        next.put(key, value);
+        own = Map.copyOf(next);
+      }
     }
     return before;
   }

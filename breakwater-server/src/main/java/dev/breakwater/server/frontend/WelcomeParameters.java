@@ -70,12 +70,12 @@ public final class WelcomeParameters extends AbstractMap<String, String> {
 
   @Override
   public String get(Object key) {
-    return values.get(key);
+    return key == null ? null : values.get(key);
   }
 
   @Override
   public boolean containsKey(Object key) {
-    return values.containsKey(key);
+    return key != null && values.containsKey(key);
   }
 
   @Override
