@@ -69,6 +69,15 @@ public final class PeerCancels {
     if (own > 0) {
       int peer = CancelKeys.peerOf(key);
       if (peer != own) {
+        // A key handed out here before peer_id was set (or changed) by a reload carries random
+        // bits where the peer id goes, and random TTL bits: it is looked up as it is first, before
+        // those bits can send it elsewhere or refuse it as exhausted.
+        ClientConnection before = keys.find(processId, secretKey);
+        if (before != null) {
+          before.cancelRunningQuery();
+          ctx.close();
+          return;
+        }
         forward(ctx, s, peer, key);
         return;
       }
@@ -94,13 +103,7 @@ public final class PeerCancels {
     PeerEntry entry = s.peers().get(peer);
     Forwarder f = forwarder;
     if (entry == null || f == null) {
-      // A key handed out here before peer_id was set (or changed) by a reload names no peer.
-      ClientConnection target = keys.find((int) (key >>> 32), (int) key);
-      if (target != null) {
-        target.cancelRunningQuery();
-      } else {
-        log.info("{}: could not find peer {} to forward a cancel request to", ctx.channel().remoteAddress(), peer);
-      }
+      log.info("{}: could not find peer {} to forward a cancel request to", ctx.channel().remoteAddress(), peer);
       ctx.close();
       return;
     }
