@@ -77,9 +77,15 @@ class ArchiveIT {
     for (String j : jars) {
       bytes += Files.size(home.resolve("lib").resolve(j));
     }
-    assertThat(jars).as("BoringSSL for TLS").anyMatch(j -> j.startsWith("netty-tcnative-boringssl-static"));
-    // About 16.3 MB, of which BoringSSL (netty-tcnative, Linux x86-64) is 1.4 MB.
-    assertThat(bytes).as("lib/ in bytes").isLessThan(18_000_000L);
+    assertThat(jars).as("native libraries for x86-64 and 64-bit ARM Linux")
+        .contains(
+            "netty-tcnative-boringssl-static-2.0.84.Final-linux-x86_64.jar",
+            "netty-tcnative-boringssl-static-2.0.84.Final-linux-aarch_64.jar")
+        .anyMatch(j -> j.startsWith("netty-transport-native-epoll") && j.endsWith("linux-aarch_64.jar"))
+        .anyMatch(j -> j.startsWith("netty-transport-native-epoll") && j.endsWith("linux-x86_64.jar"))
+        .noneMatch(j -> j.contains("osx") || j.contains("windows"));
+    // About 12.8 MB: BoringSSL (netty-tcnative) is 1.4 MB for x86-64 and 1.3 MB for ARM.
+    assertThat(bytes).as("lib/ in bytes").isLessThan(15_000_000L);
   }
 
   @Test
