@@ -153,14 +153,16 @@ class ArchiveIT {
             "pool_mode = transaction",
             "http_listen_addr = 127.0.0.1",
             "http_listen_port = " + httpPort,
+            "log_format = json",
             ""));
     Path log = unpacked.resolve("breakwater.out");
-    Process p =
+    ProcessBuilder pb =
         new ProcessBuilder("bin/breakwater", "etc/it.ini")
             .directory(home.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+            .redirectOutput(log.toFile());
+    pb.environment().put("BREAKWATER_EXTRA_JAVA_OPTS", "-Dbreakwater.it.extra=1");
+    Process p = pb.start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (!Files.readString(log).contains("HTTP endpoint on")) {
@@ -169,6 +171,12 @@ class ArchiveIT {
         Thread.sleep(100);
       }
       assertThat(Files.readString(log)).contains("Breakwater " + VERSION + " starting");
+      assertThat(Files.readAllLines(log))
+          .as("log_format = json: the JSON lines")
+          .anySatisfy(l -> assertThat(l).startsWith("{").contains("\"formattedMessage\":\"listening on"));
+      assertThat(p.toHandle().children().flatMap(c -> c.info().arguments().stream()).flatMap(java.util.Arrays::stream))
+          .as("BREAKWATER_EXTRA_JAVA_OPTS added to the JVM's options")
+          .contains("-Dbreakwater.it.extra=1", "-XX:+UseParallelGC");
       Properties props = new Properties();
       props.setProperty("user", Roles.PLAIN);
       props.setProperty("password", Roles.password(Roles.PLAIN));

@@ -589,6 +589,7 @@ public final class Breakwater implements AutoCloseable, Control {
     frontend.hba(hba);
     frontend.identMap(identMap);
     useTls(tls);
+    Logging.verbosity(next.general().verbose());
     log.info("configuration reloaded from {}", file);
   }
 
@@ -601,6 +602,9 @@ public final class Breakwater implements AutoCloseable, Control {
     apply(next, null);
     log.info("SET {} = {}", key, value);
     String name = key.trim().toLowerCase(java.util.Locale.ROOT);
+    if (name.equals("verbose")) {
+      Logging.verbosity(g.verbose());
+    }
     if (name.contains("_tls_") || name.contains("_tls13_") || name.equals("tls_provider")) {
       // PgBouncer's rule: the setting is taken; the TLS contexts follow when the settings as a
       // whole make a valid TLS configuration (a key set before its certificate does not yet).

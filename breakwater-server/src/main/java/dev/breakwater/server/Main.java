@@ -48,6 +48,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "Log only warnings and errors.")
   boolean quiet;
 
+  @Option(
+      names = "-v",
+      description = "More log: Breakwater's debug lines; twice, its trace lines too (adds to the verbose setting).")
+  boolean[] verbose = new boolean[0];
+
   @Parameters(
       index = "0",
       arity = "0..1",
@@ -94,6 +99,7 @@ public final class Main implements Callable<Integer> {
     if (quiet) {
       Logging.quiet();
     }
+    Logging.commandLineVerbosity(verbose.length);
     followLauncher();
     Demo.Starter starter = config == null ? Demo.starter().orElse(null) : null;
     if (config == null && starter == null) {
@@ -115,9 +121,7 @@ public final class Main implements Callable<Integer> {
     } else {
       try {
         Settings settings = ConfigLoader.load(config);
-        if (settings.general().logfile() != null) {
-          Logging.toFile(settings.general().logfile());
-        }
+        Logging.configure(settings.general());
         for (ConfigWarning w : settings.warnings()) {
           log.warn("{}", w);
         }

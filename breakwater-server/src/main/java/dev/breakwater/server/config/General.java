@@ -132,6 +132,7 @@ public record General(
     String serverTlsCiphers,
     String serverTls13Ciphers,
     TlsProvider tlsProvider,
+    String logFormat,
     // Breakwater's own
     String httpListenAddr,
     int httpListenPort,
@@ -349,6 +350,7 @@ public record General(
         v.str("server_tls_ciphers"),
         v.str("server_tls13_ciphers"),
         v.get("tls_provider", TlsProvider.class),
+        v.str("log_format"),
         v.str("http_listen_addr"),
         v.i("http_listen_port"),
         v.d("auth_cache_ttl"),

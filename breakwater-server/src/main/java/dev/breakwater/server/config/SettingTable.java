@@ -99,6 +99,8 @@ final class SettingTable {
           "server_tls_ciphers",
           "server_tls13_ciphers",
           "tls_provider",
+          "log_format",
+          "verbose",
           "logfile",
           "pidfile",
           // Operate and observe (admin, http, stats packages).
@@ -401,7 +403,11 @@ final class SettingTable {
               "Breakwater: TLS implementation on both sides. auto: BoringSSL (netty-tcnative) where"
                   + " its native library loads, else the JDK's; openssl: BoringSSL or refuse to start;"
                   + " jdk: the JDK's.",
-              General::tlsProvider));
+              General::tlsProvider),
+          def("log_format", Type.STRING, "text", NO_RELOAD, "text or json",
+              "Breakwater: the log's lines, on standard output and in logfile: text (PgBouncer's shape)"
+                  + " or json (one JSON object a line, Logback's JsonEncoder).",
+              SettingTable::parseLogFormat, General::logFormat));
 
   static final Map<String, SettingDefinition> BY_NAME = index();
 
@@ -438,6 +444,14 @@ final class SettingTable {
   }
 
   /** As PgBouncer: the admin console's database cannot run auth_query. */
+  private static Object parseLogFormat(String text, Path dir) {
+    String f = text.trim().toLowerCase(java.util.Locale.ROOT);
+    if (!f.equals("text") && !f.equals("json")) {
+      throw new ValueParsers.BadValue("text or json");
+    }
+    return f;
+  }
+
   private static Object parseAuthDbname(String text, Path dir) {
     if (Settings.ADMIN_DATABASE.equals(text)) {
       throw new ValueParsers.BadValue(

@@ -129,13 +129,13 @@ class SettingTableTest {
   void pgbouncerSettingsAreInShowConfigOrderWithBreakwatersLast() {
     List<String> names =
         ConfigLoader.definitions().stream().map(SettingDefinition::name).toList();
-    List<String> pgbouncer = names.subList(0, names.size() - 9);
+    List<String> pgbouncer = names.subList(0, names.size() - 10);
     assertThat(pgbouncer).isSorted();
-    assertThat(names.subList(names.size() - 9, names.size()))
+    assertThat(names.subList(names.size() - 10, names.size()))
         .containsExactly("http_listen_addr", "http_listen_port", "http_serverless", "http_tls",
             "http_max_request_size", "http_max_response_size", "auth_cache_ttl", "session_pinning",
-            "tls_provider");
-    assertThat(names).hasSize(107).doesNotHaveDuplicates();
+            "tls_provider", "log_format");
+    assertThat(names).hasSize(108).doesNotHaveDuplicates();
   }
 
   @Test
@@ -156,7 +156,8 @@ class SettingTableTest {
     assertThat(fixed).containsExactly(
         "disable_pqexec", "job_name", "listen_addr", "listen_backlog", "listen_port", "pidfile",
         "pkt_buf", "resolv_conf", "so_reuseport", "track_extra_parameters", "unix_socket_dir",
-        "unix_socket_group", "unix_socket_mode", "user", "http_listen_addr", "http_listen_port", "http_tls");
+        "unix_socket_group", "unix_socket_mode", "user", "http_listen_addr", "http_listen_port", "http_tls",
+        "log_format");
   }
 
   /**
@@ -202,7 +203,7 @@ class SettingTableTest {
   private static String sample(SettingDefinition def) {
     String current = def.defaultText();
     return switch (def.type()) {
-      case STRING -> "some text";
+      case STRING -> def.name().equals("log_format") ? "json" : "some text";
       case PATH -> "/x/sample";
       case LIST -> "a,b";
       case INT -> current.equals("7") ? "8" : accepts(def, "7") ? "7" : "7777";
