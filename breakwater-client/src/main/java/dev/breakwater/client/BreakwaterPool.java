@@ -2,13 +2,8 @@ package dev.breakwater.client;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -26,7 +21,6 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.ToDoubleFunction;
 import javax.sql.DataSource;
 import org.postgresql.PGProperty;
 import org.slf4j.Logger;
@@ -54,7 +48,7 @@ import org.slf4j.LoggerFactory;
  *   <li>only daemon threads, an idempotent {@link #close()} run by a shutdown hook.
  * </ul>
  */
-public final class BreakwaterPool implements DataSource, AutoCloseable, MeterBinder {
+public final class BreakwaterPool implements DataSource, AutoCloseable {
 
   /** Environment variables read by {@link #fromEnvironment()}. */
   public static final String DATABASE_URL = "DATABASE_URL";
@@ -89,7 +83,8 @@ public final class BreakwaterPool implements DataSource, AutoCloseable, MeterBin
   private final HikariPool hikariPool;
   private final AlertMonitor alerts;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final List<Map.Entry<MeterRegistry, Meter>> meters = new ArrayList<>();
+  /** Made when metrics are asked for: Micrometer is an optional dependency. */
+  private PoolMeters meters;
   private boolean hikariMetricsBound;
   private volatile Thread shutdownHook;
 
@@ -121,7 +116,7 @@ public final class BreakwaterPool implements DataSource, AutoCloseable, MeterBin
     hc.setInitializationFailTimeout(-1);
     hc.setThreadFactory(new DaemonThreadFactory("breakwater-" + settings.name()));
     if (b.meterRegistry != null) {
-      hc.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(b.meterRegistry));
+      PoolMeters.trackHikari(hc, b.meterRegistry);
       hikariMetricsBound = true;
     }
     if (b.hikari != null) {
@@ -272,31 +267,19 @@ public final class BreakwaterPool implements DataSource, AutoCloseable, MeterBin
   /**
    * Registers the gauges {@code db.pool.total}, {@code db.pool.idle}, {@code db.pool.waiting} and
    * {@code db.pool.max}, tagged {@code pool=<name>}, and HikariCP's own {@code hikaricp.*} metrics
-   * (these in one registry only: the first bound).
+   * (these in one registry only: the first bound). The same as Micrometer's {@code MeterBinder}
+   * (which the pool no longer implements, so that it loads without Micrometer: use {@code
+   * pool::bindTo} where a binder is wanted).
    */
-  @Override
   public synchronized void bindTo(MeterRegistry registry) {
-    Tags tags = Tags.of("pool", name());
-    gauge(registry, "db.pool.total", "Connections open, in use or idle", tags, p -> p.stats().total());
-    gauge(registry, "db.pool.idle", "Connections open and unused", tags, p -> p.stats().idle());
-    gauge(registry, "db.pool.waiting", "Callers waiting for a connection", tags, p -> p.stats().waiting());
-    gauge(registry, "db.pool.max", "Most connections the pool may open", tags, p -> settings.maxSize());
+    if (meters == null) {
+      meters = new PoolMeters(this);
+    }
+    meters.bindTo(registry);
     if (!hikariMetricsBound) {
-      hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+      PoolMeters.trackHikari(hikari, registry);
       hikariMetricsBound = true;
     }
-  }
-
-  private void gauge(
-      MeterRegistry registry, String name, String help, Tags tags, ToDoubleFunction<BreakwaterPool> f) {
-    Gauge g =
-        Gauge.builder(name, this, f)
-            .description(help)
-            .baseUnit("connections")
-            .tags(tags)
-            .strongReference(true)
-            .register(registry);
-    meters.add(Map.entry(registry, g));
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -345,10 +328,9 @@ public final class BreakwaterPool implements DataSource, AutoCloseable, MeterBin
     connector.close();
     hikari.close();
     synchronized (this) {
-      for (Map.Entry<MeterRegistry, Meter> m : meters) {
-        m.getKey().remove(m.getValue());
+      if (meters != null) {
+        meters.close();
       }
-      meters.clear();
     }
     log.info("pool '{}' closed", name());
   }
