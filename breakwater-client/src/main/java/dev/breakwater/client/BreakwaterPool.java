@@ -87,6 +87,8 @@ public final class BreakwaterPool implements DataSource, AutoCloseable {
   private PoolMeters meters;
   private boolean hikariMetricsBound;
   private volatile Thread shutdownHook;
+  /** Kept here: CRaC's context holds its resources weakly. Null when the hook is off. */
+  private final CheckpointHook checkpointHook;
 
   private BreakwaterPool(Builder b, PoolSettings settings) {
     this.settings = settings;
@@ -115,6 +117,8 @@ public final class BreakwaterPool implements DataSource, AutoCloseable {
     // Connect on first use, not here: a cold start must not fail because the database is waking.
     hc.setInitializationFailTimeout(-1);
     hc.setThreadFactory(new DaemonThreadFactory("breakwater-" + settings.name()));
+    // Suspension lets a checkpoint hold callers back while it closes every connection.
+    hc.setAllowPoolSuspension(b.checkpointHook);
     if (b.meterRegistry != null) {
       PoolMeters.trackHikari(hc, b.meterRegistry);
       hikariMetricsBound = true;
@@ -137,6 +141,7 @@ public final class BreakwaterPool implements DataSource, AutoCloseable {
     } else {
       this.alerts = null;
     }
+    this.checkpointHook = b.checkpointHook ? registerCheckpointHook() : null;
     if (b.shutdownHook) {
       Thread hook = new Thread(this::closeFromHook, "breakwater-" + settings.name() + "-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
@@ -154,6 +159,36 @@ public final class BreakwaterPool implements DataSource, AutoCloseable {
         log.warn("pool '{}': {}", settings.name(), advice);
       }
     }
+  }
+
+  private CheckpointHook registerCheckpointHook() {
+    try {
+      return CheckpointHook.register(this);
+    } catch (NoClassDefFoundError e) {
+      log.debug("pool '{}': org.crac is not on the classpath: no checkpoint hook", settings.name());
+      return null;
+    }
+  }
+
+  /**
+   * Before a CRaC checkpoint or a SnapStart snapshot: holds callers back and closes every
+   * connection, waiting up to the connection timeout for lent ones to come back.
+   */
+  void beforeCheckpoint() throws InterruptedException {
+    hikariPool.suspendPool();
+    hikariPool.softEvictConnections();
+    long deadline = System.nanoTime() + settings.connectionTimeout().toNanos();
+    while (hikariPool.getTotalConnections() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+      hikariPool.softEvictConnections();
+    }
+    log.info("pool '{}': checkpoint: {} connection(s) left open", settings.name(), hikariPool.getTotalConnections());
+  }
+
+  /** After a restore: callers may take connections again, opened as they are asked for. */
+  void afterRestore() {
+    hikariPool.resumePool();
+    log.info("pool '{}': restored: connections open as they are asked for", settings.name());
   }
 
   /** A pool configured from the process environment. */
@@ -455,6 +490,7 @@ public final class BreakwaterPool implements DataSource, AutoCloseable {
     private AlertSettings alertSettings = AlertSettings.defaults();
     private final List<AlertListener> alertListeners = new ArrayList<>();
     private boolean shutdownHook = true;
+    private boolean checkpointHook = true;
     private boolean endpointAdvice = true;
     private Consumer<HikariConfig> hikari;
 
@@ -576,6 +612,15 @@ public final class BreakwaterPool implements DataSource, AutoCloseable {
     }
 
     /** Whether to warn about direct endpoints in serverless profiles (default true). */
+    /**
+     * Whether the pool closes its connections before a CRaC checkpoint or an AWS Lambda SnapStart
+     * snapshot and opens new ones after the restore (on by default; a no-op on other JVMs).
+     */
+    public Builder checkpointHook(boolean enabled) {
+      this.checkpointHook = enabled;
+      return this;
+    }
+
     public Builder endpointAdvice(boolean enabled) {
       this.endpointAdvice = enabled;
       return this;
