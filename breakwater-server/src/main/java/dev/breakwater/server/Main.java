@@ -49,6 +49,14 @@ public final class Main implements Callable<Integer> {
   boolean quiet;
 
   @Option(
+      names = "--settings",
+      paramLabel = "FILE",
+      description = "An ini file read after pgbouncer.ini, at start and at each reload: Breakwater's own settings"
+          + " (http_*, tls_provider, log_format...) can live there, so that pgbouncer.ini stays readable by"
+          + " PgBouncer. BREAKWATER_<SETTING> environment variables set them too.")
+  Path settingsFile;
+
+  @Option(
       names = "-v",
       description = "More log: Breakwater's debug lines; twice, its trace lines too (adds to the verbose setting).")
   boolean[] verbose = new boolean[0];
@@ -100,6 +108,9 @@ public final class Main implements Callable<Integer> {
       Logging.quiet();
     }
     Logging.commandLineVerbosity(verbose.length);
+    dev.breakwater.server.config.ConfigLoader.overlay(
+        new dev.breakwater.server.config.ConfigLoader.Overlay(
+            settingsFile == null ? null : settingsFile.toAbsolutePath(), System.getenv()));
     followLauncher();
     Demo.Starter starter = config == null ? Demo.starter().orElse(null) : null;
     if (config == null && starter == null) {

@@ -34,7 +34,47 @@ public final class ConfigLoader {
 
   /** Reads and parses a config file. */
   public static Settings load(Path iniFile) throws ConfigException {
-    return load(IniReader.readText(iniFile, null, 0, "config file"), iniFile);
+    Overlay o = overlay;
+    Loader loader = new Loader(iniFile);
+    IniReader.read(iniFile, IniReader.readText(iniFile, null, 0, "config file"), loader);
+    if (o.settingsFile() != null) {
+      IniReader.read(o.settingsFile(), IniReader.readText(o.settingsFile(), null, 0, "settings file"), loader);
+    }
+    Path fromEnvironment = Path.of("(environment)");
+    for (SettingDefinition d : SettingTable.BREAKWATER_OWN) {
+      String v = o.environment().get(environmentName(d.name()));
+      if (v != null) {
+        loader.section(fromEnvironment, 0, "pgbouncer");
+        loader.entry(fromEnvironment, 0, d.name(), v);
+      }
+    }
+    return loader.finish();
+  }
+
+  /**
+   * Where Breakwater's own settings may come from besides pgbouncer.ini, so that the file stays
+   * one PgBouncer reads (a rollback is then still "change the binary"): an ini file read after it
+   * ({@code --settings}, any setting), and environment variables {@code BREAKWATER_<NAME>} for
+   * Breakwater's own settings ({@code BREAKWATER_HTTP_LISTEN_PORT=8080}), applied last.
+   */
+  public record Overlay(Path settingsFile, Map<String, String> environment) {
+    public Overlay {
+      environment = Map.copyOf(environment);
+    }
+
+    static final Overlay NONE = new Overlay(null, Map.of());
+  }
+
+  private static volatile Overlay overlay = Overlay.NONE;
+
+  /** Set once at start (Main): every load, RELOAD's too, applies it. */
+  public static void overlay(Overlay next) {
+    overlay = next == null ? Overlay.NONE : next;
+  }
+
+  /** {@code http_listen_port} is read from {@code BREAKWATER_HTTP_LISTEN_PORT}. */
+  public static String environmentName(String setting) {
+    return "BREAKWATER_" + setting.toUpperCase(Locale.ROOT);
   }
 
   /**

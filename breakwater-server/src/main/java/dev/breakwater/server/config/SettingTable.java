@@ -411,6 +411,10 @@ final class SettingTable {
 
   static final Map<String, SettingDefinition> BY_NAME = index();
 
+  /** Breakwater's own settings, which PgBouncer does not know: the table's last ones. */
+  static final List<SettingDefinition> BREAKWATER_OWN =
+      ALL.subList(ALL.indexOf(BY_NAME.get("http_listen_addr")), ALL.size());
+
   private static Map<String, SettingDefinition> index() {
     Map<String, SettingDefinition> byName = new LinkedHashMap<>();
     for (SettingDefinition def : ALL) {
