@@ -55,10 +55,16 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Map<String, byte[]> files = new ConcurrentHashMap<>();
 
   private final SqlOverHttp sql;
+  private final History history;
 
   HttpApi(Console console, SqlOverHttp sql) {
+    this(console, sql, new History());
+  }
+
+  HttpApi(Console console, SqlOverHttp sql, History history) {
     this.console = console;
     this.sql = sql;
+    this.history = history;
   }
 
   /** A response's status, type and body. */
@@ -172,6 +178,8 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
             o.observer().metrics().scrape(o.breakwater().pools().all()).getBytes(StandardCharsets.UTF_8));
       case "/api/overview":
         return Response.json(200, Overview.json(o, Health.evaluate(o)));
+      case "/api/history":
+        return Response.json(200, history.json());
       case "/":
         return file("index.html");
       default:

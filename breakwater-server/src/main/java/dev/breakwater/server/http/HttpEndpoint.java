@@ -66,7 +66,16 @@ public final class HttpEndpoint implements AutoCloseable {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
-    HttpApi api = new HttpApi(console, new SqlOverHttp(sqlClients, frontend));
+    History history = new History();
+    HttpApi api = new HttpApi(console, new SqlOverHttp(sqlClients, frontend), history);
+    // The dashboard's last 15 minutes, sampled whether or not a page is open.
+    group.next().scheduleAtFixedRate(() -> {
+      try {
+        history.sample(console.observed());
+      } catch (RuntimeException e) {
+        log.warn("dashboard history: sampling failed: {}", e.toString());
+      }
+    }, History.INTERVAL_MS, History.INTERVAL_MS, TimeUnit.MILLISECONDS);
     try {
       Channel ch =
           new ServerBootstrap()

@@ -127,6 +127,8 @@ class DashboardIT {
     // Virtual time runs the page's one-second timer several times; fetches are real.
     String dom = chromium("--virtual-time-budget=6000", "--window-size=1280,1000", "--dump-dom", url);
     assertThat(dom).contains("data-pool=\"" + Roles.DATABASE + "/" + Roles.PLAIN + "\"");
+    // The charts start with what the server kept before the page opened (api/history).
+    assertThat(dom).containsPattern("data-history-points=\"[1-9][0-9]*\"");
     long polls = attribute(dom, "data-polls");
     long first = attribute(dom, "data-first-xacts");
     long last = attribute(dom, "data-last-xacts");

@@ -4,10 +4,11 @@
 "use strict";
 
 const POLL_MS = 1000;
-const HISTORY = 120; // points kept per series: two minutes
+const HISTORY = 900; // points kept per series: fifteen minutes, as the server keeps them
 const MIN_SPAN = 30;  // points a chart spans at least
 const pools = new Map(); // "db/user" -> {el, history, last}
 let previous = null;     // the last overview, for rates
+const preloaded = new Map(); // "db/user" -> the server's last 15 minutes (api/history), read at load
 let polls = 0;
 let firstXacts = null;
 
@@ -136,6 +137,16 @@ function poolCard(key, p) {
   ]);
   const history = {};
   for (const k of ["clActive", "clWaiting", "svActive", "svIdle", "size", "tps", "qps", "waitP95", "queryP50", "queryP95", "queryP99"]) history[k] = [];
+  // What the server kept before this page opened: the charts start with it.
+  const kept = preloaded.get(key);
+  if (kept) {
+    const names = { clActive: "cl_active", clWaiting: "cl_waiting", svActive: "sv_active", svIdle: "sv_idle",
+      size: "pool_size", tps: "tps", qps: "qps", waitP95: "wait_p95", queryP50: "query_p50", queryP95: "query_p95",
+      queryP99: "query_p99" };
+    for (const [k, n] of Object.entries(names)) history[k] = (kept[n] || []).slice(-HISTORY);
+    card.dataset.historyPoints = String(history.clActive.length);
+    preloaded.delete(key);
+  }
   return { el: card, history };
 }
 
@@ -271,4 +282,17 @@ async function poll() {
   }
 }
 
-poll();
+// The server's last 15 minutes, once, before the first poll; the page works without them.
+async function loadHistory() {
+  try {
+    const headers = typeof TOKEN === "string" && TOKEN ? { Authorization: "Bearer " + TOKEN } : {};
+    const r = await fetch("api/history", { cache: "no-store", headers });
+    if (!r.ok) return;
+    const h = await r.json();
+    for (const p of h.pools) preloaded.set(p.database + "/" + p.user, p);
+  } catch (e) {
+    // no history: the charts start now
+  }
+}
+
+loadHistory().finally(poll);
