@@ -73,14 +73,14 @@ public final class Fuzz implements AroundPropertyHook, AroundContainerHook {
   // ---- generators ----
 
   /** Arbitrary bytes, at most {@code max}. */
-  static Arbitrary<byte[]> bytes(int max) {
+  public static Arbitrary<byte[]> bytes(int max) {
     return Arbitraries.bytes().array(byte[].class).ofMaxSize(max);
   }
 
   /** One change to a valid input: overwrite, insert, delete or cut at a position (taken modulo the length). */
-  record Edit(int kind, int at, byte value) {}
+  public record Edit(int kind, int at, byte value) {}
 
-  static Arbitrary<List<Edit>> edits() {
+  public static Arbitrary<List<Edit>> edits() {
     return Combinators.combine(
             Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 1 << 16), Arbitraries.bytes())
         .as(Edit::new)
@@ -89,11 +89,11 @@ public final class Fuzz implements AroundPropertyHook, AroundContainerHook {
   }
 
   /** Valid inputs with a few edits: shrinks towards the valid input itself. */
-  static Arbitrary<byte[]> mutated(Arbitrary<byte[]> valid) {
+  public static Arbitrary<byte[]> mutated(Arbitrary<byte[]> valid) {
     return Combinators.combine(valid, edits()).as(Fuzz::apply);
   }
 
-  static byte[] apply(byte[] valid, List<Edit> edits) {
+  public static byte[] apply(byte[] valid, List<Edit> edits) {
     byte[] b = valid;
     for (Edit e : edits) {
       int at = b.length == 0 ? 0 : e.at() % (b.length + 1);
@@ -126,7 +126,7 @@ public final class Fuzz implements AroundPropertyHook, AroundContainerHook {
   }
 
   /** Text made mostly of the given words and punctuation, for parsers of text. */
-  static Arbitrary<String> textOf(String... words) {
+  public static Arbitrary<String> textOf(String... words) {
     List<String> pieces = new ArrayList<>(List.of(words));
     pieces.addAll(List.of(" ", "\t", "\n", "\r\n", "\"", "'", "=", ",", ";", "#", "[", "]", "\\", "\0", "é", "\uD83D\uDE00"));
     Arbitrary<String> piece =
@@ -135,11 +135,11 @@ public final class Fuzz implements AroundPropertyHook, AroundContainerHook {
   }
 
   /** A big-endian int in 4 bytes. */
-  static byte[] int32(int v) {
+  public static byte[] int32(int v) {
     return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
   }
 
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     int n = 0;
     for (byte[] p : parts) {
       n += p.length;
