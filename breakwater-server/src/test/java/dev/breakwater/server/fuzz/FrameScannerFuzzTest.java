@@ -13,6 +13,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -30,7 +31,7 @@ class FrameScannerFuzzTest {
   static final int MAX_INSPECTED = 64;
 
   /** What the scanner handed on; "!" at the end when it threw ProtocolException. */
-  static final class Recorder implements FrameScanner.Handler {
+  static class Recorder implements FrameScanner.Handler {
     final ByteArrayOutputStream forwarded = new ByteArrayOutputStream();
     final List<String> events = new ArrayList<>();
     final boolean forwardOversized;
@@ -123,6 +124,36 @@ class FrameScannerFuzzTest {
   void arbitraryBytes(@ForAll("anyBytes") byte[] stream, @ForAll("cuts") List<Integer> cuts) {
     run(stream, cuts, false);
     run(stream, cuts, true);
+  }
+
+  /**
+   * Regression (found through StartupHandlerFuzzTest): a header that arrived across reads, of a
+   * forwarded type the handler refuses by throwing from onForwardedHeader (a client's query before
+   * its password), was taken out of the scanner first and leaked.
+   */
+  @Example
+  void aRefusedHeaderAcrossReadsIsFreed() throws InterruptedException {
+    for (int i = 0; i < 20; i++) {
+      FrameScanner scanner = new FrameScanner(ALLOC, MAX_INSPECTED, (byte) 'p');
+      FrameScanner.Handler refusing = new Recorder(false) {
+        @Override
+        public void onForwardedHeader(byte type, int length) {
+          throw new ProtocolException("expected password response");
+        }
+      };
+      ByteBuf first = ALLOC.buffer().writeBytes(new byte[] {'Q', 0, 0});
+      ByteBuf second = ALLOC.buffer().writeBytes(new byte[] {0, 9, 's', 'e', 'l', 0});
+      try {
+        scanner.scan(first, refusing);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> scanner.scan(second, refusing)))
+            .isInstanceOf(ProtocolException.class);
+      } finally {
+        first.release();
+        second.release();
+        scanner.release();
+      }
+    }
+    dev.breakwater.testkit.LeakCheck.check("aRefusedHeaderAcrossReadsIsFreed");
   }
 
   @Provide

@@ -23,6 +23,12 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
  */
 public final class Fuzz implements AroundPropertyHook, AroundContainerHook {
 
+  static {
+    // Before any buffer class is loaded (a class's @BeforeContainer may start a pooler): Netty's
+    // leak detector is made once, with the factory installed at that time.
+    LeakCheck.start();
+  }
+
   /** The seed of a run when none is given. */
   static final String SEED = "20261205";
 
