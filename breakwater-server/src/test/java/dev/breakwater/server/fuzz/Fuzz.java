@@ -16,7 +16,7 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 
 /**
  * What every fuzz property shares (classes add it with {@code @AddLifecycleHook(Fuzz.class)}): a
- * fixed seed, so that a run is reproducible ({@code -Dbreakwater.fuzz.seed=N} for another, {@code
+ * fixed seed, so that a run is reproducible ({@code -Dbreakwater.fuzz.decoderSeed=N} for another, {@code
  * random} for a new one each run); the tries of the property's annotation, the CI budget, or
  * {@code -Dbreakwater.fuzz.tries=N} for a longer run; one line per property with its tries and time
  * ({@code FUZZ ...} in the test's output); and Netty's leak detector watching the whole class.
@@ -35,10 +35,10 @@ public final class Fuzz implements AroundPropertyHook, AroundContainerHook {
   @Override
   public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
     String tries = System.getProperty("breakwater.fuzz.tries", "");
-    if (!tries.isBlank()) {
+    if (!tries.isBlank() && !context.targetMethod().isAnnotationPresent(net.jqwik.api.Example.class)) {
       context.attributes().setTries(Integer.parseInt(tries.strip()));
     }
-    String seed = System.getProperty("breakwater.fuzz.seed", SEED).strip();
+    String seed = System.getProperty("breakwater.fuzz.decoderSeed", SEED).strip();
     if (!seed.equals("random") && context.attributes().seed().filter(s -> !s.isEmpty()).isEmpty()) {
       context.attributes().setSeed(seed);
     }
