@@ -261,9 +261,11 @@ public final class FrameScanner {
       inspect = false;
     }
     if (!inspect) {
+      // Told first: a handler that refuses the message throws, and the header is still pending,
+      // freed by release(), rather than in a local nobody frees.
+      handler.onForwardedHeader(type, length);
       ByteBuf header = pending;
       pending = null;
-      handler.onForwardedHeader(type, length);
       remaining = total - header.readableBytes();
       handler.onForward(header);
       int n = (int) Math.min(remaining, in.readableBytes());

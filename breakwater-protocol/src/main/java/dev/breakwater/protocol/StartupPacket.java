@@ -51,6 +51,9 @@ public sealed interface StartupPacket {
    * @throws ProtocolException when the packet is malformed or of an unsupported version
    */
   static StartupPacket decode(ByteBuf packet) {
+    if (packet.readableBytes() < 8) {
+      throw new ProtocolException("invalid startup packet length " + packet.readableBytes());
+    }
     int length = packet.readInt();
     if (length < 8 || length > MAX_LENGTH || length != packet.readableBytes() + 4) {
       throw new ProtocolException("invalid startup packet length " + length);

@@ -50,12 +50,22 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    install();
-    LEAKS.clear();
+    start();
   }
 
   @Override
   public void afterAll(ExtensionContext context) throws InterruptedException {
+    check(context.getDisplayName());
+  }
+
+  /** Starts watching (for runners other than Jupiter, e.g. jqwik's properties). */
+  public static void start() {
+    install();
+    LEAKS.clear();
+  }
+
+  /** Fails with the first leak Netty reported since {@link #start()}, after giving it a chance to notice. */
+  public static void check(String where) throws InterruptedException {
     for (int round = 0; round < 3 && LEAKS.isEmpty(); round++) {
       System.gc();
       Thread.sleep(50);
@@ -68,7 +78,7 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
       String first = LEAKS.get(0);
       int n = LEAKS.size();
       LEAKS.clear();
-      throw new AssertionError(n + " Netty buffer leak(s) in " + context.getDisplayName() + ":\n" + first);
+      throw new AssertionError(n + " Netty buffer leak(s) in " + where + ":\n" + first);
     }
   }
 }

@@ -18,8 +18,12 @@ record CommandLine(String command, String argument, String value) {
 
   private static final String WS0 = "[ \\t\\n\\r]*";
   private static final String WS1 = "[ \\t\\n\\r]+";
-  private static final String WORD = "(\"(?:[^\"]|\"\")+\"|[0-9A-Za-z_]+)";
-  private static final String STRING = "('(?:[^']|'')*')";
+  // Unrolled and possessive ("run of non-quotes, then doubled quote and run, repeated"): an
+  // alternation inside a repeated group recursed once per character and overflowed the stack on
+  // a quoted word of a few thousand characters. After a closing quote the grammar never allows
+  // another quote, so nothing is lost by not backtracking.
+  private static final String WORD = "(\"(?=[^\"]|\"\")[^\"]*+(?:\"\"[^\"]*+)*+\"|[0-9A-Za-z_]++)";
+  private static final String STRING = "('[^']*+(?:''[^']*+)*+')";
   private static final String END = WS0 + "(?:;" + WS0 + ")?$";
 
   private static final Pattern COMMAND =

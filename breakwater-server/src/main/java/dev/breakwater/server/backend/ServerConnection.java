@@ -828,6 +828,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       c.serverLost(this, CloseReason.CLIENT_PROTOCOL_VIOLATION,
           ErrorFields.of("FATAL", e.sqlState(), e.getMessage()));
       return;
+    } catch (IndexOutOfBoundsException e) {
+      // Every read is within one message: a field past its end is the client's malformed message.
+      // Answered as one, rather than thrown on this loop with the client left waiting.
+      log.warn("S-{}: malformed message from {}: {}", id, c, e.toString());
+      c.serverLost(this, CloseReason.CLIENT_PROTOCOL_VIOLATION,
+          ErrorFields.of("FATAL", dev.breakwater.protocol.SqlState.PROTOCOL_VIOLATION, "invalid message format"));
+      return;
     }
     if (out != null) {
       channel.write(out, channel.voidPromise());

@@ -3,6 +3,7 @@ package dev.breakwater.server.backend;
 import dev.breakwater.protocol.Codec;
 import dev.breakwater.protocol.FrameScanner;
 import dev.breakwater.protocol.MessageType;
+import dev.breakwater.protocol.ProtocolException;
 import dev.breakwater.server.Outbox;
 import dev.breakwater.server.stats.PoolStats;
 import io.netty.buffer.ByteBuf;
@@ -256,6 +257,9 @@ final class StatementMapper {
    */
   private void trackParse(ByteBuf message) {
     ByteBuf body = Codec.body(message);
+    if (!body.isReadable()) {
+      return; // an empty Parse: refused by onParse, or by PostgreSQL
+    }
     if (body.getByte(body.readerIndex()) == 0) {
       body.skipBytes(1);
       tracker.onParse("", tracker.effectsOf(body, lexing()));
@@ -427,6 +431,9 @@ final class StatementMapper {
 
   private boolean onDescribe(StatementNames c, ByteBuf message) {
     ByteBuf body = Codec.body(message);
+    if (!body.isReadable()) {
+      throw new ProtocolException("invalid message format: " + MessageType.describe(message.getByte(message.readerIndex())) + " without its kind");
+    }
     byte kind = body.readByte();
     String name = Codec.readCString(body);
     PreparedStatements.Statement stmt =
@@ -454,6 +461,9 @@ final class StatementMapper {
 
   private boolean onClose(StatementNames c, ByteBuf message) {
     ByteBuf body = Codec.body(message);
+    if (!body.isReadable()) {
+      throw new ProtocolException("invalid message format: " + MessageType.describe(message.getByte(message.readerIndex())) + " without its kind");
+    }
     byte kind = body.readByte();
     String name = Codec.readCString(body);
     if (kind == 'S' && !name.isEmpty()) {

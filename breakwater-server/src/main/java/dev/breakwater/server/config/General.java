@@ -141,7 +141,9 @@ public record General(
     boolean httpServerless,
     boolean httpTls,
     int httpMaxRequestSize,
-    int httpMaxResponseSize) {
+    int httpMaxResponseSize,
+    HttpToken httpAuthToken,
+    Set<String> httpAllowedHosts) {
 
   public General {
     listenAddr = List.copyOf(listenAddr);
@@ -149,6 +151,7 @@ public record General(
     statsUsers = ordered(statsUsers);
     ignoreStartupParameters = ordered(ignoreStartupParameters);
     trackExtraParameters = List.copyOf(trackExtraParameters);
+    httpAllowedHosts = ordered(httpAllowedHosts);
   }
 
   private static final General DEFAULTS = fromValues(defaultValues());
@@ -358,7 +361,9 @@ public record General(
         v.b("http_serverless"),
         v.b("http_tls"),
         v.i("http_max_request_size"),
-        v.i("http_max_response_size"));
+        v.i("http_max_response_size"),
+        v.get("http_auth_token_file", HttpToken.class),
+        v.set("http_allowed_hosts"));
   }
 
   /** Typed reads from the values map; a name missing from the table is a programming error. */

@@ -114,7 +114,9 @@ final class SettingTable {
           "http_serverless",
           "http_tls",
           "http_max_request_size",
-          "http_max_response_size");
+          "http_max_response_size",
+          "http_auth_token_file",
+          "http_allowed_hosts");
 
   static final List<SettingDefinition> ALL =
       List.of(
@@ -407,7 +409,22 @@ final class SettingTable {
           def("log_format", Type.STRING, "text", NO_RELOAD, "text or json",
               "Breakwater: the log's lines, on standard output and in logfile: text (PgBouncer's shape)"
                   + " or json (one JSON object a line, Logback's JsonEncoder).",
-              SettingTable::parseLogFormat, General::logFormat));
+              SettingTable::parseLogFormat, General::logFormat),
+          def("http_auth_token_file", Type.PATH, "", RELOAD, "a file name; empty means not set",
+              "Breakwater: file whose first line is a bearer token (at least 16 characters) that"
+                  + " the HTTP endpoint requires for /api/*, /metrics and /health (header"
+                  + " Authorization: Bearer TOKEN); /live, /ready, POST /sql and /v2 stay open. Read"
+                  + " at start and on RELOAD. Empty: no token. See docs/operations.md.",
+              (text, dir) -> {
+                java.nio.file.Path file = parsePath(text, dir);
+                return file == null ? null : HttpToken.read(file);
+              },
+              g -> g.httpAuthToken() == null ? null : g.httpAuthToken().file()),
+          lowerSet("http_allowed_hosts", "", RELOAD,
+              "Breakwater: host names, besides localhost and the address a request came to, that"
+                  + " the HTTP endpoint accepts in the Host header (against DNS rebinding); * accepts"
+                  + " any. /live, /ready, POST /sql and /v2 accept any.",
+              General::httpAllowedHosts));
 
   static final Map<String, SettingDefinition> BY_NAME = index();
 

@@ -217,7 +217,7 @@ final class ClientAuthenticator {
         throw new ProtocolException(
             "28000", "SASL authentication mechanism " + mechanism + " is not supported");
       }
-      int length = body.readInt();
+      int length = body.readableBytes() < 4 ? -1 : body.readInt();
       if (length < 0 || length != body.readableBytes()) {
         throw new ProtocolException("malformed SASLInitialResponse");
       }

@@ -1025,6 +1025,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       in.release();
     }
     if (closed) {
+      // Closed by a message of this read: the scan went on past it and may hold part of the next.
+      scanner.release();
       outbox.clear();
       return;
     }

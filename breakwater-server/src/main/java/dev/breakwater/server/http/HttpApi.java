@@ -3,6 +3,7 @@ package dev.breakwater.server.http;
 import dev.breakwater.server.admin.Console;
 import dev.breakwater.server.admin.Observed;
 import dev.breakwater.server.admin.View;
+import dev.breakwater.server.config.General;
 import dev.breakwater.server.pool.Pool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -129,13 +130,22 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
       sql.handle(ctx, request, () -> drain(ctx));
       return;
     }
+    String path = request.decoderResult().isSuccess() ? new QueryStringDecoder(request.uri()).path() : "";
+    General g = console.observed().breakwater().frontend().settings().general();
     if (!request.decoderResult().isSuccess()) {
       r = Response.json(400, "{\"error\":\"bad request\"}");
+    } else if (!PROBES.contains(path) && !HostCheck.allowed(request.headers().get(HttpHeaderNames.HOST),
+        ctx.channel().localAddress(), g.httpListenAddr(), g.httpAllowedHosts())) {
+      // DNS rebinding: a page of another site, its name now resolving here, must read nothing.
+      r = Response.json(421, "{\"error\":\"unknown host name; see http_allowed_hosts\"}");
+    } else if (needsToken(path) && g.httpAuthToken() != null
+        && !g.httpAuthToken().matches(bearer(request.headers().get(HttpHeaderNames.AUTHORIZATION)))) {
+      r = Response.json(401, "{\"error\":\"a bearer token is required (http_auth_token_file)\"}");
     } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
       r = Response.json(405, "{\"error\":\"only GET and HEAD\"}");
     } else {
       try {
-        r = route(new QueryStringDecoder(request.uri()).path());
+        r = route(path);
       } catch (RuntimeException e) {
         log.warn("HTTP {} failed", request.uri(), e);
         r = Response.json(500, "{\"error\":\"internal error\"}");
@@ -150,6 +160,9 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
         .set(HttpHeaderNames.CONTENT_LENGTH, r.body().length)
         .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
         .set("X-Content-Type-Options", "nosniff");
+    if (r.status().code() == 401) {
+      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"breakwater\"");
+    }
     if (r.status().code() == 405) {
       response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
     }
@@ -159,6 +172,23 @@ final class HttpApi extends SimpleChannelInboundHandler<FullHttpRequest> {
     } else {
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  /** Probes: open to any Host and without a token. */
+  private static final java.util.Set<String> PROBES = java.util.Set.of("/live", "/ready");
+
+  /** What the token guards: the data (the dashboard's files are not data). */
+  static boolean needsToken(String path) {
+    return path.startsWith("/api/") || path.equals("/metrics") || path.equals("/health");
+  }
+
+  /** The token of an {@code Authorization: Bearer TOKEN} header, or null. */
+  static String bearer(String authorization) {
+    if (authorization == null || authorization.length() < 7
+        || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return authorization.substring(7).strip();
   }
 
   Response route(String path) {

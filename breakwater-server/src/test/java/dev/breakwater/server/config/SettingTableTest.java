@@ -129,13 +129,13 @@ class SettingTableTest {
   void pgbouncerSettingsAreInShowConfigOrderWithBreakwatersLast() {
     List<String> names =
         ConfigLoader.definitions().stream().map(SettingDefinition::name).toList();
-    List<String> pgbouncer = names.subList(0, names.size() - 10);
+    List<String> pgbouncer = names.subList(0, names.size() - 12);
     assertThat(pgbouncer).isSorted();
-    assertThat(names.subList(names.size() - 10, names.size()))
+    assertThat(names.subList(names.size() - 12, names.size()))
         .containsExactly("http_listen_addr", "http_listen_port", "http_serverless", "http_tls",
             "http_max_request_size", "http_max_response_size", "auth_cache_ttl", "session_pinning",
-            "tls_provider", "log_format");
-    assertThat(names).hasSize(108).doesNotHaveDuplicates();
+            "tls_provider", "log_format", "http_auth_token_file", "http_allowed_hosts");
+    assertThat(names).hasSize(110).doesNotHaveDuplicates();
   }
 
   @Test
@@ -200,11 +200,25 @@ class SettingTableTest {
     }
   }
 
+  /** A readable token file, for http_auth_token_file (read when the configuration is loaded). */
+  private static final Path TOKEN_FILE = tokenFile();
+
+  private static Path tokenFile() {
+    try {
+      Path f = java.nio.file.Files.createTempFile("bw-token-", ".txt");
+      f.toFile().deleteOnExit();
+      java.nio.file.Files.writeString(f, "sample-token-0123456789\n");
+      return f;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static String sample(SettingDefinition def) {
     String current = def.defaultText();
     return switch (def.type()) {
       case STRING -> def.name().equals("log_format") ? "json" : "some text";
-      case PATH -> "/x/sample";
+      case PATH -> def.name().equals("http_auth_token_file") ? TOKEN_FILE.toString() : "/x/sample";
       case LIST -> "a,b";
       case INT -> current.equals("7") ? "8" : accepts(def, "7") ? "7" : "7777";
       case BOOL -> current.equals("1") ? "0" : "1";

@@ -268,9 +268,27 @@ function render(o) {
   previous = o;
 }
 
+// With http_auth_token_file set, the page is opened as /#token=TOKEN: the fragment never leaves the
+// browser; the token is kept for this tab only (sessionStorage) and taken out of the address bar.
+const TOKEN = (() => {
+  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem("breakwater.token", decodeURIComponent(m[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem("breakwater.token");
+})();
+
 async function poll() {
   try {
-    const r = await fetch("api/overview", { cache: "no-store" });
+    const headers = TOKEN ? { Authorization: "Bearer " + TOKEN } : {};
+    const r = await fetch("api/overview", { cache: "no-store", headers });
+    if (r.status === 401) {
+      const status = document.getElementById("status");
+      status.textContent = "token needed: open /#token=…";
+      status.className = "pill unhealthy";
+      return;
+    }
     if (!r.ok) throw new Error("HTTP " + r.status);
     render(await r.json());
   } catch (e) {
@@ -285,7 +303,7 @@ async function poll() {
 // The server's last 15 minutes, once, before the first poll; the page works without them.
 async function loadHistory() {
   try {
-    const headers = typeof TOKEN === "string" && TOKEN ? { Authorization: "Bearer " + TOKEN } : {};
+    const headers = TOKEN ? { Authorization: "Bearer " + TOKEN } : {};
     const r = await fetch("api/history", { cache: "no-store", headers });
     if (!r.ok) return;
     const h = await r.json();
