@@ -898,11 +898,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (user.equals(key.user())) {
       user = key.user();
     }
-    if (authenticator != null && authenticator.recoveredKeys() != null) {
-      pool.passThroughKeys(authenticator.recoveredKeys());
-    }
-    if (queriedSecret != null) {
-      pool.queriedSecret(queriedSecret);
+    // What this login taught the pooler about the client's user serves the pool's servers only
+    // when they log in as that user: with a database that forces user=, clients of other users
+    // share the pool, and their keys would make its next server log in with the wrong ones.
+    if (user.equals(key.user())) {
+      if (authenticator != null && authenticator.recoveredKeys() != null) {
+        pool.passThroughKeys(authenticator.recoveredKeys());
+      }
+      if (queriedSecret != null) {
+        pool.queriedSecret(queriedSecret);
+      }
     }
     pool.addClient(this);
     if (replication != ReplicationMode.NONE) {

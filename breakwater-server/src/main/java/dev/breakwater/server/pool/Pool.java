@@ -136,8 +136,10 @@ public final class Pool {
     }
   }
 
-  /** Keys recovered from a client's SCRAM proof, for logging in to servers without a password. */
-  /** The pool user's secret as auth_query last found it; null when the auth file has it. */
+  /**
+   * The pool user's secret as auth_query last found it at a login of that user; null when the
+   * auth file has it.
+   */
   public dev.breakwater.protocol.auth.Secret queriedSecret() {
     return queriedSecret;
   }
@@ -146,6 +148,10 @@ public final class Pool {
     this.queriedSecret = secret;
   }
 
+  /**
+   * Keys recovered from a SCRAM proof of a client logged in as the pool's server user, for logging
+   * in to servers without a password.
+   */
   public ScramKeys passThroughKeys() {
     return passThroughKeys;
   }
