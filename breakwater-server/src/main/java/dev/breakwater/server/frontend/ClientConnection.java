@@ -890,7 +890,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     PoolSettings resolved = PoolSettings.resolve(settings, db, user);
     PoolKey key = new PoolKey(db.name(), resolved.serverUser());
-    pool = frontend.pools().get(key, () -> resolved);
+    pool = frontend.pools().hold(key, () -> resolved);
     // One copy of the names for all the pool's clients, not one per client.
     if (database.equals(key.database())) {
       database = key.database();
@@ -910,6 +910,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       }
     }
     pool.addClient(this);
+    pool.unhold();
     if (replication != ReplicationMode.NONE) {
       // Its own server, opened now with the replication parameter: the login finishes with that
       // server's parameters once it has logged in (replicationLinked), or fails with its error.

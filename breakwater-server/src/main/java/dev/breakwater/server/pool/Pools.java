@@ -42,6 +42,78 @@ public final class Pools {
         });
   }
 
+  /**
+   * The pool for this key, made if need be, and held against removal until the caller has used
+   * it (added its client, asked for a server) and called {@link Pool#unhold}.
+   */
+  public Pool hold(PoolKey key, Supplier<PoolSettings> settings) {
+    while (true) {
+      Pool p = get(key, settings);
+      if (p.hold()) {
+        return p;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * As {@link #hold}, for an auth_query lookup: a pool made by it is removed as soon as the lookup
+   * is done, unless a client logged in to it meanwhile (see {@link #removeUnused}).
+   */
+  public Pool holdForLookup(PoolKey key, Supplier<PoolSettings> settings) {
+    while (true) {
+      Pool p = pools.get(key);
+      if (p == null) {
+        Pool made = new Pool(key, settings.get(), this, launcher);
+        made.lookupOnly(true);
+        if (isPaused(key.database())) {
+          made.pause();
+        }
+        p = pools.putIfAbsent(key, made);
+        if (p == null) {
+          p = made;
+        }
+      }
+      if (p.hold()) {
+        return p;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * Removes, and returns, the pools {@code removable} picks that have had no client, server or
+   * waiter for {@code idleNanos} (never when it is 0 or less), and pools made only for an
+   * auth_query lookup as soon as it is done: their idle servers are closed first. Called
+   * periodically from one thread.
+   */
+  public List<Pool> removeUnused(java.util.function.Predicate<Pool> removable, long idleNanos, long now) {
+    List<Pool> removed = new ArrayList<>();
+    for (Pool p : pools.values()) {
+      boolean lookupOnly = p.lookupOnly();
+      if (!lookupOnly && (idleNanos <= 0 || !removable.test(p))) {
+        continue;
+      }
+      if (lookupOnly && p.clients().isEmpty() && !p.hasWaiters()) {
+        p.closeIdle(dev.breakwater.server.CloseReason.AUTH_LOOKUP_DONE);
+      }
+      long unusedFor = p.unusedFor(now);
+      boolean due = lookupOnly ? p.unused() : unusedFor >= idleNanos && unusedFor > 0;
+      if (due && pools.computeIfPresent(p.key(), (k, cur) -> cur == p && p.retireIfUnused() ? null : cur) == null) {
+        removed.add(p);
+        removals.incrementAndGet();
+      }
+    }
+    return removed;
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong removals = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How many pools {@link #removeUnused} removed so far: the observer then drops their meters. */
+  public long removals() {
+    return removals.get();
+  }
+
   /** PAUSE or KILL of a database (null: all): its pools, and those made later, lend no server. */
   public void markPaused(String database, boolean paused) {
     if (database == null) {
