@@ -141,24 +141,53 @@ public final class Pools {
     return pools.values();
   }
 
-  /** Counts a new server against the database and user limits; false when either is reached. */
+  /**
+   * Counts a new server against the database and user limits; false when either is reached. A
+   * name's count goes when it drops to 0, so names of databases made and freed leave nothing.
+   */
   boolean tryTakeServerSlot(Pool pool) {
     PoolSettings cfg = pool.settings();
-    AtomicInteger db = perDatabase.computeIfAbsent(pool.key().database(), k -> new AtomicInteger());
-    if (!tryIncrement(db, cfg.maxDbConnections())) {
+    if (!take(perDatabase, pool.key().database(), cfg.maxDbConnections())) {
       return false;
     }
-    AtomicInteger user = perUser.computeIfAbsent(pool.key().user(), k -> new AtomicInteger());
-    if (!tryIncrement(user, cfg.maxUserConnections())) {
-      db.decrementAndGet();
+    if (!take(perUser, pool.key().user(), cfg.maxUserConnections())) {
+      give(perDatabase, pool.key().database());
       return false;
     }
     return true;
   }
 
   void releaseServerSlot(Pool pool) {
-    perDatabase.get(pool.key().database()).decrementAndGet();
-    perUser.get(pool.key().user()).decrementAndGet();
+    give(perDatabase, pool.key().database());
+    give(perUser, pool.key().user());
+  }
+
+  /** Names with a server count (tests). */
+  public java.util.Set<String> countedNames() {
+    java.util.Set<String> all = new java.util.HashSet<>(perDatabase.keySet());
+    all.addAll(perUser.keySet());
+    return all;
+  }
+
+  private static boolean take(ConcurrentHashMap<String, AtomicInteger> counts, String name, int limit) {
+    boolean[] taken = new boolean[1];
+    counts.compute(
+        name,
+        (k, n) -> {
+          int v = n == null ? 0 : n.get();
+          if (limit > 0 && v >= limit) {
+            return n;
+          }
+          taken[0] = true;
+          AtomicInteger c = n == null ? new AtomicInteger() : n;
+          c.incrementAndGet();
+          return c;
+        });
+    return taken[0];
+  }
+
+  private static void give(ConcurrentHashMap<String, AtomicInteger> counts, String name) {
+    counts.computeIfPresent(name, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 
   public int serversOfDatabase(String database) {
@@ -238,17 +267,5 @@ public final class Pools {
     return (cfg.maxDbConnections() > 0 && serversOfDatabase(cfg.database()) >= cfg.maxDbConnections())
         || (cfg.maxUserConnections() > 0
             && serversOfUser(cfg.serverUser()) >= cfg.maxUserConnections());
-  }
-
-  private static boolean tryIncrement(AtomicInteger n, int limit) {
-    while (true) {
-      int v = n.get();
-      if (limit > 0 && v >= limit) {
-        return false;
-      }
-      if (n.compareAndSet(v, v + 1)) {
-        return true;
-      }
-    }
   }
 }

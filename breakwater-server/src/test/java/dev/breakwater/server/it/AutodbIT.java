@@ -129,6 +129,9 @@ class AutodbIT {
         assertThat(hasPool(p, "bw_auto_q")).isTrue();
         assertThat(Sql.one(c, "SELECT 1")).isEqualTo("1");
       }
+      assertThat(p.breakwater().pools().countedNames())
+          .as("server counts of the freed pools' names")
+          .noneMatch(n -> n.startsWith("bw_nope_"));
       await("no meters of the lookups' pools",
           () -> scrape(p).lines().noneMatch(l -> l.contains("database=\"bw_nope_")));
       await("expired auth_query answers are evicted",
