@@ -39,6 +39,8 @@ class SaslPrepIT {
   }
 
   private static Pooler pooler;
+  /** The same auth file, with clients logging in by SCRAM (pgjdbc prepares their passwords). */
+  private static Pooler scramPooler;
 
   private static String role(String kind, int i) {
     return "bw_sasl_" + kind + i;
@@ -48,6 +50,7 @@ class SaslPrepIT {
   static void start() throws Exception {
     TestPostgres pg = TestPostgres.shared();
     Pooler.Builder b = Pooler.builder().set("auth_type", "plain");
+    Pooler.Builder sb = Pooler.builder().set("auth_type", "scram-sha-256");
     List<String> pw = passwords();
     try (Connection c = pg.superuser();
         Statement s = c.createStatement()) {
@@ -63,11 +66,14 @@ class SaslPrepIT {
           rs.next();
           assertThat(rs.getString(1)).startsWith("SCRAM-SHA-256$");
           b.secret(role("v", i), rs.getString(1));
+          sb.secret(role("v", i), rs.getString(1));
         }
         b.secret(role("p", i), pw.get(i));
+        sb.secret(role("p", i), pw.get(i));
       }
     }
     pooler = b.start();
+    scramPooler = sb.start();
   }
 
   private static String drop(String role) {
@@ -79,6 +85,9 @@ class SaslPrepIT {
   static void stop() throws Exception {
     if (pooler != null) {
       pooler.close();
+    }
+    if (scramPooler != null) {
+      scramPooler.close();
     }
     List<String> drops = new java.util.ArrayList<>();
     for (int i = 0; i < passwords().size(); i++) {
@@ -102,6 +111,29 @@ class SaslPrepIT {
   void plainPasswordLogsInToPostgres(String password) throws Exception {
     String r = role("p", passwords().indexOf(password));
     try (Connection c = pooler.connect(Roles.DATABASE, r, password, new Properties())) {
+      assertThat(Sql.one(c, "SELECT current_user")).isEqualTo(r);
+    }
+  }
+
+  /**
+   * A SCRAM client against the verifier the pooler makes from the plain password: the client's
+   * SASLprep (pgjdbc's) and the pooler's must agree, as they agree with PostgreSQL's.
+   */
+  @ParameterizedTest(name = "password {index}")
+  @MethodSource("passwords")
+  void scramClientAgainstPlainPassword(String password) throws Exception {
+    String r = role("p", passwords().indexOf(password));
+    try (Connection c = scramPooler.connect(Roles.DATABASE, r, password, new Properties())) {
+      assertThat(Sql.one(c, "SELECT current_user")).isEqualTo(r);
+    }
+  }
+
+  /** And against PostgreSQL's own verifier, passed through to PostgreSQL. */
+  @ParameterizedTest(name = "password {index}")
+  @MethodSource("passwords")
+  void scramClientAgainstPostgresVerifier(String password) throws Exception {
+    String r = role("v", passwords().indexOf(password));
+    try (Connection c = scramPooler.connect(Roles.DATABASE, r, password, new Properties())) {
       assertThat(Sql.one(c, "SELECT current_user")).isEqualTo(r);
     }
   }
