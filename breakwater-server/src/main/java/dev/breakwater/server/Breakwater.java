@@ -111,7 +111,8 @@ public final class Breakwater implements AutoCloseable, Control {
     long idle = s.general().autodbIdleTimeout().toNanos();
     for (Pool p :
         pools.removeUnused(
-            p -> s.fallbackDatabase() != null && !s.databases().containsKey(p.key().database()),
+            // Made from the * entry (or left by a reload that removed the database's line).
+            p -> !s.databases().containsKey(p.key().database()),
             idle,
             now)) {
       backend.forget(p);

@@ -129,13 +129,16 @@ public final class AuthQuery {
       PoolSettings cfg =
           PoolSettings.resolve(settings, authEntry.get(), authUser)
               .withServerUser(authUser, authEntry.get().forcesUser() ? null : authEntry.get().password());
-      // A database of the * entry gets no pool of its own before a client has logged in to it:
-      // one made for the lookup is removed once it is done (Pools.removeUnused).
+      // Without auth_dbname the query runs in the database the client asked for: when that is a
+      // database of the * entry, any name a client tries, it gets no pool of its own before a
+      // client has logged in to it; one made for the lookup is removed once it is done
+      // (Pools.removeUnused).
+      boolean clientsName = db != null && db.authDbname() == null && g.authDbname() == null;
       PoolKey poolKey = new PoolKey(authDb, authUser);
       Pool pool =
-          settings.databases().containsKey(authDb)
-              ? pools.hold(poolKey, () -> cfg)
-              : pools.holdForLookup(poolKey, () -> cfg);
+          clientsName && !settings.databases().containsKey(authDb)
+              ? pools.holdForLookup(poolKey, () -> cfg)
+              : pools.hold(poolKey, () -> cfg);
       InternalQuery q = new InternalQuery(sql, List.of(user), loop);
       try {
         pool.acquire(q);
