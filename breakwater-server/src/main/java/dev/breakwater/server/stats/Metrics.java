@@ -113,7 +113,7 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
     for (String name :
         new String[] {
           "CLIENT_TERMINATE", "CLIENT_CLOSED", "SERVER_IDLE_TIMEOUT", "SERVER_LIFETIME", "EVICTED",
-          "RECONNECT", "PAUSED", "KILLED", "SHUTDOWN"
+          "RECONNECT", "PAUSED", "KILLED", "SHUTDOWN", "AUTH_LOOKUP_DONE"
         }) {
       try {
         normal.add(CloseReason.valueOf(name));
