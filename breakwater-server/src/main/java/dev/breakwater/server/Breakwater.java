@@ -86,7 +86,7 @@ public final class Breakwater implements AutoCloseable, Control {
     useTcpOptions(settings.general());
     this.pools = new Pools(backend);
     this.frontend = new Frontend(settings, current, pools, scramCache);
-    this.janitor = new Janitor(workers.next(), pools);
+    this.janitor = new Janitor(workers.next(), pools, this::freeUnused);
     frontend.tls(tls);
     backend.tls(tls);
     frontend.peerCancels().forwarder(backend::forwardCancel);
@@ -97,6 +97,35 @@ public final class Breakwater implements AutoCloseable, Control {
     this.console = new dev.breakwater.server.admin.Console(this, observer);
     frontend.adminConsole(console);
     openMinPools(settings);
+  }
+
+  /**
+   * Once a second: pools of databases made from the {@code *} entry that have had no client and
+   * no server for autodb_idle_timeout are removed, with their meters (the observer forgets them
+   * at its next tick), as PgBouncer frees such databases; so are pools opened only to run an
+   * auth_query lookup, once it is done. Expired auth_query answers are evicted.
+   */
+  private void freeUnused() {
+    long now = System.nanoTime();
+    Settings s = frontend.settings();
+    long idle = s.general().autodbIdleTimeout().toNanos();
+    for (Pool p :
+        pools.removeUnused(
+            // Made from the * entry (or left by a reload that removed the database's line).
+            p -> !s.databases().containsKey(p.key().database()),
+            idle,
+            now)) {
+      backend.forget(p);
+      String db = dev.breakwater.server.LogText.escape(p.key().database());
+      String user = dev.breakwater.server.LogText.escape(p.key().user());
+      if (p.lookupOnly()) {
+        // One per database name a client tried: not worth a line each at info.
+        log.debug("pool {}/{} freed: its auth_query lookup is done", db, user);
+      } else {
+        log.info("pool {}/{} freed: unused for autodb_idle_timeout", db, user);
+      }
+    }
+    frontend.authQuery().evictExpired(now);
   }
 
   /**

@@ -39,6 +39,7 @@ public enum CloseReason {
   KILLED("KILL from the admin console"),
   DATABASE_DISABLED("database is disabled"),
   REPLICATION_CLIENT_GONE("replication client disconnected"),
+  AUTH_LOOKUP_DONE("the auth_query lookup it was opened for is done (a database of the * entry)"),
   // Both
   SHUTDOWN("Breakwater is shutting down"),
   INTERNAL_ERROR("internal error");

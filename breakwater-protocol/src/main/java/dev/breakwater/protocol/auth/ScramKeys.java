@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.text.Normalizer;
 import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
@@ -40,37 +39,9 @@ public record ScramKeys(byte[] clientKey, byte[] storedKey, byte[] serverKey) {
     }
   }
 
-  /**
-   * PostgreSQL applies SASLprep to passwords and uses the raw password when that fails. ASCII
-   * passwords are unchanged; for others we map non-ASCII spaces to a space, drop characters mapped
-   * to nothing, and normalize to NFKC, which covers the mappings that matter in practice.
-   */
+  /** SASLprep of the password, as PostgreSQL applies it (see {@link SaslPrep}). */
   static String saslPrep(String password) {
-    boolean ascii = true;
-    for (int i = 0; i < password.length(); i++) {
-      if (password.charAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      return password;
-    }
-    StringBuilder sb = new StringBuilder(password.length());
-    for (int i = 0; i < password.length(); i++) {
-      char c = password.charAt(i);
-      if (c == '\u00AD' || c == '\u034F' || c == '\u1806' || (c >= '\u180B' && c <= '\u180D')
-          || (c >= '\u200B' && c <= '\u200D') || c == '\u2060' || (c >= '\uFE00' && c <= '\uFE0F')
-          || c == '\uFEFF') {
-        continue;
-      }
-      if (Character.isSpaceChar(c)) {
-        sb.append(' ');
-      } else {
-        sb.append(c);
-      }
-    }
-    return Normalizer.normalize(sb, Normalizer.Form.NFKC);
+    return SaslPrep.prepare(password);
   }
 
   /** Looking up a provider per call is slow: a burst of logins reuses one per thread. */

@@ -66,6 +66,14 @@ public final class Backend implements Pool.ServerLauncher {
     return listeners.computeIfAbsent(pool, p -> new Listener(this, p));
   }
 
+  /** A pool was removed: its listening connection, if any, is closed and forgotten. */
+  public void forget(Pool pool) {
+    Listener l = listeners.remove(pool);
+    if (l != null) {
+      l.close();
+    }
+  }
+
   /** The listeners there are, for shutdown. */
   public java.util.Collection<Listener> listeners() {
     return listeners.values();

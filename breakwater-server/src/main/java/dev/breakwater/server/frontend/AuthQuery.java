@@ -48,6 +48,9 @@ public final class AuthQuery {
   /** {@code found} is null when the query returned no row. */
   private record Answer(Found found, long expiresNanos) {}
 
+  /** Most answers kept; past it, expired ones go, then "no such user" ones, then none is added. */
+  static final int MAX_ANSWERS = 10_000;
+
   private final Pools pools;
   private final ConcurrentHashMap<Key, Answer> cache = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Key, CompletableFuture<Found>> running = new ConcurrentHashMap<>();
@@ -83,6 +86,16 @@ public final class AuthQuery {
     return db != null ? db.name() : Settings.ADMIN_DATABASE;
   }
 
+  /** Removes the answers past auth_cache_ttl (they are never used again; the map would only grow). */
+  public void evictExpired(long now) {
+    cache.values().removeIf(a -> a.expiresNanos() - now <= 0);
+  }
+
+  /** How many answers are kept (tests). */
+  public int cachedAnswers() {
+    return cache.size();
+  }
+
   /**
    * What the query says of {@code user}: null when it returns no row (no such role), else the row
    * found, whose secret is null when the password column was NULL (no password, or expired by
@@ -100,7 +113,7 @@ public final class AuthQuery {
     Key key = new Key(authDb, authUser, sql, user);
     long now = System.nanoTime();
     Answer cached = cache.get(key);
-    if (cached != null && cached.expiresNanos() > now) {
+    if (cached != null && cached.expiresNanos() - now > 0) {
       return CompletableFuture.completedFuture(cached.found());
     }
     CompletableFuture<Found> mine = new CompletableFuture<>();
@@ -116,9 +129,22 @@ public final class AuthQuery {
       PoolSettings cfg =
           PoolSettings.resolve(settings, authEntry.get(), authUser)
               .withServerUser(authUser, authEntry.get().forcesUser() ? null : authEntry.get().password());
-      Pool pool = pools.get(new PoolKey(authDb, authUser), () -> cfg);
+      // Without auth_dbname the query runs in the database the client asked for: when that is a
+      // database of the * entry, any name a client tries, it gets no pool of its own before a
+      // client has logged in to it; one made for the lookup is removed once it is done
+      // (Pools.removeUnused).
+      boolean clientsName = db != null && db.authDbname() == null && g.authDbname() == null;
+      PoolKey poolKey = new PoolKey(authDb, authUser);
+      Pool pool =
+          clientsName && !settings.databases().containsKey(authDb)
+              ? pools.holdForLookup(poolKey, () -> cfg)
+              : pools.hold(poolKey, () -> cfg);
       InternalQuery q = new InternalQuery(sql, List.of(user), loop);
-      pool.acquire(q);
+      try {
+        pool.acquire(q);
+      } finally {
+        pool.unhold();
+      }
       long ttl = g.authCacheTtl().toNanos();
       q.result()
           .whenComplete(
@@ -134,7 +160,17 @@ public final class AuthQuery {
                   found = new Found(raw == null ? null : Secret.parse(raw));
                 }
                 if (ttl > 0) {
-                  cache.put(key, new Answer(found, System.nanoTime() + ttl));
+                  long at = System.nanoTime();
+                  if (cache.size() >= MAX_ANSWERS) {
+                    evictExpired(at);
+                  }
+                  if (cache.size() >= MAX_ANSWERS) {
+                    // Most likely made by clients trying names that do not exist: those go first.
+                    cache.values().removeIf(a -> a.found() == null);
+                  }
+                  if (cache.size() < MAX_ANSWERS) {
+                    cache.put(key, new Answer(found, at + ttl));
+                  }
                 }
                 mine.complete(found);
               });

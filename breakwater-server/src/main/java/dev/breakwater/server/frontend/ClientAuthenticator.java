@@ -9,6 +9,7 @@ import dev.breakwater.protocol.auth.ScramKeys;
 import dev.breakwater.protocol.auth.ScramSecret;
 import dev.breakwater.protocol.auth.ScramServer;
 import dev.breakwater.protocol.auth.Secret;
+import dev.breakwater.server.ScramCache;
 import dev.breakwater.server.config.AuthType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -33,7 +34,12 @@ final class ClientAuthenticator {
   enum Step {
     CONTINUE,
     OK,
-    FAILED
+    FAILED,
+    /**
+     * A PBKDF2 runs off the event loop: once {@link #pending()} completes, call {@link #resume}
+     * on the client's loop for the real step. Nothing else may be read meanwhile.
+     */
+    PENDING
   }
 
   private enum Method {
@@ -55,6 +61,11 @@ final class ClientAuthenticator {
   private ScramServer scram;
   private boolean scramStarted;
   private ScramKeys recoveredKeys;
+  /** The work {@link Step#PENDING} waits for, and what to do with its result; else null. */
+  private java.util.concurrent.CompletableFuture<?> pending;
+
+  private java.util.function.Function<ByteBuf, Step> resumeWith;
+
   /** Why the exchange failed, when it is not just a wrong password: for the log. */
   private String failureDetail = "";
 
@@ -126,10 +137,13 @@ final class ClientAuthenticator {
    * the type byte), writing any reply to {@code out}.
    */
   Step onMessage(ByteBuf message, ByteBuf out) {
+    if (pending != null) {
+      throw new ProtocolException("unexpected password message");
+    }
     ByteBuf body = Codec.body(message);
     switch (method) {
       case CLEARTEXT:
-        return checkCleartext(Codec.readCString(body)) ? Step.OK : Step.FAILED;
+        return checkCleartext(Codec.readCString(body));
       case ANY_CLEARTEXT:
         return Step.OK;
       case MD5:
@@ -139,6 +153,42 @@ final class ClientAuthenticator {
       default:
         throw new ProtocolException("unexpected password message");
     }
+  }
+
+  /** What {@link Step#PENDING} waits for. */
+  java.util.concurrent.CompletableFuture<?> pending() {
+    return pending;
+  }
+
+  /**
+   * The step after {@link Step#PENDING}, on the client's event loop once {@link #pending()} is
+   * done; throws the ProtocolException it failed with (53300 when too many logins wait).
+   */
+  Step resume(ByteBuf out) {
+    java.util.function.Function<ByteBuf, Step> r = resumeWith;
+    java.util.concurrent.CompletableFuture<?> f = pending;
+    pending = null;
+    resumeWith = null;
+    if (f.isCompletedExceptionally()) {
+      Throwable cause;
+      try {
+        f.join();
+        cause = new IllegalStateException();
+      } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+        cause = e.getCause() != null ? e.getCause() : e;
+      }
+      if (cause instanceof ProtocolException p) {
+        throw p;
+      }
+      throw new IllegalStateException("password check failed", cause);
+    }
+    return r.apply(out);
+  }
+
+  private <T> Step later(java.util.concurrent.CompletableFuture<T> work, java.util.function.BiFunction<T, ByteBuf, Step> then) {
+    pending = work;
+    resumeWith = out -> then.apply(work.join(), out);
+    return Step.PENDING;
   }
 
   /** What the log should add to "password authentication failed", or "". */
@@ -172,28 +222,38 @@ final class ClientAuthenticator {
     return recoveredKeys;
   }
 
-  private boolean checkCleartext(String password) {
+  private Step checkCleartext(String password) {
     if (password.isEmpty()) {
       failureDetail = ": empty password";
-      return false;
+      return Step.FAILED;
     }
     if (secret instanceof Secret.Plain p) {
-      return constantTimeEquals(p.password(), password);
+      return constantTimeEquals(p.password(), password) ? Step.OK : Step.FAILED;
     }
     if (secret instanceof Secret.Md5 m) {
-      return constantTimeEquals(m.hash(), Md5Password.encrypt(password, user));
+      return constantTimeEquals(m.hash(), Md5Password.encrypt(password, user)) ? Step.OK : Step.FAILED;
     }
     if (secret instanceof Secret.Scram s) {
+      // The password must go through PBKDF2, unless it was verified a short while ago: off the
+      // event loop, and its keys cached only once they match (ScramCache).
       ScramSecret v = s.verifier();
-      ScramKeys keys = frontend.scramCache().keys(password, v.salt(), v.iterations());
-      if (MessageDigest.isEqual(keys.storedKey(), v.storedKey())
-          && MessageDigest.isEqual(keys.serverKey(), v.serverKey())) {
-        recoveredKeys = keys;
-        return true;
+      ScramKeys known = frontend.scramCache().verifiedKeys(password, v);
+      if (known != null) {
+        recoveredKeys = known;
+        return Step.OK;
       }
-      return false;
+      return later(
+          frontend.scramCache().keysAsync(password, v.salt(), v.iterations()),
+          (keys, out) -> {
+            if (!ScramCache.matches(keys, v)) {
+              return Step.FAILED;
+            }
+            frontend.scramCache().rememberVerified(password, v, keys);
+            recoveredKeys = keys;
+            return Step.OK;
+          });
     }
-    return false;
+    return Step.FAILED;
   }
 
   private boolean checkMd5(String response) {
@@ -222,9 +282,14 @@ final class ClientAuthenticator {
         throw new ProtocolException("malformed SASLInitialResponse");
       }
       byte[] data = ByteBufUtil.getBytes(body);
-      scram = new ScramServer(verifier());
-      BackendMessages.authenticationSaslContinue(out, scram.onClientFirst(data));
-      return Step.CONTINUE;
+      if (secret instanceof Secret.Plain p
+          && frontend.scramCache().cachedVerifier(user, p.password()) == null) {
+        // The auth file's password needs a verifier: PBKDF2, off the event loop.
+        return later(
+            frontend.scramCache().verifierAsync(user, p.password()),
+            (v, o) -> startScram(v, data, o));
+      }
+      return startScram(verifier(), data, out);
     }
     ScramServer.Outcome outcome = scram.onClientFinal(ByteBufUtil.getBytes(body));
     if (!outcome.authenticated()
@@ -237,6 +302,12 @@ final class ClientAuthenticator {
     }
     BackendMessages.authenticationSaslFinal(out, outcome.serverFinal());
     return Step.OK;
+  }
+
+  private Step startScram(ScramSecret verifier, byte[] clientFirst, ByteBuf out) {
+    scram = new ScramServer(verifier);
+    BackendMessages.authenticationSaslContinue(out, scram.onClientFirst(clientFirst));
+    return Step.CONTINUE;
   }
 
   /** The verifier to check SCRAM proofs against; one nobody can match when there is none. */

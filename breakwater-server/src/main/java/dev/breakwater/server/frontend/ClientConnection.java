@@ -761,7 +761,58 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       out.release();
       throw e;
     }
+    onAuthStep(step, out);
+  }
+
+  /**
+   * A PBKDF2 runs off the event loop ({@link ClientAuthenticator.Step#PENDING}): what the client
+   * sends meanwhile waits, as during an auth_query lookup, and the exchange goes on here after.
+   */
+  private void awaitPasswordCheck() {
+    scanner.pause();
+    heldDuringLookup = new ArrayList<>();
+    authenticator
+        .pending()
+        .whenComplete(
+            (ignored, error) ->
+                eventLoop()
+                    .execute(
+                        () -> {
+                          List<ByteBuf> held = heldDuringLookup != null ? heldDuringLookup : List.of();
+                          heldDuringLookup = null;
+                          if (closed) {
+                            held.forEach(ByteBuf::release);
+                            return;
+                          }
+                          ByteBuf out = ctx.alloc().buffer();
+                          try {
+                            onAuthStep(authenticator.resume(out), out);
+                          } catch (ProtocolException e) {
+                            out.release();
+                            held.forEach(ByteBuf::release);
+                            log.warn("{}: password check failed: {}", this, e.getMessage());
+                            fatal(e.sqlState(), e.getMessage(), CloseReason.CLIENT_LOGIN_FAILED);
+                            return;
+                          }
+                          if (!closed) {
+                            deliver();
+                          }
+                          for (ByteBuf b : held) {
+                            if (closed) {
+                              b.release();
+                            } else {
+                              channelRead(ctx, b);
+                            }
+                          }
+                        }));
+  }
+
+  private void onAuthStep(ClientAuthenticator.Step step, ByteBuf out) {
     switch (step) {
+      case PENDING:
+        out.release();
+        awaitPasswordCheck();
+        break;
       case CONTINUE:
         ctx.writeAndFlush(out);
         break;
@@ -890,7 +941,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
     PoolSettings resolved = PoolSettings.resolve(settings, db, user);
     PoolKey key = new PoolKey(db.name(), resolved.serverUser());
-    pool = frontend.pools().get(key, () -> resolved);
+    pool = frontend.pools().hold(key, () -> resolved);
     // One copy of the names for all the pool's clients, not one per client.
     if (database.equals(key.database())) {
       database = key.database();
@@ -898,13 +949,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (user.equals(key.user())) {
       user = key.user();
     }
-    if (authenticator != null && authenticator.recoveredKeys() != null) {
-      pool.passThroughKeys(authenticator.recoveredKeys());
-    }
-    if (queriedSecret != null) {
-      pool.queriedSecret(queriedSecret);
+    // What this login taught the pooler about the client's user serves the pool's servers only
+    // when they log in as that user: with a database that forces user=, clients of other users
+    // share the pool, and their keys would make its next server log in with the wrong ones.
+    if (user.equals(key.user())) {
+      if (authenticator != null && authenticator.recoveredKeys() != null) {
+        pool.passThroughKeys(authenticator.recoveredKeys());
+      }
+      if (queriedSecret != null) {
+        pool.queriedSecret(queriedSecret);
+      }
     }
     pool.addClient(this);
+    pool.unhold();
     if (replication != ReplicationMode.NONE) {
       // Its own server, opened now with the replication parameter: the login finishes with that
       // server's parameters once it has logged in (replicationLinked), or fails with its error.
@@ -1015,7 +1072,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     readReplies = 0;
     lastActivityNanos = System.nanoTime();
     try {
-      scanner.scan(in, this);
+      if (!scanner.scan(in, this) && heldDuringLookup != null && in.isReadable()) {
+        // Paused for a password check: the rest waits for it.
+        heldDuringLookup.add(in.readRetainedSlice(in.readableBytes()));
+      }
     } catch (ProtocolException e) {
       outbox.clear();
       log.warn("{}: protocol violation: {}", this, dev.breakwater.server.LogText.escape(e.getMessage()));

@@ -79,7 +79,7 @@ public final class Frontend {
     return peerCancels;
   }
 
-  ScramCache scramCache() {
+  public ScramCache scramCache() {
     return scramCache;
   }
 

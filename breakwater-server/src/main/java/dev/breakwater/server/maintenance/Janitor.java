@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Periodic maintenance: every tick, each pool expires clients that waited too long, opens its
- * reserve, keeps min_pool_size, and closes servers past server_idle_timeout or server_lifetime.
+ * reserve, keeps min_pool_size, and closes servers past server_idle_timeout or server_lifetime;
+ * once a second, the work given to it.
  * Runs on one event loop and only takes pool locks briefly.
  */
 public final class Janitor implements AutoCloseable {
@@ -21,11 +22,24 @@ public final class Janitor implements AutoCloseable {
   private final ScheduledFuture<?> task;
 
   public Janitor(EventLoop loop, Pools pools) {
+    this(loop, pools, () -> {});
+  }
+
+  /**
+   * {@code everySecond} runs about once a second after the pools' own work: freeing unused pools
+   * of the {@code *} entry, evicting expired auth_query answers.
+   */
+  public Janitor(EventLoop loop, Pools pools, Runnable everySecond) {
+    int[] ticks = new int[1];
     this.task =
         loop.scheduleAtFixedRate(
             () -> {
               try {
                 pools.maintain(System.nanoTime());
+                if (++ticks[0] >= 1000 / TICK_MILLIS) {
+                  ticks[0] = 0;
+                  everySecond.run();
+                }
               } catch (RuntimeException e) {
                 log.error("maintenance failed", e);
               }

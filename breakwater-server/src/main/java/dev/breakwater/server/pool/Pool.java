@@ -136,8 +136,10 @@ public final class Pool {
     }
   }
 
-  /** Keys recovered from a client's SCRAM proof, for logging in to servers without a password. */
-  /** The pool user's secret as auth_query last found it; null when the auth file has it. */
+  /**
+   * The pool user's secret as auth_query last found it at a login of that user; null when the
+   * auth file has it.
+   */
   public dev.breakwater.protocol.auth.Secret queriedSecret() {
     return queriedSecret;
   }
@@ -146,6 +148,10 @@ public final class Pool {
     this.queriedSecret = secret;
   }
 
+  /**
+   * Keys recovered from a SCRAM proof of a client logged in as the pool's server user, for logging
+   * in to servers without a password.
+   */
   public ScramKeys passThroughKeys() {
     return passThroughKeys;
   }
@@ -163,10 +169,94 @@ public final class Pool {
     return lastServerErrorNanos;
   }
 
+  // ---- Life: pools made from the * entry are removed once unused ----
+
+  /** Callers between finding this pool and using it (a client joining, a lookup borrowing). */
+  private final java.util.concurrent.atomic.AtomicInteger holds =
+      new java.util.concurrent.atomic.AtomicInteger();
+  /** Set once {@link Pools} removed this pool: whoever holds it must find the pool again. */
+  private volatile boolean retired;
+  /** Since when the pool has had no client, server or waiter (nanoTime); 0 while in use. */
+  private long unusedSinceNanos;
+  /**
+   * Made only to run auth_query for a database of the {@code *} entry: removed as soon as the
+   * lookup is done, unless a client has joined it since. No client has logged in to it yet.
+   */
+  private volatile boolean lookupOnly;
+
+  /**
+   * Keeps the pool from being removed until {@link #unhold}; false when it was removed already
+   * (then find it again in {@link Pools}: a new one is made).
+   */
+  boolean hold() {
+    holds.incrementAndGet();
+    if (retired) {
+      holds.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  public void unhold() {
+    holds.decrementAndGet();
+  }
+
+  /** Marks the pool removed when nothing holds or uses it; false (and unchanged) otherwise. */
+  boolean retireIfUnused() {
+    retired = true;
+    if (holds.get() > 0 || !unused()) {
+      retired = false;
+      return false;
+    }
+    return true;
+  }
+
+  public boolean isRetired() {
+    return retired;
+  }
+
+  /** No client, no server, no one waiting. */
+  public boolean unused() {
+    if (!clients.isEmpty()) {
+      return false;
+    }
+    lock.lock();
+    try {
+      return servers.isEmpty() && waiting.isEmpty() && replicationWaiting.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * How long the pool has been unused at {@code now}, as seen by successive calls (from one
+   * thread, the janitor's): 0 when it is in use.
+   */
+  long unusedFor(long now) {
+    if (!unused()) {
+      unusedSinceNanos = 0;
+      return 0;
+    }
+    if (unusedSinceNanos == 0) {
+      unusedSinceNanos = now == 0 ? 1 : now;
+      return 0;
+    }
+    return now - unusedSinceNanos;
+  }
+
+  public boolean lookupOnly() {
+    return lookupOnly;
+  }
+
+  void lookupOnly(boolean v) {
+    lookupOnly = v;
+  }
+
   // ---- Clients ----
 
   public void addClient(ClientConnection c) {
     clients.add(c);
+    lookupOnly = false;
   }
 
   public void removeClient(ClientConnection c) {

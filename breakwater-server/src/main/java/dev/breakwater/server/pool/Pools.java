@@ -42,6 +42,78 @@ public final class Pools {
         });
   }
 
+  /**
+   * The pool for this key, made if need be, and held against removal until the caller has used
+   * it (added its client, asked for a server) and called {@link Pool#unhold}.
+   */
+  public Pool hold(PoolKey key, Supplier<PoolSettings> settings) {
+    while (true) {
+      Pool p = get(key, settings);
+      if (p.hold()) {
+        return p;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * As {@link #hold}, for an auth_query lookup: a pool made by it is removed as soon as the lookup
+   * is done, unless a client logged in to it meanwhile (see {@link #removeUnused}).
+   */
+  public Pool holdForLookup(PoolKey key, Supplier<PoolSettings> settings) {
+    while (true) {
+      Pool p = pools.get(key);
+      if (p == null) {
+        Pool made = new Pool(key, settings.get(), this, launcher);
+        made.lookupOnly(true);
+        if (isPaused(key.database())) {
+          made.pause();
+        }
+        p = pools.putIfAbsent(key, made);
+        if (p == null) {
+          p = made;
+        }
+      }
+      if (p.hold()) {
+        return p;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * Removes, and returns, the pools {@code removable} picks that have had no client, server or
+   * waiter for {@code idleNanos} (never when it is 0 or less), and pools made only for an
+   * auth_query lookup as soon as it is done: their idle servers are closed first. Called
+   * periodically from one thread.
+   */
+  public List<Pool> removeUnused(java.util.function.Predicate<Pool> removable, long idleNanos, long now) {
+    List<Pool> removed = new ArrayList<>();
+    for (Pool p : pools.values()) {
+      boolean lookupOnly = p.lookupOnly();
+      if (!lookupOnly && (idleNanos <= 0 || !removable.test(p))) {
+        continue;
+      }
+      if (lookupOnly && p.clients().isEmpty() && !p.hasWaiters()) {
+        p.closeIdle(dev.breakwater.server.CloseReason.AUTH_LOOKUP_DONE);
+      }
+      long unusedFor = p.unusedFor(now);
+      boolean due = lookupOnly ? p.unused() : unusedFor >= idleNanos && unusedFor > 0;
+      if (due && pools.computeIfPresent(p.key(), (k, cur) -> cur == p && p.retireIfUnused() ? null : cur) == null) {
+        removed.add(p);
+        removals.incrementAndGet();
+      }
+    }
+    return removed;
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong removals = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How many pools {@link #removeUnused} removed so far: the observer then drops their meters. */
+  public long removals() {
+    return removals.get();
+  }
+
   /** PAUSE or KILL of a database (null: all): its pools, and those made later, lend no server. */
   public void markPaused(String database, boolean paused) {
     if (database == null) {
@@ -69,24 +141,53 @@ public final class Pools {
     return pools.values();
   }
 
-  /** Counts a new server against the database and user limits; false when either is reached. */
+  /**
+   * Counts a new server against the database and user limits; false when either is reached. A
+   * name's count goes when it drops to 0, so names of databases made and freed leave nothing.
+   */
   boolean tryTakeServerSlot(Pool pool) {
     PoolSettings cfg = pool.settings();
-    AtomicInteger db = perDatabase.computeIfAbsent(pool.key().database(), k -> new AtomicInteger());
-    if (!tryIncrement(db, cfg.maxDbConnections())) {
+    if (!take(perDatabase, pool.key().database(), cfg.maxDbConnections())) {
       return false;
     }
-    AtomicInteger user = perUser.computeIfAbsent(pool.key().user(), k -> new AtomicInteger());
-    if (!tryIncrement(user, cfg.maxUserConnections())) {
-      db.decrementAndGet();
+    if (!take(perUser, pool.key().user(), cfg.maxUserConnections())) {
+      give(perDatabase, pool.key().database());
       return false;
     }
     return true;
   }
 
   void releaseServerSlot(Pool pool) {
-    perDatabase.get(pool.key().database()).decrementAndGet();
-    perUser.get(pool.key().user()).decrementAndGet();
+    give(perDatabase, pool.key().database());
+    give(perUser, pool.key().user());
+  }
+
+  /** Names with a server count (tests). */
+  public java.util.Set<String> countedNames() {
+    java.util.Set<String> all = new java.util.HashSet<>(perDatabase.keySet());
+    all.addAll(perUser.keySet());
+    return all;
+  }
+
+  private static boolean take(ConcurrentHashMap<String, AtomicInteger> counts, String name, int limit) {
+    boolean[] taken = new boolean[1];
+    counts.compute(
+        name,
+        (k, n) -> {
+          int v = n == null ? 0 : n.get();
+          if (limit > 0 && v >= limit) {
+            return n;
+          }
+          taken[0] = true;
+          AtomicInteger c = n == null ? new AtomicInteger() : n;
+          c.incrementAndGet();
+          return c;
+        });
+    return taken[0];
+  }
+
+  private static void give(ConcurrentHashMap<String, AtomicInteger> counts, String name) {
+    counts.computeIfPresent(name, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 
   public int serversOfDatabase(String database) {
@@ -166,17 +267,5 @@ public final class Pools {
     return (cfg.maxDbConnections() > 0 && serversOfDatabase(cfg.database()) >= cfg.maxDbConnections())
         || (cfg.maxUserConnections() > 0
             && serversOfUser(cfg.serverUser()) >= cfg.maxUserConnections());
-  }
-
-  private static boolean tryIncrement(AtomicInteger n, int limit) {
-    while (true) {
-      int v = n.get();
-      if (limit > 0 && v >= limit) {
-        return false;
-      }
-      if (n.compareAndSet(v, v + 1)) {
-        return true;
-      }
-    }
   }
 }

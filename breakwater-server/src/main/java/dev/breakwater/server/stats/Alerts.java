@@ -107,6 +107,17 @@ public final class Alerts {
     return list;
   }
 
+  /** Forgets the streaks of pools not in {@code all} (removed); from the thread of {@link #check}. */
+  public void retain(java.util.Collection<Pool> all) {
+    if (streaks.size() > all.size()) {
+      java.util.Set<PoolKey> live = new java.util.HashSet<>();
+      for (Pool p : all) {
+        live.add(p.key());
+      }
+      streaks.keySet().removeIf(k -> !live.contains(k));
+    }
+  }
+
   /** Evaluates every pool; call about once a second, always from the same thread. */
   public void check(Iterable<Pool> pools, long now) {
     Settings cfg = settings;

@@ -113,7 +113,7 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
     for (String name :
         new String[] {
           "CLIENT_TERMINATE", "CLIENT_CLOSED", "SERVER_IDLE_TIMEOUT", "SERVER_LIFETIME", "EVICTED",
-          "RECONNECT", "PAUSED", "KILLED", "SHUTDOWN"
+          "RECONNECT", "PAUSED", "KILLED", "SHUTDOWN", "AUTH_LOOKUP_DONE"
         }) {
       try {
         normal.add(CloseReason.valueOf(name));
@@ -136,8 +136,54 @@ public final class Metrics implements ConnectionEvents, AutoCloseable {
   /** Registers the meters of pools not seen before. */
   public void discover(Collection<Pool> all) {
     for (Pool p : all) {
-      pools.computeIfAbsent(p, k -> new PoolMeters(k, registry));
+      // A pool opened only for an auth_query lookup (a database of the * entry that no client
+      // has logged in to) gets no meters: it is gone a second later.
+      if (!p.lookupOnly()) {
+        pools.computeIfAbsent(p, k -> new PoolMeters(k, registry));
+      }
     }
+  }
+
+  /** Meters tagged with a pool's database and user, dropped when the pool is removed. */
+  private static boolean perPool(String name) {
+    return name.startsWith("breakwater.pool.")
+        || name.startsWith("db.pool.")
+        || name.equals(SERVER_LOGINS)
+        || name.equals(SERVER_CONNECT_ERRORS);
+  }
+
+  /**
+   * Removes the meters of pools that are no longer in {@code all}, those of a pool opened for an
+   * auth_query lookup included: a pool made again later for the same database and user would
+   * otherwise read the old pool's gauges (Micrometer keeps the first meter of a name and tags).
+   */
+  public void retain(Collection<Pool> all) {
+    java.util.Set<Pool> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    live.addAll(all);
+    java.util.Set<List<String>> liveKeys = new java.util.HashSet<>();
+    for (Pool p : all) {
+      liveKeys.add(List.of(p.key().database(), p.key().user()));
+    }
+    pools.keySet().removeIf(p -> !live.contains(p));
+    for (io.micrometer.core.instrument.Meter m : List.copyOf(registry.getMeters())) {
+      io.micrometer.core.instrument.Meter.Id id = m.getId();
+      String db = id.getTag("database");
+      String user = id.getTag("user");
+      if (db != null && user != null && perPool(id.getName()) && !liveKeys.contains(List.of(db, user))) {
+        registry.remove(m);
+      }
+    }
+    counters.values().removeIf(c -> registry.find(c.getId().getName()).tags(c.getId().getTags()).counter() != c);
+  }
+
+  /** Every meter registered now (tests). */
+  public List<io.micrometer.core.instrument.Meter> registryMeters() {
+    return List.copyOf(registry.getMeters());
+  }
+
+  /** How many pools have meters (tests). */
+  public int pooled() {
+    return pools.size();
   }
 
   /** The meters of a pool, registering them if needed. */

@@ -126,9 +126,20 @@ public final class Observer implements AutoCloseable {
     return console;
   }
 
+  /** Pools removed as of the last tick. */
+  private long removalsSeen;
+
   /** One tick; public for tests, which drive time themselves. */
   public synchronized void tick(long now) {
     List<Pool> all = List.copyOf(pools.all());
+    // Pools removed since the last tick (autodb_idle_timeout) take their meters, samples and
+    // alert streaks with them.
+    long removals = pools.removals();
+    if (removals != removalsSeen) {
+      removalsSeen = removals;
+      metrics.retain(all);
+      alerts.retain(all);
+    }
     metrics.discover(all);
     metrics.roll();
     General g = frontend.settings().general();
@@ -137,6 +148,7 @@ public final class Observer implements AutoCloseable {
       List<PoolStats> sampled = StatsAverages.statsOf(all);
       sampled.add(console);
       averages.sample(sampled, now);
+      averages.retain(sampled);
       if (g.logStats()) {
         log.info("{}", StatsAverages.logLine(averages.ofStats(sampled)));
       }

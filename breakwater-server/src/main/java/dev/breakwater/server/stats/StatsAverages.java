@@ -53,6 +53,16 @@ public final class StatsAverages {
     newerNanos = now;
   }
 
+  /** Forgets the samples of counters not in {@code all} (pools removed). */
+  public void retain(java.util.Collection<PoolStats> all) {
+    if (windows.size() > all.size()) {
+      java.util.Set<PoolStats> live =
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      live.addAll(all);
+      windows.keySet().removeIf(k -> !live.contains(k));
+    }
+  }
+
   /** The nanoTime of the last sample. */
   public long lastSampleNanos() {
     return newerNanos;
