@@ -48,6 +48,15 @@ public final class FrameScanner {
       return false;
     }
 
+    /**
+     * The first bytes of an oversized message that {@link #onOversized} chose to forward: its
+     * header and the start of its body, {@link #OVERSIZED_HEAD} bytes in all (or the whole message
+     * if shorter), before any of it is handed on. What a handler must know of a long message (an
+     * ErrorResponse's severity and SQLSTATE come first) it reads here; it may call {@link
+     * #flushBefore()}. The buffer is valid only during the call. Then {@link #onForwardedHeader}.
+     */
+    default void onOversizedHead(byte type, ByteBuf head) {}
+
     /** Bytes to forward unchanged, in order: a retained buffer that the handler now owns. */
     void onForward(ByteBuf bytes);
   }
@@ -69,6 +78,8 @@ public final class FrameScanner {
   }
 
   private static final int HEADER = 5;
+  /** How much of an oversized message the handler sees before it streams on (onOversizedHead). */
+  public static final int OVERSIZED_HEAD = 512;
   /** The least a pending message's buffer starts with. */
   private static final int FIRST_PENDING = 256;
 
@@ -81,6 +92,8 @@ public final class FrameScanner {
   private long remaining;
   /** A header, or an inspected message, split across reads; null at a message boundary. */
   private ByteBuf pending;
+  /** The pending bytes are the head of an oversized message the handler accepted. */
+  private boolean pendingOversized;
 
   private boolean pauseRequested;
 
@@ -219,6 +232,16 @@ public final class FrameScanner {
                 SqlState.PROGRAM_LIMIT_EXCEEDED,
                 "message of type " + MessageType.describe(type) + " is too long (" + total + " bytes)");
           }
+          int head = (int) Math.min(OVERSIZED_HEAD, total);
+          if (readable < head) {
+            flush(in, runStart, at, handler);
+            pending = alloc.buffer(head);
+            pending.writeBytes(in, readable);
+            pendingOversized = true;
+            return true;
+          }
+          messageAt = at;
+          handler.onOversizedHead(type, in.slice(at, head));
         }
         handler.onForwardedHeader(type, length);
         int n = (int) Math.min(total, readable);
@@ -251,13 +274,24 @@ public final class FrameScanner {
     }
     long total = (long) length + 1;
     boolean inspect = inspected[type & 0xff];
-    if (inspect && total > maxInspectedLength) {
-      if (!handler.onOversized(type, length)) {
+    if (pendingOversized || (inspect && total > maxInspectedLength)) {
+      if (!pendingOversized && !handler.onOversized(type, length)) {
         releasePending();
         throw new ProtocolException(
             SqlState.PROGRAM_LIMIT_EXCEEDED,
             "message of type " + MessageType.describe(type) + " is too long (" + total + " bytes)");
       }
+      // The handler sees the message's first bytes before any of it goes on.
+      pendingOversized = true;
+      int head = (int) Math.min(OVERSIZED_HEAD, total);
+      if (pending.readableBytes() < head) {
+        pending.writeBytes(in, Math.min(head - pending.readableBytes(), in.readableBytes()));
+        if (pending.readableBytes() < head) {
+          return false;
+        }
+      }
+      pendingOversized = false;
+      handler.onOversizedHead(type, pending.slice());
       inspect = false;
     }
     if (!inspect) {
@@ -325,6 +359,7 @@ public final class FrameScanner {
   }
 
   private void releasePending() {
+    pendingOversized = false;
     if (pending != null) {
       pending.release();
       pending = null;
