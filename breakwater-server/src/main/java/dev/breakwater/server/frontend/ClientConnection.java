@@ -465,7 +465,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       fatal(SqlState.CANNOT_CONNECT_NOW, "pooler is shutting down", CloseReason.SHUTDOWN);
       return;
     }
-    if (frontend.clientCount() > settings.general().maxClientConn()) {
+    if (frontend.connectionCount() > settings.general().maxClientConn()) {
       fatal(
           SqlState.TOO_MANY_CONNECTIONS,
           "no more connections allowed (max_client_conn)",
