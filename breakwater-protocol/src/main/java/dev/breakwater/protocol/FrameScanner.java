@@ -62,6 +62,21 @@ public final class FrameScanner {
   }
 
   /**
+   * Memory shared by many scanners (all clients' split messages, say): each buffer a scanner
+   * allocates or grows for a split message is reserved here first, one atomic add per buffer, and
+   * given back when the message goes on or the scanner is released.
+   */
+  public interface Budget {
+    /** @return false, reserving nothing, when {@code bytes} more would exceed the budget */
+    boolean reserve(long bytes);
+
+    void release(long bytes);
+
+    /** The budget's size, for the error. */
+    long limit();
+  }
+
+  /**
    * A set of inspected types that many scanners can share until one of them changes its own
    * (copy on write): an idle connection then costs no table of its own.
    */
@@ -92,6 +107,9 @@ public final class FrameScanner {
   private long remaining;
   /** A header, or an inspected message, split across reads; null at a message boundary. */
   private ByteBuf pending;
+  /** Where the capacity of {@link #pending} is reserved, or null; and how much is. */
+  private Budget budget;
+  private long reserved;
   /** The pending bytes are the head of an oversized message the handler accepted. */
   private boolean pendingOversized;
 
@@ -117,6 +135,42 @@ public final class FrameScanner {
     this.alloc = alloc;
     this.maxInspectedLength = maxInspectedLength;
     this.inspected = types.table;
+  }
+
+  /** Reserves the buffers this scanner holds for split messages in {@code b} from now. */
+  public void budget(Budget b) {
+    this.budget = b;
+  }
+
+  /**
+   * Reserves what {@link #pending} has grown to since it was last accounted for.
+   *
+   * @throws ProtocolException (54000) when the budget is spent: the pending bytes are then freed
+   */
+  private void account() {
+    if (budget == null || pending == null) {
+      return;
+    }
+    long more = pending.capacity() - reserved;
+    if (more > 0) {
+      if (!budget.reserve(more)) {
+        releasePending();
+        throw new ProtocolException(
+            SqlState.PROGRAM_LIMIT_EXCEEDED,
+            "out of memory: the pooler holds more than its limit of "
+                + budget.limit()
+                + " bytes for clients' messages");
+      }
+      reserved += more;
+    }
+  }
+
+  /** {@link #pending} goes (handed on or freed): what was reserved for it is given back. */
+  private void unaccount() {
+    if (reserved > 0) {
+      budget.release(reserved);
+      reserved = 0;
+    }
   }
 
   /** Starts or stops reading the bodies of messages of this type. */
@@ -195,6 +249,7 @@ public final class FrameScanner {
           flush(in, runStart, at, handler);
           pending = alloc.buffer(HEADER);
           pending.writeBytes(in, readable);
+          account();
           return true;
         }
         byte type = in.getByte(at);
@@ -224,6 +279,7 @@ public final class FrameScanner {
             flush(in, runStart, at, handler);
             pending = alloc.buffer(Math.min((int) total, Math.max(readable, FIRST_PENDING)), (int) total);
             pending.writeBytes(in, readable);
+            account();
             return true;
           }
           if (!handler.onOversized(type, length)) {
@@ -238,6 +294,7 @@ public final class FrameScanner {
             pending = alloc.buffer(head);
             pending.writeBytes(in, readable);
             pendingOversized = true;
+            account();
             return true;
           }
           messageAt = at;
@@ -286,6 +343,7 @@ public final class FrameScanner {
       int head = (int) Math.min(OVERSIZED_HEAD, total);
       if (pending.readableBytes() < head) {
         pending.writeBytes(in, Math.min(head - pending.readableBytes(), in.readableBytes()));
+        account();
         if (pending.readableBytes() < head) {
           return false;
         }
@@ -297,6 +355,7 @@ public final class FrameScanner {
     if (!inspect) {
       ByteBuf header = pending;
       pending = null;
+      unaccount();
       handler.onForwardedHeader(type, length);
       remaining = total - header.readableBytes();
       handler.onForward(header);
@@ -315,6 +374,7 @@ public final class FrameScanner {
     }
     ByteBuf message = pending;
     pending = null;
+    unaccount();
     boolean forward;
     try {
       forward = handler.onMessage(type, message);
@@ -343,6 +403,7 @@ public final class FrameScanner {
       grown.writeBytes(pending);
       pending.release();
       pending = grown;
+      account();
     }
     pending.writeBytes(in, n);
   }
@@ -364,6 +425,7 @@ public final class FrameScanner {
       pending.release();
       pending = null;
     }
+    unaccount();
   }
 
   /** Frees what is pending; call when the connection closes. */

@@ -331,6 +331,60 @@ class FrameScannerTest {
     assertThat(ErrorFields.decodeHead(out.slice(0, 7)).fields()).isEmpty();
   }
 
+  /** A budget of {@code limit} bytes that counts what is reserved. */
+  private static final class TestBudget implements FrameScanner.Budget {
+    final long limit;
+    long used;
+
+    TestBudget(long limit) {
+      this.limit = limit;
+    }
+
+    @Override
+    public boolean reserve(long bytes) {
+      if (used + bytes > limit) {
+        return false;
+      }
+      used += bytes;
+      return true;
+    }
+
+    @Override
+    public void release(long bytes) {
+      used -= bytes;
+    }
+
+    @Override
+    public long limit() {
+      return limit;
+    }
+  }
+
+  @Test
+  void splitMessagesAreHeldWithinTheBudgetAndGiveItBack() {
+    Random r = new Random(3);
+    TestBudget budget = new TestBudget(4096);
+    FrameScanner scanner = new FrameScanner(ALLOC, 1 << 20, (byte) 'Q');
+    scanner.budget(budget);
+    Recorder rec = new Recorder();
+    byte[] small = message('Q', 1000, r);
+    scanOnce(scanner, rec, java.util.Arrays.copyOf(small, 600));
+    assertThat(budget.used).as("what the pending buffer holds is reserved").isPositive();
+    scanOnce(scanner, rec, java.util.Arrays.copyOfRange(small, 600, small.length));
+    assertThat(rec.inspected).containsExactly("Q:1005");
+    assertThat(budget.used).as("given back once the message went on").isZero();
+    // A message that outgrows the budget as it arrives: 54000, and nothing left reserved.
+    byte[] big = message('Q', 100_000, r);
+    scanOnce(scanner, rec, java.util.Arrays.copyOf(big, 3000));
+    assertThatThrownBy(() -> scanOnce(scanner, rec, java.util.Arrays.copyOfRange(big, 3000, 20_000)))
+        .isInstanceOf(ProtocolException.class)
+        .satisfies(e -> assertThat(((ProtocolException) e).sqlState()).isEqualTo("54000"))
+        .hasMessageContaining("4096");
+    assertThat(budget.used).isZero();
+    scanner.release();
+    assertThat(budget.used).isZero();
+  }
+
   /** Scans {@code bytes} as one read, releasing the buffer afterwards as a channel would. */
   private static void scanOnce(FrameScanner scanner, FrameScanner.Handler rec, byte[] bytes) {
     ByteBuf in = ALLOC.buffer(bytes.length).writeBytes(bytes);

@@ -20,6 +20,7 @@ public enum CloseReason {
   TRANSACTION_TIMEOUT("transaction_timeout"),
   CLIENT_IDLE_TIMEOUT("client_idle_timeout"),
   NOTIFICATION_QUEUE_FULL("too many notifications waiting for the client"),
+  CLIENT_MEMORY("the pooler's memory for clients' messages is spent"),
   // Servers
   SERVER_CLOSED("server closed the connection"),
   SERVER_FATAL("server sent a FATAL error"),

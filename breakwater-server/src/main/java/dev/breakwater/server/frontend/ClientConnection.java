@@ -413,6 +413,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     this.ctx = ctx;
     this.channel = ctx.channel();
     this.scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, CLIENT_TYPES);
+    scanner.budget(ClientMemory.GLOBAL);
     this.outbox = new Outbox(ctx.alloc());
     this.kind = ClientKind.of(channel);
     frontend.clientOpened(kind);
@@ -1153,6 +1154,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     ServerConnection s;
     boolean acquire = false;
     boolean tooMuch = false;
+    boolean overBudget = false;
     synchronized (this) {
       if (closed) {
         if (batch != null) {
@@ -1169,6 +1171,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           s.forwardFromClient(this, batch);
         }
       } else {
+        if (batch != null && !ClientMemory.GLOBAL.reserve(batch.readableBytes())) {
+          // Kept while waiting for a server: all clients together hold at most the budget.
+          batch.release();
+          batch = null;
+          overBudget = true;
+        }
         if (batch != null) {
           if (pending == null) {
             pending = new Outbox(ctx.alloc());
@@ -1183,6 +1191,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           acquire = true;
         }
       }
+    }
+    if (overBudget) {
+      log.warn("{}: closing because the pooler holds {} bytes for clients, its limit {} reached",
+          this, ClientMemory.GLOBAL.used(), ClientMemory.GLOBAL.limit());
+      fatal(SqlState.PROGRAM_LIMIT_EXCEEDED,
+          "out of memory: the pooler holds more than its limit of " + ClientMemory.GLOBAL.limit()
+              + " bytes for clients' messages",
+          CloseReason.CLIENT_MEMORY);
+      return;
     }
     if (tooMuch) {
       channel.config().setAutoRead(false);
@@ -1221,6 +1238,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return null;
     }
     ByteBuf b = pending.take();
+    ClientMemory.GLOBAL.release(pendingBytes);
     pendingBytes = 0;
     return b;
   }
@@ -1423,6 +1441,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         pending.clear();
         pending = null;
       }
+      ClientMemory.GLOBAL.release(pendingBytes);
+      pendingBytes = 0;
       if (notifications != null) {
         for (ByteBuf m : notifications) {
           m.release();
