@@ -46,6 +46,30 @@ public record ErrorFields(Map<Character, String> fields) {
     return new ErrorFields(f);
   }
 
+  /**
+   * The fields whole in the first bytes of an ErrorResponse or NoticeResponse (header included)
+   * too long to read whole: a field cut short, and those after it, are left out. PostgreSQL sends
+   * the severity and the SQLSTATE first.
+   */
+  public static ErrorFields decodeHead(ByteBuf head) {
+    Map<Character, String> f = new LinkedHashMap<>();
+    int i = head.readerIndex() + 5;
+    int end = head.writerIndex();
+    while (i < end) {
+      byte code = head.getByte(i);
+      if (code == 0) {
+        break;
+      }
+      int nul = head.indexOf(i + 1, end, (byte) 0);
+      if (nul < 0) {
+        break;
+      }
+      f.put((char) code, head.toString(i + 1, nul - i - 1, java.nio.charset.StandardCharsets.UTF_8));
+      i = nul + 1;
+    }
+    return new ErrorFields(f);
+  }
+
   /** Writes these fields as a message of the given type ('E' or 'N'). */
   public void encode(ByteBuf out, byte type) {
     int at = Codec.beginMessage(out, type);

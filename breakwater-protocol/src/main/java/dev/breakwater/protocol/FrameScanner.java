@@ -48,8 +48,32 @@ public final class FrameScanner {
       return false;
     }
 
+    /**
+     * The first bytes of an oversized message that {@link #onOversized} chose to forward: its
+     * header and the start of its body, {@link #OVERSIZED_HEAD} bytes in all (or the whole message
+     * if shorter), before any of it is handed on. What a handler must know of a long message (an
+     * ErrorResponse's severity and SQLSTATE come first) it reads here; it may call {@link
+     * #flushBefore()}. The buffer is valid only during the call. Then {@link #onForwardedHeader}.
+     */
+    default void onOversizedHead(byte type, ByteBuf head) {}
+
     /** Bytes to forward unchanged, in order: a retained buffer that the handler now owns. */
     void onForward(ByteBuf bytes);
+  }
+
+  /**
+   * Memory shared by many scanners (all clients' split messages, say): each buffer a scanner
+   * allocates or grows for a split message is reserved here first, one atomic add per buffer, and
+   * given back when the message goes on or the scanner is released.
+   */
+  public interface Budget {
+    /** @return false, reserving nothing, when {@code bytes} more would exceed the budget */
+    boolean reserve(long bytes);
+
+    void release(long bytes);
+
+    /** The budget's size, for the error. */
+    long limit();
   }
 
   /**
@@ -69,6 +93,8 @@ public final class FrameScanner {
   }
 
   private static final int HEADER = 5;
+  /** How much of an oversized message the handler sees before it streams on (onOversizedHead). */
+  public static final int OVERSIZED_HEAD = 512;
   /** The least a pending message's buffer starts with. */
   private static final int FIRST_PENDING = 256;
 
@@ -81,6 +107,11 @@ public final class FrameScanner {
   private long remaining;
   /** A header, or an inspected message, split across reads; null at a message boundary. */
   private ByteBuf pending;
+  /** Where the capacity of {@link #pending} is reserved, or null; and how much is. */
+  private Budget budget;
+  private long reserved;
+  /** The pending bytes are the head of an oversized message the handler accepted. */
+  private boolean pendingOversized;
 
   private boolean pauseRequested;
 
@@ -104,6 +135,42 @@ public final class FrameScanner {
     this.alloc = alloc;
     this.maxInspectedLength = maxInspectedLength;
     this.inspected = types.table;
+  }
+
+  /** Reserves the buffers this scanner holds for split messages in {@code b} from now. */
+  public void budget(Budget b) {
+    this.budget = b;
+  }
+
+  /**
+   * Reserves what {@link #pending} has grown to since it was last accounted for.
+   *
+   * @throws ProtocolException (54000) when the budget is spent: the pending bytes are then freed
+   */
+  private void account() {
+    if (budget == null || pending == null) {
+      return;
+    }
+    long more = pending.capacity() - reserved;
+    if (more > 0) {
+      if (!budget.reserve(more)) {
+        releasePending();
+        throw new ProtocolException(
+            SqlState.PROGRAM_LIMIT_EXCEEDED,
+            "out of memory: the pooler holds more than its limit of "
+                + budget.limit()
+                + " bytes for clients' messages");
+      }
+      reserved += more;
+    }
+  }
+
+  /** {@link #pending} goes (handed on or freed): what was reserved for it is given back. */
+  private void unaccount() {
+    if (reserved > 0) {
+      budget.release(reserved);
+      reserved = 0;
+    }
   }
 
   /** Starts or stops reading the bodies of messages of this type. */
@@ -182,6 +249,7 @@ public final class FrameScanner {
           flush(in, runStart, at, handler);
           pending = alloc.buffer(HEADER);
           pending.writeBytes(in, readable);
+          account();
           return true;
         }
         byte type = in.getByte(at);
@@ -211,6 +279,7 @@ public final class FrameScanner {
             flush(in, runStart, at, handler);
             pending = alloc.buffer(Math.min((int) total, Math.max(readable, FIRST_PENDING)), (int) total);
             pending.writeBytes(in, readable);
+            account();
             return true;
           }
           if (!handler.onOversized(type, length)) {
@@ -219,6 +288,17 @@ public final class FrameScanner {
                 SqlState.PROGRAM_LIMIT_EXCEEDED,
                 "message of type " + MessageType.describe(type) + " is too long (" + total + " bytes)");
           }
+          int head = (int) Math.min(OVERSIZED_HEAD, total);
+          if (readable < head) {
+            flush(in, runStart, at, handler);
+            pending = alloc.buffer(head);
+            pending.writeBytes(in, readable);
+            pendingOversized = true;
+            account();
+            return true;
+          }
+          messageAt = at;
+          handler.onOversizedHead(type, in.slice(at, head));
         }
         handler.onForwardedHeader(type, length);
         int n = (int) Math.min(total, readable);
@@ -251,13 +331,25 @@ public final class FrameScanner {
     }
     long total = (long) length + 1;
     boolean inspect = inspected[type & 0xff];
-    if (inspect && total > maxInspectedLength) {
-      if (!handler.onOversized(type, length)) {
+    if (pendingOversized || (inspect && total > maxInspectedLength)) {
+      if (!pendingOversized && !handler.onOversized(type, length)) {
         releasePending();
         throw new ProtocolException(
             SqlState.PROGRAM_LIMIT_EXCEEDED,
             "message of type " + MessageType.describe(type) + " is too long (" + total + " bytes)");
       }
+      // The handler sees the message's first bytes before any of it goes on.
+      pendingOversized = true;
+      int head = (int) Math.min(OVERSIZED_HEAD, total);
+      if (pending.readableBytes() < head) {
+        pending.writeBytes(in, Math.min(head - pending.readableBytes(), in.readableBytes()));
+        account();
+        if (pending.readableBytes() < head) {
+          return false;
+        }
+      }
+      pendingOversized = false;
+      handler.onOversizedHead(type, pending.slice());
       inspect = false;
     }
     if (!inspect) {
@@ -266,6 +358,7 @@ public final class FrameScanner {
       handler.onForwardedHeader(type, length);
       ByteBuf header = pending;
       pending = null;
+      unaccount();
       remaining = total - header.readableBytes();
       handler.onForward(header);
       int n = (int) Math.min(remaining, in.readableBytes());
@@ -283,6 +376,7 @@ public final class FrameScanner {
     }
     ByteBuf message = pending;
     pending = null;
+    unaccount();
     boolean forward;
     try {
       forward = handler.onMessage(type, message);
@@ -311,6 +405,7 @@ public final class FrameScanner {
       grown.writeBytes(pending);
       pending.release();
       pending = grown;
+      account();
     }
     pending.writeBytes(in, n);
   }
@@ -327,10 +422,12 @@ public final class FrameScanner {
   }
 
   private void releasePending() {
+    pendingOversized = false;
     if (pending != null) {
       pending.release();
       pending = null;
     }
+    unaccount();
   }
 
   /** Frees what is pending; call when the connection closes. */

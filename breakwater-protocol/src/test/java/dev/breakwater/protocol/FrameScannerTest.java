@@ -276,6 +276,115 @@ class FrameScannerTest {
     split.release();
   }
 
+  /**
+   * An oversized message the handler streams: it sees the message's first OVERSIZED_HEAD bytes,
+   * once, before any of them is handed on, whatever the chunking; and every byte goes on in order.
+   */
+  @Test
+  void anOversizedMessageStreamedShowsItsHeadFirstWhateverTheChunking() {
+    Random r = new Random(7);
+    for (int round = 0; round < 200; round++) {
+      byte[] before = message('D', r.nextInt(50), r);
+      byte[] big = message('E', 300 + r.nextInt(5000), r);
+      byte[] after = message('Z', 1, r);
+      byte[] stream = new byte[before.length + big.length + after.length];
+      System.arraycopy(before, 0, stream, 0, before.length);
+      System.arraycopy(big, 0, stream, before.length, big.length);
+      System.arraycopy(after, 0, stream, before.length + big.length, after.length);
+      FrameScanner scanner = new FrameScanner(ALLOC, 200, (byte) 'E', (byte) 'Z');
+      List<byte[]> heads = new ArrayList<>();
+      int[] forwardedAtHead = {-1};
+      Recorder rec =
+          new Recorder() {
+            @Override
+            public boolean onOversized(byte type, int length) {
+              return true;
+            }
+
+            @Override
+            public void onOversizedHead(byte type, ByteBuf head) {
+              scanner.flushBefore();
+              forwardedAtHead[0] = forwarded.size();
+              heads.add(ByteBufUtil.getBytes(head));
+            }
+          };
+      rec.scanner = scanner;
+      feed(scanner, rec, stream, r, 1 + r.nextInt(round % 2 == 0 ? 8 : 700));
+      assertThat(heads).hasSize(1);
+      int head = Math.min(FrameScanner.OVERSIZED_HEAD, big.length);
+      assertThat(heads.get(0)).isEqualTo(java.util.Arrays.copyOf(big, head));
+      assertThat(forwardedAtHead[0]).as("nothing of it handed on before its head is seen").isEqualTo(before.length);
+      assertThat(rec.forwarded.toByteArray()).isEqualTo(stream);
+      assertThat(rec.inspected).containsExactly("Z:6");
+      scanner.release();
+    }
+  }
+
+  @Test
+  void theHeadOfALongErrorDecodesTheFieldsItHoldsWhole() {
+    ByteBuf out = Unpooled.buffer();
+    ErrorFields.of("ERROR", "22P02", "x".repeat(5000)).encode(out, MessageType.ERROR_RESPONSE);
+    ErrorFields head = ErrorFields.decodeHead(out.slice(0, FrameScanner.OVERSIZED_HEAD));
+    assertThat(head.sqlState()).isEqualTo("22P02");
+    assertThat(head.severity()).isEqualTo("ERROR");
+    assertThat(head.fields()).doesNotContainKey('M');
+    assertThat(ErrorFields.decodeHead(out.slice(0, 7)).fields()).isEmpty();
+  }
+
+  /** A budget of {@code limit} bytes that counts what is reserved. */
+  private static final class TestBudget implements FrameScanner.Budget {
+    final long limit;
+    long used;
+
+    TestBudget(long limit) {
+      this.limit = limit;
+    }
+
+    @Override
+    public boolean reserve(long bytes) {
+      if (used + bytes > limit) {
+        return false;
+      }
+      used += bytes;
+      return true;
+    }
+
+    @Override
+    public void release(long bytes) {
+      used -= bytes;
+    }
+
+    @Override
+    public long limit() {
+      return limit;
+    }
+  }
+
+  @Test
+  void splitMessagesAreHeldWithinTheBudgetAndGiveItBack() {
+    Random r = new Random(3);
+    TestBudget budget = new TestBudget(4096);
+    FrameScanner scanner = new FrameScanner(ALLOC, 1 << 20, (byte) 'Q');
+    scanner.budget(budget);
+    Recorder rec = new Recorder();
+    byte[] small = message('Q', 1000, r);
+    scanOnce(scanner, rec, java.util.Arrays.copyOf(small, 600));
+    assertThat(budget.used).as("what the pending buffer holds is reserved").isPositive();
+    scanOnce(scanner, rec, java.util.Arrays.copyOfRange(small, 600, small.length));
+    assertThat(rec.inspected).containsExactly("Q:1005");
+    assertThat(budget.used).as("given back once the message went on").isZero();
+    // A message that outgrows the budget as it arrives: 54000, and nothing left reserved.
+    byte[] big = message('Q', 100_000, r);
+    scanOnce(scanner, rec, java.util.Arrays.copyOf(big, 3000));
+    assertThatThrownBy(() -> scanOnce(scanner, rec, java.util.Arrays.copyOfRange(big, 3000, 20_000)))
+        .isInstanceOf(ProtocolException.class)
+        .satisfies(e -> assertThat(((ProtocolException) e).sqlState()).isEqualTo("54000"))
+        .hasMessageContaining("4096");
+    assertThat(budget.used).isZero();
+    scanner.release();
+    assertThat(budget.used).isZero();
+  }
+
   /** Scans {@code bytes} as one read, releasing the buffer afterwards as a channel would. */
   private static void scanOnce(FrameScanner scanner, FrameScanner.Handler rec, byte[] bytes) {
     ByteBuf in = ALLOC.buffer(bytes.length).writeBytes(bytes);

@@ -19,6 +19,8 @@ public enum CloseReason {
   IDLE_TRANSACTION_TIMEOUT("idle_transaction_timeout"),
   TRANSACTION_TIMEOUT("transaction_timeout"),
   CLIENT_IDLE_TIMEOUT("client_idle_timeout"),
+  NOTIFICATION_QUEUE_FULL("too many notifications waiting for the client"),
+  CLIENT_MEMORY("the pooler's memory for clients' messages is spent"),
   // Servers
   SERVER_CLOSED("server closed the connection"),
   SERVER_FATAL("server sent a FATAL error"),

@@ -1221,11 +1221,59 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   public void onForwardedHeader(byte type, int length) {
     if (mapper.mapsStatements() && internal == Internal.NONE && mapper.hasRequests()) {
       mapper.advance(type);
+      if (type == MessageType.ERROR_RESPONSE) {
+        // An oversized error, relayed unread: a provoked failure is short, so this one is
+        // PostgreSQL's own, sent as it is.
+        mapper.takeDuplicateName();
+      }
     }
     if (readTarget == null && internal == Internal.NONE) {
       // Forwarded unread, to nobody: see onUnlinkedMessage.
       dropped(type);
     }
+  }
+
+  /**
+   * An ErrorResponse longer than MAX_INSPECTED (PostgreSQL quotes the input in some errors, {@code
+   * SELECT repeat('x', 2000000)::int}) is relayed as it streams, never held whole: what the pooler
+   * needs of it (severity, SQLSTATE) is in its first bytes (onOversizedHead). Other messages the
+   * pooler reads are short by PostgreSQL's own limits (a notification's payload is under 8000
+   * bytes) and past the bound end the server as a protocol violation.
+   */
+  @Override
+  public boolean onOversized(byte type, int length) {
+    if (type == MessageType.ERROR_RESPONSE) {
+      return true;
+    }
+    log.warn("S-{}: {} sent a {} of {} bytes, more than the {} the pooler reads",
+        id, where(), MessageType.describe(type), length + 1L, MAX_INSPECTED);
+    return false;
+  }
+
+  @Override
+  public void onOversizedHead(byte type, ByteBuf head) {
+    ErrorFields error = ErrorFields.decodeHead(head);
+    if (internal != Internal.NONE) {
+      scanner.flushBefore();
+      onError(error); // the rest is dropped with the other replies to Breakwater's own queries
+      return;
+    }
+    if (client == null) {
+      if (error.isFatal()) {
+        log.info("S-{}: {} sent {} with no client linked", id, where(), error);
+        closingReason = CloseReason.SERVER_FATAL;
+      }
+      return; // dropped, and counted, by onForwardedHeader
+    }
+    if (mapper.mapsStatements()) {
+      if (mapper.splitting()) {
+        // Replies faked for the client go before the error; those due after it go before the
+        // ReadyForQuery that follows it (which also updates the splitting).
+        scanner.flushBefore();
+        mapper.emitFakes(outbox);
+      }
+    }
+    onError(error);
   }
 
   @Override

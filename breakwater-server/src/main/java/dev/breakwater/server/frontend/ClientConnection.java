@@ -66,6 +66,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     MessageType.EXECUTE, MessageType.SYNC, MessageType.CLOSE, MessageType.FLUSH,
     MessageType.FUNCTION_CALL, MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL
   };
+  /**
+   * The most bytes of notifications kept for one client (in a transaction, or not reading): past
+   * it the client is dropped with an error, as PostgreSQL refuses a NOTIFY when its own queue is
+   * full; a listener cannot make the pooler hold notifications without limit. 1 MiB is over a
+   * hundred notifications of PostgreSQL's largest payload (8000 bytes), thousands of usual ones.
+   */
+  public static final int MAX_QUEUED_NOTIFICATIONS = 1 << 20;
   /** Stop reading a client that has this much pending while it waits for a server. */
   private static final int MAX_PENDING = 1 << 20;
 
@@ -117,8 +124,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** Channels this client listens on through its pool's listening connection. */
   private volatile java.util.Set<String> listening;
   private volatile dev.breakwater.server.backend.Listener listener;
-  /** Notifications that came while the client was in a transaction: guarded by this. */
+  /**
+   * Notifications that came while the client was in a transaction, or while its channel was not
+   * writable (it reads slowly): guarded by this.
+   */
   private java.util.ArrayDeque<ByteBuf> notifications;
+  /** The bytes {@link #notifications} holds: guarded by this. */
+  private int notificationBytes;
+  /** The client was dropped for the notifications it let pile up: guarded by this. */
+  private boolean notificationsOverflowed;
   /** The client's prepared statement names: touched only by the linked server's loop. */
   private Map<String, PreparedStatements.Statement> statements; // made on first use
 
@@ -288,34 +302,51 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   /**
-   * A notification for this client (owned by the callee). Written at once between transactions,
-   * else kept until the transaction ends so it never lands inside a reply. From any thread.
+   * A notification for this client (owned by the callee). Written at once between transactions
+   * when the client's channel takes it, else kept until the transaction ends (so it never lands
+   * inside a reply) or the channel drains; at most {@link #MAX_QUEUED_NOTIFICATIONS} bytes are kept.
+   * From any thread.
    */
   public void deliverNotification(ByteBuf message) {
     synchronized (this) {
-      if (closed) {
+      if (closed || notificationsOverflowed) {
         message.release();
         return;
       }
-      if (server != null || (notifications != null && !notifications.isEmpty())) {
+      if (server != null
+          || (notifications != null && !notifications.isEmpty())
+          || !channel.isWritable()) {
+        int size = message.readableBytes();
+        if (notificationBytes + (long) size > MAX_QUEUED_NOTIFICATIONS) {
+          message.release();
+          notificationsOverflowed = true;
+          int held = notificationBytes;
+          eventLoop().execute(() -> dropForNotifications(held));
+          return;
+        }
         if (notifications == null) {
           notifications = new java.util.ArrayDeque<>();
         }
         notifications.add(message);
+        notificationBytes += size;
         return;
       }
       channel.writeAndFlush(message, channel.voidPromise());
     }
   }
 
-  /** The transaction ended: the notifications that waited go out. From the server's loop. */
+  /**
+   * The transaction ended, or the channel drained: the notifications that waited go out, as many
+   * as the channel takes (the rest on its next writability event). From any thread.
+   */
   public void flushNotifications() {
     synchronized (this) {
       if (notifications == null || notifications.isEmpty() || server != null) {
         return;
       }
       ByteBuf m;
-      while ((m = notifications.poll()) != null) {
+      while (channel.isWritable() && (m = notifications.poll()) != null) {
+        notificationBytes -= m.readableBytes();
         if (closed) {
           m.release();
         } else {
@@ -323,6 +354,35 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
       }
       channel.flush();
+    }
+  }
+
+  /**
+   * More notifications than {@link #MAX_QUEUED_NOTIFICATIONS} for a client that does not take
+   * them: it is dropped with an error. One that reads gets the error after what it was sent; one
+   * that does not is closed at once, its unsent bytes dropped (the error could not reach it).
+   */
+  private void dropForNotifications(int held) {
+    if (closed) {
+      return;
+    }
+    log.warn("{}: closing because more than {} bytes of notifications were waiting for it ({} held,"
+            + " channel {}writable)",
+        this, MAX_QUEUED_NOTIFICATIONS, held, channel.isWritable() ? "" : "not ");
+    ErrorFields error =
+        ErrorFields.of(
+            "FATAL",
+            SqlState.PROGRAM_LIMIT_EXCEEDED,
+            "too many notifications waiting for this client (more than "
+                + MAX_QUEUED_NOTIFICATIONS
+                + " bytes): it does not read them fast enough");
+    if (channel.isWritable()) {
+      sendAndClose(error, CloseReason.NOTIFICATION_QUEUE_FULL);
+    } else {
+      ByteBuf out = ctx.alloc().buffer();
+      error.encode(out, MessageType.ERROR_RESPONSE);
+      ctx.writeAndFlush(out, ctx.voidPromise());
+      close(CloseReason.NOTIFICATION_QUEUE_FULL);
     }
   }
 
@@ -353,6 +413,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     this.ctx = ctx;
     this.channel = ctx.channel();
     this.scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, CLIENT_TYPES);
+    scanner.budget(ClientMemory.GLOBAL);
     this.outbox = new Outbox(ctx.alloc());
     this.kind = ClientKind.of(channel);
     frontend.clientOpened(kind);
@@ -405,7 +466,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       fatal(SqlState.CANNOT_CONNECT_NOW, "pooler is shutting down", CloseReason.SHUTDOWN);
       return;
     }
-    if (frontend.clientCount() > settings.general().maxClientConn()) {
+    if (frontend.connectionCount() > settings.general().maxClientConn()) {
       fatal(
           SqlState.TOO_MANY_CONNECTIONS,
           "no more connections allowed (max_client_conn)",
@@ -1155,6 +1216,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     ServerConnection s;
     boolean acquire = false;
     boolean tooMuch = false;
+    boolean overBudget = false;
     synchronized (this) {
       if (closed) {
         if (batch != null) {
@@ -1171,6 +1233,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           s.forwardFromClient(this, batch);
         }
       } else {
+        if (batch != null && !ClientMemory.GLOBAL.reserve(batch.readableBytes())) {
+          // Kept while waiting for a server: all clients together hold at most the budget.
+          batch.release();
+          batch = null;
+          overBudget = true;
+        }
         if (batch != null) {
           if (pending == null) {
             pending = new Outbox(ctx.alloc());
@@ -1185,6 +1253,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
           acquire = true;
         }
       }
+    }
+    if (overBudget) {
+      log.warn("{}: closing because the pooler holds {} bytes for clients, its limit {} reached",
+          this, ClientMemory.GLOBAL.used(), ClientMemory.GLOBAL.limit());
+      fatal(SqlState.PROGRAM_LIMIT_EXCEEDED,
+          "out of memory: the pooler holds more than its limit of " + ClientMemory.GLOBAL.limit()
+              + " bytes for clients' messages",
+          CloseReason.CLIENT_MEMORY);
+      return;
     }
     if (tooMuch) {
       channel.config().setAutoRead(false);
@@ -1223,6 +1300,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return null;
     }
     ByteBuf b = pending.take();
+    ClientMemory.GLOBAL.release(pendingBytes);
     pendingBytes = 0;
     return b;
   }
@@ -1269,8 +1347,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     ServerConnection s = server;
-    if (s != null && ctx.channel().isWritable()) {
-      s.resumeReading();
+    if (ctx.channel().isWritable()) {
+      if (s != null) {
+        s.resumeReading();
+      } else {
+        flushNotifications(); // those that waited for the channel to drain
+      }
     }
     ctx.fireChannelWritabilityChanged();
   }
@@ -1421,11 +1503,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         pending.clear();
         pending = null;
       }
+      ClientMemory.GLOBAL.release(pendingBytes);
+      pendingBytes = 0;
       if (notifications != null) {
         for (ByteBuf m : notifications) {
           m.release();
         }
         notifications.clear();
+        notificationBytes = 0;
       }
     }
     boolean duringLogin = state == ClientState.LOGIN;

@@ -102,6 +102,28 @@ public final class Frontend {
     return clientsByKind[kind.ordinal()].get();
   }
 
+  /**
+   * Connections that have not sent their startup packet yet, which count toward max_client_conn
+   * as in PgBouncer (a socket that sends nothing holds a descriptor all the same), but not in
+   * {@link #clientCount()}: a shutdown that waits for clients does not wait for them.
+   */
+  private final AtomicInteger starting = new AtomicInteger();
+
+  /** A connection opened, its startup packet still to come: every connection now. */
+  int startingOpened() {
+    return clients.get() + starting.incrementAndGet();
+  }
+
+  /** A connection left the startup phase (handed to its ClientConnection, or closed). */
+  void startingClosed() {
+    starting.decrementAndGet();
+  }
+
+  /** Every client connection, logged in, logging in, or before its startup packet. */
+  public int connectionCount() {
+    return clients.get() + starting.get();
+  }
+
   int clientOpened(ClientKind kind) {
     clientsByKind[kind.ordinal()].incrementAndGet();
     return clients.incrementAndGet();

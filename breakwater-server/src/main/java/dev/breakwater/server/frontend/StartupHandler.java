@@ -37,8 +37,60 @@ public final class StartupHandler extends ByteToMessageDecoder {
     this.frontend = frontend;
   }
 
+  /** Counted in Frontend's starting connections, until handed on or closed. */
+  private boolean counted;
+  private boolean begun;
+  /** Refused at once (too many connections): nothing more is read. */
+  private boolean refused;
+
+  /**
+   * Connections accepted past max_client_conn before any is refused unread: room for cancel
+   * requests, which come on a connection of their own and are never refused (as in PgBouncer, whose
+   * limit applies to logins), when the pooler is full. Past it a connection is refused at once.
+   */
+  static int acceptMargin(int maxClientConn) {
+    return Math.max(10, maxClientConn / 10);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    super.handlerAdded(ctx);
+    // A WebSocket client's handler comes on a channel already active: it begins now.
+    if (ctx.channel().isActive()) {
+      begin(ctx);
+    }
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    begin(ctx);
+    super.channelActive(ctx);
+  }
+
+  /**
+   * The connection counts toward max_client_conn from now, before it sends anything (a socket
+   * that sends nothing holds a file descriptor all the same): a login past the limit is refused
+   * with PgBouncer's error, and a connection past the limit and its margin ({@link #acceptMargin})
+   * is refused at once, unread. client_login_timeout runs from now too.
+   */
+  private void begin(ChannelHandlerContext ctx) {
+    if (begun) {
+      return;
+    }
+    begun = true;
+    counted = true;
+    int connections = frontend.startingOpened();
+    int max = frontend.settings().general().maxClientConn();
+    if (connections > (long) max + acceptMargin(max)) {
+      log.warn("{}: closing because: no more connections allowed (max_client_conn {})",
+          ctx.channel().remoteAddress(), max);
+      ByteBuf err = ctx.alloc().buffer();
+      ErrorFields.of("FATAL", SqlState.TOO_MANY_CONNECTIONS, "no more connections allowed (max_client_conn)")
+          .encode(err, MessageType.ERROR_RESPONSE);
+      ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
+      refused = true;
+      return;
+    }
     long timeout = frontend.settings().general().clientLoginTimeout().toMillis();
     if (timeout > 0) {
       loginTimeout =
@@ -53,12 +105,32 @@ public final class StartupHandler extends ByteToMessageDecoder {
                   timeout,
                   TimeUnit.MILLISECONDS);
     }
-    super.channelActive(ctx);
+  }
+
+  private void uncount() {
+    if (counted) {
+      counted = false;
+      frontend.startingClosed();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    uncount();
+    if (loginTimeout != null) {
+      loginTimeout.cancel(false);
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    uncount();
   }
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (cancelRequested) {
+    if (cancelRequested || refused) {
       in.skipBytes(in.readableBytes());
       return;
     }
@@ -127,6 +199,8 @@ public final class StartupHandler extends ByteToMessageDecoder {
       if (loginTimeout != null) {
         loginTimeout.cancel(false);
       }
+      // Counted as a client from here on (ClientConnection), no longer as a starting connection.
+      uncount();
       ctx.pipeline().replace(this, "client", new ClientConnection(frontend, startup, connectedNanos));
     }
   }
