@@ -848,11 +848,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                           ByteBuf out = ctx.alloc().buffer();
                           try {
                             onAuthStep(authenticator.resume(out), out);
-                          } catch (ProtocolException e) {
+                          } catch (RuntimeException e) {
                             out.release();
                             held.forEach(ByteBuf::release);
-                            log.warn("{}: password check failed: {}", this, e.getMessage());
-                            fatal(e.sqlState(), e.getMessage(), CloseReason.CLIENT_LOGIN_FAILED);
+                            log.warn("{}: password check failed: {}", this, e.toString());
+                            fatal(
+                                e instanceof ProtocolException p ? p.sqlState() : SqlState.INTERNAL_ERROR,
+                                e instanceof ProtocolException ? e.getMessage() : "password check failed",
+                                CloseReason.CLIENT_LOGIN_FAILED);
                             return;
                           }
                           if (!closed) {

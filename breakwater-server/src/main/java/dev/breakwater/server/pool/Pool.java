@@ -805,7 +805,9 @@ public final class Pool {
         }
         reserveActiveUntilNanos = now + Math.max(reserveTimeout, 1_000_000_000L);
       }
-      if (!waiting.isEmpty() || (servers.size() < cfg.minPoolSize() && !pools.othersWaitFor(this))) {
+      // A pool opened only for an auth_query lookup keeps no min_pool_size: it goes once done.
+      if (!waiting.isEmpty()
+          || (servers.size() < cfg.minPoolSize() && !lookupOnly && !pools.othersWaitFor(this))) {
         toLaunch = launchPlan(now);
       }
       if (toLaunch == null
@@ -1169,7 +1171,7 @@ public final class Pool {
         }
       }
     }
-    int wanted = Math.max(waiting.size() - coming, cfg.minPoolSize() - servers.size());
+    int wanted = Math.max(waiting.size() - coming, (lookupOnly ? 0 : cfg.minPoolSize()) - servers.size());
     List<ServerConnection> plan = null;
     Iterator<Borrower> waiters = uncovered(waiting, coming);
     for (int i = 0; i < wanted; i++) {

@@ -109,6 +109,8 @@ class AutodbIT {
             .set("auth_user", Roles.ADMIN)
             .set("auth_query", "SELECT rolname, rolpassword FROM pg_authid WHERE rolname = $1")
             .set("auth_cache_ttl", "3")
+            // Not for a pool opened only for a lookup, which would otherwise stay.
+            .set("min_pool_size", "1")
             .start()) {
       for (int i = 0; i < 10; i++) {
         String db = "bw_nope_" + i;
