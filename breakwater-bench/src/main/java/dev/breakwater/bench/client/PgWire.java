@@ -226,6 +226,11 @@ public final class PgWire implements AutoCloseable {
     }
   }
 
+  /** The socket under this connection, for a client that misbehaves on purpose (HostileClients). */
+  public Socket socket() {
+    return socket;
+  }
+
   /** Sends Terminate and closes the socket. */
   @Override
   public void close() {
