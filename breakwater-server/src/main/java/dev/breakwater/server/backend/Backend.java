@@ -195,7 +195,7 @@ public final class Backend implements Pool.ServerLauncher {
    */
   public io.netty.util.concurrent.Future<Void> forwardCancel(
       EventLoop loop, String host, int port, int pid, int secret) {
-    return cancel(loop, host, port, pid, secret);
+    return cancel(loop, host, port, pid, secret, false);
   }
 
   /** A connection to {@code host}: a Unix socket when it is a directory (starts with '/'). */
@@ -219,27 +219,79 @@ public final class Backend implements Pool.ServerLauncher {
    * after {@link #CANCEL_WAIT_MILLIS}, or on failure): until then the server must not run another
    * client's query, which the cancel could still reach.
    */
-  io.netty.util.concurrent.Future<Void> cancel(EventLoop loop, String host, int port, int pid, int secret) {
+  io.netty.util.concurrent.Future<Void> cancel(
+      EventLoop loop, String host, int port, int pid, int secret, boolean overTls) {
     io.netty.util.concurrent.Promise<Void> done = loop.newPromise();
     if (host.startsWith("/") && transport.domainChannel() == null) {
       log.warn("cancel request to {}:{} not sent: Unix sockets need a native transport (epoll or io_uring)", host, port);
       return done.setSuccess(null);
     }
+    dev.breakwater.server.tls.Tls tls = overTls ? tls() : null;
     ChannelFuture connecting =
         connectAny(
             loop,
             host,
             port,
             new ChannelInboundHandlerAdapter() {
+              /** Waiting for the one-byte answer to SSLRequest. */
+              private boolean askedTls;
+
               @Override
               public void channelActive(ChannelHandlerContext ctx) {
-                ByteBuf out = ctx.alloc().buffer(16);
-                FrontendMessages.cancelRequest(out, pid, secret);
-                ctx.writeAndFlush(out);
+                if (tls != null) {
+                  // As the server's own connection: TLS first, the key never in the clear.
+                  askedTls = true;
+                  ByteBuf out = ctx.alloc().buffer(8);
+                  dev.breakwater.protocol.FrontendMessages.sslRequest(out);
+                  ctx.writeAndFlush(out);
+                } else {
+                  send(ctx);
+                }
                 ctx.executor()
                     .schedule(() -> {
                       ctx.close();
                     }, CANCEL_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+              }
+
+              private void send(ChannelHandlerContext ctx) {
+                ByteBuf out = ctx.alloc().buffer(16);
+                FrontendMessages.cancelRequest(out, pid, secret);
+                ctx.writeAndFlush(out);
+              }
+
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ByteBuf in = (ByteBuf) msg;
+                try {
+                  if (!askedTls || !in.isReadable()) {
+                    return;
+                  }
+                  askedTls = false;
+                  byte answer = in.readByte();
+                  if (answer == 'S' && !in.isReadable()) {
+                    io.netty.handler.ssl.SslHandler h = tls.newServerHandler(ctx.alloc(), host, port);
+                    ctx.pipeline().addFirst("tls", h);
+                    h.handshakeFuture()
+                        .addListener(
+                            f -> {
+                              if (f.isSuccess()) {
+                                send(ctx);
+                              } else {
+                                log.warn("cancel request to {}:{} not sent: TLS handshake failed: {}",
+                                    host, port, dev.breakwater.server.tls.Tls.reason(f.cause()));
+                                ctx.close();
+                              }
+                            });
+                  } else {
+                    // The server's own connection is encrypted: a server that now refuses TLS is
+                    // not the one it logged in to. The key is not sent in the clear.
+                    log.warn("cancel request to {}:{} not sent: the server refused TLS (answer {})",
+                        host, port, (char) answer);
+                    ctx.close();
+                  }
+                } finally {
+                  in.release();
+                }
               }
 
               @Override

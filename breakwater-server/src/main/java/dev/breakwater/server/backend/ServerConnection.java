@@ -812,6 +812,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
   private void writeFromClient(ClientConnection c, ByteBuf batch) {
+    if ((cancelsInFlight > 0 && queryStartNanos == 0) || (heldForCancel != null && !heldForCancel.isEmpty())) {
+      // A cancel is on its way to PostgreSQL and the query it was sent for is over: the client's
+      // next query waits until PostgreSQL has taken the cancel (it closes the cancel's connection,
+      // CANCEL_WAIT_MILLIS at most), or the cancel could reach it (cancelDone sends it on).
+      if (heldForCancel == null) {
+        heldForCancel = new Outbox(channel.alloc());
+      }
+      heldForCancel.add(batch);
+      c.pauseReading();
+      return;
+    }
     idleInTransactionSinceNanos = 0;
     pool.stats().received(batch.readableBytes());
     if (queryStartNanos == 0) {
@@ -1705,6 +1716,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (channel != null) {
       channel.close();
     }
+    if (heldForCancel != null) {
+      heldForCancel.clear();
+    }
     if (scanner != null) {
       scanner.release();
     }
@@ -1782,12 +1796,22 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  /** Cancels what runs on this server, over a connection of its own; on this server's loop. */
+  /** Whether this server's connection is encrypted (server_tls_sslmode): its cancels are too. */
+  private boolean encrypted() {
+    Channel ch = channel;
+    return ch != null && ch.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+  }
+
+  /**
+   * Cancels what runs on this server, over a connection of its own, encrypted when this server's
+   * is (as libpq 17 does), so that the backend's key does not cross the network in the clear; on
+   * this server's loop.
+   */
   private void sendCancel() {
     PoolSettings cfg = pool.settings();
     cancelsInFlight++;
     backend
-        .cancel(loop, host, cfg.serverPort(), backendPid, backendSecret)
+        .cancel(loop, host, cfg.serverPort(), backendPid, backendSecret, encrypted())
         .addListener(f -> cancelDone());
   }
 
@@ -1795,6 +1819,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private void cancelDone() {
     cancelsInFlight--;
     ClientConnection c = client;
+    if (cancelsInFlight == 0 && heldForCancel != null && !heldForCancel.isEmpty()) {
+      ByteBuf held = heldForCancel.take();
+      if (c == null || stateRef.get() == ServerState.CLOSED) {
+        held.release();
+      } else {
+        // The client's bytes that waited for the cancel go on now, then it is read again.
+        c.resumeReading();
+        writeFromClient(c, held);
+        channel.flush();
+        afterClientWrite(c);
+      }
+    }
     if (cancelsInFlight > 0 || c == null || stateRef.get() == ServerState.CLOSED || internal != Internal.NONE
         || replicationFor != null) {
       return;
@@ -1805,6 +1841,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** Cancel requests sent for this server whose connection PostgreSQL has not closed yet. */
   private int cancelsInFlight;
+  /** The client's bytes that wait for a cancel to be taken (see writeFromClient), or null. */
+  private Outbox heldForCancel;
 
   String where() {
     PoolSettings cfg = pool.settings();

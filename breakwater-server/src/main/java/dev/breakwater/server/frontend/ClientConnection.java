@@ -1362,7 +1362,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** Cancels what this client's server runs now, if anything. */
   public void cancelRunningQuery() {
-    ServerConnection s = server;
+    ServerConnection s;
+    synchronized (this) {
+      // Read under the lock that guards it: a cancel request comes on another connection's loop,
+      // and an unsynchronized read could miss the link just made (the cancel lost) or see one
+      // undone. The server checks on its own loop that it is still this client's (cancelFor).
+      s = server;
+    }
     if (s != null) {
       log.debug("{}: forwarding cancel request to {}", this, s);
       s.cancelFor(this);
