@@ -176,7 +176,7 @@ public final class PgWire implements AutoCloseable {
               scram = ScramClient.withPassword(
                   secret ->
                       KEYS.computeIfAbsent(
-                          secret.iterations() + ":" + HexFormat.of().formatHex(secret.salt()),
+                          secret.iterations() + ":" + HexFormat.of().formatHex(secret.salt()) + ":" + target.password(),
                           k -> ScramKeys.derive(target.password(), secret.salt(), secret.iterations())));
               byte[] first = scram.clientFirst();
               byte[] mech = ScramClient.MECHANISM.getBytes(StandardCharsets.UTF_8);
