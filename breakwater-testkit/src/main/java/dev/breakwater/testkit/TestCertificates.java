@@ -141,5 +141,9 @@ public final class TestCertificates implements AutoCloseable {
       w.writeObject(o);
     }
     Files.writeString(file, sw.toString());
+    if (!(o instanceof java.security.cert.Certificate)) {
+      // A key: readable by its owner only, as libpq and pgjdbc want a client key to be.
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
   }
 }

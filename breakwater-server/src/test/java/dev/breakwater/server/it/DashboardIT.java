@@ -121,8 +121,25 @@ class DashboardIT {
     return Long.parseLong(m.group(1));
   }
 
+  /** Until the server's history holds the pool: a page opened then starts with it. */
+  static void awaitHistory() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      String h = http.send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/history")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      if (h.contains("\"database\":\"" + Roles.DATABASE + "\"") && h.contains("\"time\":[") && !h.contains("\"time\":[]")) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("history within 15 s: %s", h).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
   @Test
   void numbersOnThePageMoveUnderLoad() throws Exception {
+    awaitHistory();
     String url = "http://127.0.0.1:" + port + "/";
     // Virtual time runs the page's one-second timer several times; fetches are real.
     String dom = chromium("--virtual-time-budget=6000", "--window-size=1280,1000", "--dump-dom", url);

@@ -187,6 +187,8 @@ class TlsReconfigureIT {
     try (PEMParser in = new PEMParser(Files.newBufferedReader(pkcs8Pem))) {
       Path out = pkcs8Pem.resolveSibling(pkcs8Pem.getFileName() + ".pk8");
       Files.write(out, ((PrivateKeyInfo) in.readObject()).getEncoded());
+      // pgjdbc 42.7.14, as libpq, refuses a client key that others can read.
+      Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
       return out;
     }
   }
