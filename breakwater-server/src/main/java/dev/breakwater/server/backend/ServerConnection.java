@@ -1500,8 +1500,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
 
     if (mapper.tracksSession()) {
+      // The tracker records a statement's effects as the client's message passes: with more of
+      // the client's requests already sent (pipelined), they include statements that have not run
+      // yet, and may yet fail. Applied at the last ReadyForQuery; an error before it is seen then.
+      boolean last;
+      synchronized (c) {
+        last = outstanding <= 1;
+      }
       java.util.concurrent.CompletableFuture<Void> wait =
-          tracker.onReadyForQuery(status == TransactionStatus.IDLE, c, extras, () -> backend.listener(pool));
+          tracker.onReadyForQuery(status == TransactionStatus.IDLE && last, c, extras, () -> backend.listener(pool));
       if (wait != null && !wait.isDone()) {
         // The client's LISTEN returns once the shared connection listens: no notification sent
         // after it can be missed. The ReadyForQuery waits until then, and so does the release.

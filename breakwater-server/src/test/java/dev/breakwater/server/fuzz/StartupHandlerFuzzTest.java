@@ -93,18 +93,18 @@ class StartupHandlerFuzzTest {
     return r;
   }
 
-  @Property(tries = 1500)
+  @Property(tries = 1000)
   void arbitraryFirstBytes(@ForAll("anyBytes") byte[] stream, @ForAll("cuts") List<Integer> cuts) {
     check(stream, cuts);
   }
 
-  @Property(tries = 1500)
+  @Property(tries = 1000)
   void mutatedStartupPackets(@ForAll("mutatedStartups") byte[] stream, @ForAll("cuts") List<Integer> cuts) {
     check(stream, cuts);
   }
 
   /** A valid StartupMessage for a SCRAM, an MD5 or an unknown user, then mutated password and SASL messages. */
-  @Property(tries = 1500)
+  @Property(tries = 1000)
   void mutatedPasswordAndSaslMessages(
       @ForAll("users") String user, @ForAll("mutatedAuth") byte[] auth, @ForAll("cuts") List<Integer> cuts) {
     byte[] startup = StartupPacketFuzzTest.startup(3 << 16, Map.of("user", user, "database", Roles.DATABASE));

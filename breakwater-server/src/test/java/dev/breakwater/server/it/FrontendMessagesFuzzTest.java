@@ -93,6 +93,33 @@ class FrontendMessagesFuzzTest {
     }
   }
 
+  /**
+   * Regression (shrunk): Query "SELECT 1" and Query "SET x = 1" (which PostgreSQL refuses: no such
+   * parameter) in one write, then Sync: the next client of the same server got "unrecognized
+   * configuration parameter x" for a query of its own.
+   */
+  @Example
+  void aRefusedSetPipelinedAfterAQueryDoesNotReachTheNextClient() throws Exception {
+    for (String[] batch : new String[][] {{"SET x = 1"}, {"SELECT 1", "SET x = 1"}}) {
+      try (PgWire w = new PgWire(pooler.port()).timeout(5_000).login(Roles.DATABASE, Roles.TRUST, "")) {
+        List<byte[]> all = new ArrayList<>();
+        for (String q : batch) {
+          all.add(PgWire.query(q));
+        }
+        all.add(PgWire.sync());
+        w.send(Fuzz.concat(all.toArray(new byte[0][])));
+        for (int z = 0; z < batch.length + 1; z++) {
+          assertThat(w.readUntil('Z')).isNotNull();
+        }
+      }
+      try (PgWire w = new PgWire(pooler.port()).timeout(5_000).login(Roles.DATABASE, Roles.TRUST, "")) {
+        w.send(PgWire.query("SELECT 1"));
+        PgWire.Message m = w.readUntil('Z');
+        assertThat(m.type()).as(String.join("; ", batch) + ", then the next client: " + m).isEqualTo('Z');
+      }
+    }
+  }
+
   @Provide
   Arbitrary<List<byte[]>> batches() {
     Arbitrary<String> name = Arbitraries.of("", "s1", "s2", "p1");
