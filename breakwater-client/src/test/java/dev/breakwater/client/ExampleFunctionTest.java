@@ -2,19 +2,11 @@ package dev.breakwater.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.testkit.ExampleProjects;
 import java.io.File;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.StandardJavaFileManager;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,43 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExampleFunctionTest {
 
-  static Path exampleSources() {
-    Path here = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
-    for (Path dir = here; dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("examples/function/src/main/java");
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("examples/function not found above " + here);
-  }
-
   @Test
   void theExampleCompilesAndRunsAgainstARealDatabase(@TempDir Path out) throws Exception {
-    List<File> sources;
-    try (Stream<Path> files = Files.walk(exampleSources())) {
-      sources = files.filter(p -> p.toString().endsWith(".java")).map(Path::toFile).collect(Collectors.toList());
-    }
-    assertThat(sources).isNotEmpty();
     String classpath = ChildJvm.testClasspath();
-
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    StringWriter diagnostics = new StringWriter();
-    try (StandardJavaFileManager fm = javac.getStandardFileManager(null, null, null)) {
-      Iterable<? extends JavaFileObject> units = fm.getJavaFileObjectsFromFiles(sources);
-      boolean ok =
-          javac
-              .getTask(
-                  diagnostics,
-                  fm,
-                  null,
-                  List.of("--release", "17", "-Xlint:all", "-Werror", "-classpath", classpath, "-d", out.toString()),
-                  null,
-                  units)
-              .call();
-      assertThat(ok).as(diagnostics.toString()).isTrue();
-    }
-
+    ExampleProjects.compile(ExampleProjects.find("function"), classpath, out, "all");
     ChildJvm.Result r =
         ChildJvm.run(
             out + File.pathSeparator + classpath,

@@ -2,21 +2,15 @@ package dev.breakwater.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.testkit.ExampleProjects;
 import dev.breakwater.testkit.TestPostgres;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.io.File;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.StandardJavaFileManager;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,37 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExampleSpringBootTest {
 
-  private static Path example() {
-    Path here = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
-    for (Path dir = here; dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("examples/spring-boot");
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("examples/spring-boot not found above " + here);
-  }
-
   @Test
   void theExampleStartsOnThePoolAndReportsItHealthy(@TempDir Path out) throws Exception {
-    List<File> sources;
-    try (Stream<Path> files = Files.walk(example().resolve("src/main/java"))) {
-      sources = files.filter(p -> p.toString().endsWith(".java")).map(Path::toFile).collect(Collectors.toList());
-    }
-    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    StringWriter diagnostics = new StringWriter();
-    try (StandardJavaFileManager fm = javac.getStandardFileManager(null, null, null)) {
-      Iterable<? extends JavaFileObject> units = fm.getJavaFileObjectsFromFiles(sources);
-      boolean ok =
-          javac
-              .getTask(diagnostics, fm, null,
-                  List.of("--release", "17", "-Xlint:all,-processing,-classfile", "-Werror", "-classpath", classpath, "-d", out.toString()),
-                  null, units)
-              .call();
-      assertThat(ok).as(diagnostics.toString()).isTrue();
-    }
-    Files.copy(example().resolve("src/main/resources/application.properties"), out.resolve("application.properties"));
+    Path example = ExampleProjects.find("spring-boot");
+    String classpath = ExampleProjects.testClasspath();
+    // -classfile: Actuator's classes carry annotations of libraries an application brings.
+    ExampleProjects.compile(example, classpath, out, "all,-processing,-classfile");
+    Files.copy(example.resolve("src/main/resources/application.properties"), out.resolve("application.properties"));
 
     TestPostgres pg = TestPostgres.shared();
     List<String> command = new ArrayList<>();

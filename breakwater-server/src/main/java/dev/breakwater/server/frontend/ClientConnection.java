@@ -584,10 +584,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                   eventLoop()
                       .execute(
                           () -> {
-                            List<ByteBuf> held = heldDuringLookup != null ? heldDuringLookup : List.of();
-                            heldDuringLookup = null;
-                            if (closed) {
-                              held.forEach(ByteBuf::release);
+                            List<ByteBuf> held = takeHeld();
+                            if (held == null) {
                               return;
                             }
                             if (error != null) {
@@ -839,10 +837,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 eventLoop()
                     .execute(
                         () -> {
-                          List<ByteBuf> held = heldDuringLookup != null ? heldDuringLookup : List.of();
-                          heldDuringLookup = null;
-                          if (closed) {
-                            held.forEach(ByteBuf::release);
+                          List<ByteBuf> held = takeHeld();
+                          if (held == null) {
                             return;
                           }
                           ByteBuf out = ctx.alloc().buffer();
@@ -1123,8 +1119,22 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   // ---- Reading from the client ----
 
-  /** Bytes read while auth_query looks the user up, or null. */
+  /** Bytes read while auth_query looks the user up, or a password check runs, or null. */
   private List<ByteBuf> heldDuringLookup;
+
+  /**
+   * The bytes held while a lookup or a password check ran, for replay once it has answered; null
+   * (and the bytes released) when the client closed meanwhile.
+   */
+  private List<ByteBuf> takeHeld() {
+    List<ByteBuf> held = heldDuringLookup != null ? heldDuringLookup : List.of();
+    heldDuringLookup = null;
+    if (closed) {
+      held.forEach(ByteBuf::release);
+      return null;
+    }
+    return held;
+  }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
