@@ -1,7 +1,6 @@
 package dev.breakwater.server.sql;
 
-import dev.breakwater.server.sql.SqlLexer.Kind;
-import dev.breakwater.server.sql.SqlLexer.Token;
+import dev.breakwater.server.sql.Token.Kind;
 import java.util.List;
 import java.util.Set;
 
