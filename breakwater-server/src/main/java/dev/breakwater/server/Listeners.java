@@ -49,7 +49,7 @@ final class Listeners {
     this.workers = workers;
   }
 
-  /** Binds every listening socket of {@code g}; each accepted connection goes through {@code init}. */
+  /** Binds every listening socket of {@code g}; accepted connections go through {@code init}. */
   void bind(General g, ChannelInitializer<Channel> init) throws InterruptedException {
     for (String addr : g.listenAddr()) {
       if (addr.equals("*")) {
