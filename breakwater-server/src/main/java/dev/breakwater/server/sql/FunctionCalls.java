@@ -1,7 +1,6 @@
 package dev.breakwater.server.sql;
 
-import dev.breakwater.server.sql.SqlLexer.Kind;
-import dev.breakwater.server.sql.SqlLexer.Token;
+import dev.breakwater.server.sql.Token.Kind;
 import java.util.List;
 import java.util.Set;
 
@@ -52,7 +51,7 @@ final class FunctionCalls {
   /** Built-in functions that leave no session state behind, by their unqualified names. */
   private static final Set<String> BUILT_INS =
       Set.of(
-          // Followed by StatementClassifier itself: their effects are known.
+          // Followed by KnownCalls: their effects are known.
           "set_config", "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
           "pg_try_advisory_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared",
           "pg_advisory_unlock_all",

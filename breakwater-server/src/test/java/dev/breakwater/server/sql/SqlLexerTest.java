@@ -1,18 +1,17 @@
 package dev.breakwater.server.sql;
 
-import static dev.breakwater.server.sql.SqlLexer.Kind.BIT_STRING;
-import static dev.breakwater.server.sql.SqlLexer.Kind.IDENTIFIER;
-import static dev.breakwater.server.sql.SqlLexer.Kind.NUMBER;
-import static dev.breakwater.server.sql.SqlLexer.Kind.OPERATOR;
-import static dev.breakwater.server.sql.SqlLexer.Kind.PARAMETER;
-import static dev.breakwater.server.sql.SqlLexer.Kind.QUOTED_IDENTIFIER;
-import static dev.breakwater.server.sql.SqlLexer.Kind.SEMICOLON;
-import static dev.breakwater.server.sql.SqlLexer.Kind.STRING;
+import static dev.breakwater.server.sql.Token.Kind.BIT_STRING;
+import static dev.breakwater.server.sql.Token.Kind.IDENTIFIER;
+import static dev.breakwater.server.sql.Token.Kind.NUMBER;
+import static dev.breakwater.server.sql.Token.Kind.OPERATOR;
+import static dev.breakwater.server.sql.Token.Kind.PARAMETER;
+import static dev.breakwater.server.sql.Token.Kind.QUOTED_IDENTIFIER;
+import static dev.breakwater.server.sql.Token.Kind.SEMICOLON;
+import static dev.breakwater.server.sql.Token.Kind.STRING;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import dev.breakwater.server.sql.SqlLexer.Kind;
-import dev.breakwater.server.sql.SqlLexer.Token;
+import dev.breakwater.server.sql.Token.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
