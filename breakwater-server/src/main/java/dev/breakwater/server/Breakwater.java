@@ -2,6 +2,7 @@ package dev.breakwater.server;
 
 import dev.breakwater.protocol.auth.Secret;
 import dev.breakwater.server.backend.Backend;
+import dev.breakwater.server.backend.ServerConnection;
 import dev.breakwater.server.config.AuthFile;
 import dev.breakwater.server.config.ConfigException;
 import dev.breakwater.server.config.ConfigLoader;
@@ -551,7 +552,7 @@ public final class Breakwater implements AutoCloseable, Control {
   @Override
   public java.util.Optional<CompletableFuture<Void>> killClient(long clientId) {
     for (Pool p : pools.all()) {
-      for (ClientConnection c : p.clients()) {
+      for (ClientConnection c : p.clients(ClientConnection.class)) {
         if (c.id() == clientId) {
           return java.util.Optional.of(
               c.closeWithError(
@@ -834,10 +835,10 @@ public final class Breakwater implements AutoCloseable, Control {
   private List<Channel> suspendedChannels() {
     List<Channel> out = new ArrayList<>();
     for (Pool p : pools.all()) {
-      for (ClientConnection c : p.clients()) {
+      for (ClientConnection c : p.clients(ClientConnection.class)) {
         out.add(c.channel());
       }
-      for (dev.breakwater.server.backend.ServerConnection s : p.servers()) {
+      for (ServerConnection s : p.servers(ServerConnection.class)) {
         if (s.channel() != null) {
           out.add(s.channel());
         }
