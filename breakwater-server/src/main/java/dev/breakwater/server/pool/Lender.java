@@ -439,7 +439,9 @@ final class Lender {
       supply.openReserveIfDue(now, cfg);
       // A pool opened only for an auth_query lookup keeps no min_pool_size: it goes once done.
       if (!line.isEmpty()
-          || (lists.size() < cfg.minPoolSize() && !pool.lookupOnly() && !pools.othersWaitFor(pool))) {
+          || (lists.size() < cfg.minPoolSize()
+              && !pool.lookupOnly()
+              && !pools.othersWaitFor(pool))) {
         toLaunch = launchPlan(now);
       }
       if (toLaunch == null

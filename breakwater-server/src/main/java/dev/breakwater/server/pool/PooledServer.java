@@ -15,7 +15,7 @@ public interface PooledServer {
   /** The list the server is on; only {@link ServerLists#move} and closing change it. */
   ServerState state();
 
-  /** Sets the state: of a pooled server, by {@link ServerLists#move} alone. A closed one stays closed. */
+  /** Sets the state (for a pooled server, only {@link ServerLists#move} does); closed stays so. */
   void moveTo(ServerState to);
 
   /** A replication client's server, for that client alone: never idle, never lent to another. */
@@ -47,7 +47,7 @@ public interface PooledServer {
   /** Lends the server to {@code b}: the link is made later, by a task on the server's loop. */
   void assign(Borrower b);
 
-  /** Lends the server to {@code b}: at once when called on the server's loop, else as {@link #assign}. */
+  /** Lends the server to {@code b}: at once on the server's loop, else as {@link #assign}. */
   void dispatch(Borrower b);
 
   /** It went back to the idle list (its idle time starts now). */
@@ -70,7 +70,7 @@ public interface PooledServer {
   /** How long its client's transaction has run, 0 when none is open (transaction_timeout). */
   long transactionRunningNanos(long now);
 
-  /** How long its client has been idle in a transaction, 0 when it is not (idle_transaction_timeout). */
+  /** How long its client has been idle in a transaction, else 0 (idle_transaction_timeout). */
   long idleInTransactionNanos(long now);
 
   /** query_timeout: cancels the query it runs. */

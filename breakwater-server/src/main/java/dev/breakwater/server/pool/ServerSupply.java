@@ -27,7 +27,8 @@ final class ServerSupply {
   /** When the reserve pool was last opened up for a client that waited too long. */
   private long reserveActiveUntilNanos;
 
-  ServerSupply(Pool pool, ServerLists lists, WaitingLine line, Pools pools, ServerLauncher launcher) {
+  ServerSupply(
+      Pool pool, ServerLists lists, WaitingLine line, Pools pools, ServerLauncher launcher) {
     this.pool = pool;
     this.lists = lists;
     this.line = line;
@@ -54,7 +55,8 @@ final class ServerSupply {
     }
     // Servers on their way cover a waiter each: no new server is opened for it.
     int coming = line.isEmpty() ? 0 : lists.coming(now);
-    int wanted = Math.max(line.size() - coming, (lookupOnly ? 0 : cfg.minPoolSize()) - lists.size());
+    int forMinimum = (lookupOnly ? 0 : cfg.minPoolSize()) - lists.size();
+    int wanted = Math.max(line.size() - coming, forMinimum);
     List<PooledServer> plan = null;
     Iterator<Borrower> waiters = line.uncovered(coming);
     for (int i = 0; i < wanted; i++) {
@@ -110,7 +112,8 @@ final class ServerSupply {
         if (victim == null) {
           break; // every server is in use: wait for one to close
         }
-        log.info("pool {}: closing an idle server to make room for replication client {}", pool.key(), c);
+        log.info("pool {}: closing an idle server to make room for replication client {}",
+            pool.key(), c);
         toEvict.add(victim);
       }
     }

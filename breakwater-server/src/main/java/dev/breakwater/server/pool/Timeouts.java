@@ -25,7 +25,7 @@ final class Timeouts {
 
   /** How long a client may wait for a server (see {@link #queryTimeoutBoundsWait}); 0: for ever. */
   static long waitLimit(PoolSettings cfg) {
-    return queryTimeoutBoundsWait(cfg) ? cfg.queryTimeout().toNanos() : cfg.queryWaitTimeout().toNanos();
+    return (queryTimeoutBoundsWait(cfg) ? cfg.queryTimeout() : cfg.queryWaitTimeout()).toNanos();
   }
 
   /**
