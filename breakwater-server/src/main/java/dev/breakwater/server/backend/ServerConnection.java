@@ -131,8 +131,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /**
    * Moved by its pool, under the pool's lock, as the server goes from list to list ({@code
-   * Pool.move}); set here only to CLOSED (final: never moved from) and, for a pool's listening
-   * connection, which is in no list, to ACTIVE.
+   * ServerLists.move}); set here only to CLOSED (final: never moved from) and, for a pool's
+   * listening connection, which is in no list, to ACTIVE.
    */
   private final java.util.concurrent.atomic.AtomicReference<ServerState> stateRef =
       new java.util.concurrent.atomic.AtomicReference<>(ServerState.LOGIN);
