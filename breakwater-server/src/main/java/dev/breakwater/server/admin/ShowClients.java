@@ -2,6 +2,7 @@ package dev.breakwater.server.admin;
 
 import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.pool.Pool;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
@@ -15,7 +16,7 @@ final class ShowClients implements View {
   public Result show(Observed o) {
     Result r = Sockets.header();
     for (Pool p : o.pools()) {
-      List<ClientConnection> clients = p.clients(ClientConnection.class);
+      List<ClientConnection> clients = new ArrayList<>(p.clients(ClientConnection.class));
       clients.sort(Comparator.comparingLong(ClientConnection::id));
       for (ClientConnection c : clients) {
         String state = Sockets.clientState(c);

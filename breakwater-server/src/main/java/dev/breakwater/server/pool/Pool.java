@@ -5,7 +5,10 @@ import dev.breakwater.protocol.auth.ScramKeys;
 import dev.breakwater.protocol.auth.Secret;
 import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.stats.PoolStats;
+import java.util.AbstractCollection;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -202,16 +205,34 @@ public final class Pool {
   }
 
   /**
-   * The pool's clients as the class they are, for views that read more of a client than the pool
-   * knows: a copy. Every client of a pool is of the class that joins pools ({@code
-   * ClientConnection}); another {@code type} fails with a ClassCastException.
+   * {@link #clients} as the class they are, for views that read more of a client than the pool
+   * knows: live, each cast as it is read, nothing copied. Every client of a pool is of the class
+   * that joins pools ({@code ClientConnection}); another {@code type} fails with a
+   * ClassCastException.
    */
-  public <C extends PoolClient> List<C> clients(Class<C> type) {
-    List<C> out = new ArrayList<>(clients.size());
-    for (PoolClient c : clients) {
-      out.add(type.cast(c));
-    }
-    return out;
+  public <C extends PoolClient> Collection<C> clients(Class<C> type) {
+    return new AbstractCollection<>() {
+      @Override
+      public Iterator<C> iterator() {
+        Iterator<PoolClient> all = clients.iterator();
+        return new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return all.hasNext();
+          }
+
+          @Override
+          public C next() {
+            return type.cast(all.next());
+          }
+        };
+      }
+
+      @Override
+      public int size() {
+        return clients.size();
+      }
+    };
   }
 
   /**

@@ -36,7 +36,7 @@ class TcpOptionsIT {
       c.setAutoCommit(false);
       assertThat(Sql.one(c, "SELECT 1")).isEqualTo("1");
       Pool pool = pooler.breakwater().pools().all().iterator().next();
-      ClientConnection client = pool.clients(ClientConnection.class).get(0);
+      ClientConnection client = pool.clients(ClientConnection.class).iterator().next();
       Channel server = pool.servers(ServerConnection.class).get(0).channel();
       for (Channel ch : new Channel[] {client.channel(), server}) {
         assertThat(ch.config().getOption(ChannelOption.SO_KEEPALIVE)).as("%s keepalive", ch).isTrue();
@@ -57,7 +57,7 @@ class TcpOptionsIT {
       c.setAutoCommit(false);
       assertThat(Sql.one(c, "SELECT 1")).isEqualTo("1");
       Pool pool = pooler.breakwater().pools().all().iterator().next();
-      Channel client = pool.clients(ClientConnection.class).get(0).channel();
+      Channel client = pool.clients(ClientConnection.class).iterator().next().channel();
       Channel server = pool.servers(ServerConnection.class).get(0).channel();
       assertThat(client.config().getOption(ChannelOption.SO_KEEPALIVE)).isFalse();
       assertThat(server.config().getOption(ChannelOption.SO_KEEPALIVE)).isFalse();
