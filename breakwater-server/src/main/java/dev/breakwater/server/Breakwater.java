@@ -335,7 +335,7 @@ public final class Breakwater implements AutoCloseable, Control {
   @Override
   public Optional<CompletableFuture<Void>> killClient(long clientId) {
     for (Pool p : pools.all()) {
-      for (ClientConnection c : p.clients()) {
+      for (ClientConnection c : p.clients(ClientConnection.class)) {
         if (c.id() == clientId) {
           return Optional.of(
               c.closeWithError(

@@ -86,10 +86,10 @@ final class Suspension {
   private List<Channel> suspendedChannels() {
     List<Channel> out = new ArrayList<>();
     for (Pool p : pools.all()) {
-      for (ClientConnection c : p.clients()) {
+      for (ClientConnection c : p.clients(ClientConnection.class)) {
         out.add(c.channel());
       }
-      for (ServerConnection s : p.servers()) {
+      for (ServerConnection s : p.servers(ServerConnection.class)) {
         if (s.channel() != null) {
           out.add(s.channel());
         }

@@ -9,13 +9,15 @@ import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolKey;
 import dev.breakwater.server.pool.PoolSettings;
+import dev.breakwater.server.pool.PooledServer;
 import dev.breakwater.server.pool.Pools;
+import dev.breakwater.server.pool.ServerLauncher;
 import io.netty.channel.EventLoop;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -49,12 +51,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * pooled transaction's cost to the pool).
  *
  * <p>What is not the real thing: servers are made by {@link Backend#create} (public) but never
- * connected, and entered into the pool's private set of servers by reflection, since only a real
- * connection puts them there. Clients are ClientConnections made by reflection (their constructor
+ * connected, and entered into the pool's private lists ({@code ServerLists.add}) by reflection,
+ * since only a real connection puts them there. Clients are ClientConnections made by reflection (their constructor
  * is package-private) with a channel that only names their event loop. The event loops run
  * nothing, so {@code ServerConnection.attach} (the link itself, on the server's loop) is not
  * measured; the client a server was lent to is read from the task's captured argument. Clients'
- * loops never match servers' loops, so {@code takeIdle} always looks at its four candidates.
+ * loops never match servers' loops, so {@code ServerLists.pickIdle} always looks at its four candidates.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -81,22 +83,26 @@ public class PoolBench {
   @Setup(Level.Trial)
   public void setUp() throws ReflectiveOperationException {
     Backend backend = new Backend(null, null, null, null, null);
-    Pool.ServerLauncher launcher =
+    ServerLauncher launcher =
         (p, loop) -> {
           throw new IllegalStateException("the benchmark's pool is full: no server is launched");
         };
     Pools pools = new Pools(launcher);
     PoolSettings settings = settings(poolSize);
     pool = pools.get(new PoolKey("bench", "bench"), () -> settings);
-    Field f = Pool.class.getDeclaredField("servers");
-    f.setAccessible(true);
-    @SuppressWarnings("unchecked")
-    Set<ServerConnection> servers = (Set<ServerConnection>) f.get(pool);
+    Field lenderField = Pool.class.getDeclaredField("lender");
+    lenderField.setAccessible(true);
+    Object lender = lenderField.get(pool);
+    Field listsField = lender.getClass().getDeclaredField("lists");
+    listsField.setAccessible(true);
+    Object lists = listsField.get(lender);
+    Method add = lists.getClass().getDeclaredMethod("add", PooledServer.class);
+    add.setAccessible(true);
     for (int i = 0; i < poolSize; i++) {
       FakeLoop loop = new FakeLoop();
       ServerConnection s = backend.create(pool, loop);
       loop.server = s;
-      servers.add(s);
+      add.invoke(lists, s);
       pool.release(s);
     }
   }

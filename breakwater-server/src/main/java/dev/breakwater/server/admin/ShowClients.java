@@ -16,7 +16,7 @@ final class ShowClients implements View {
   public Result show(Observed o) {
     Result r = Sockets.header();
     for (Pool p : o.pools()) {
-      List<ClientConnection> clients = new ArrayList<>(p.clients());
+      List<ClientConnection> clients = new ArrayList<>(p.clients(ClientConnection.class));
       clients.sort(Comparator.comparingLong(ClientConnection::id));
       for (ClientConnection c : clients) {
         String state = Sockets.clientState(c);

@@ -22,7 +22,7 @@ final class ShowLists implements View {
       pools++;
       servers += p.servers().size();
       users.add(p.key().user());
-      for (ClientConnection c : p.clients()) {
+      for (ClientConnection c : p.clients(ClientConnection.class)) {
         if (c.isLoggingIn()) {
           loginClients++;
         } else {

@@ -12,7 +12,7 @@ final class ShowServers implements View {
   public Result show(Observed o) {
     Result r = Sockets.header();
     for (Pool p : o.pools()) {
-      List<ServerConnection> servers = p.servers();
+      List<ServerConnection> servers = p.servers(ServerConnection.class);
       servers.sort(Comparator.comparingLong(ServerConnection::id));
       for (ServerConnection s : servers) {
         String state = Sockets.serverState(s);

@@ -31,7 +31,7 @@ final class ShowUsers implements View {
     names.addAll(clients.users());
     for (Pool p : o.pools()) {
       names.add(p.key().user());
-      for (ClientConnection c : p.clients()) {
+      for (ClientConnection c : p.clients(ClientConnection.class)) {
         if (c.user() != null) {
           names.add(c.user());
         }

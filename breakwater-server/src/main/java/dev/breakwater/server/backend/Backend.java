@@ -5,6 +5,8 @@ import dev.breakwater.protocol.auth.Secret;
 import dev.breakwater.server.ScramCache;
 import dev.breakwater.server.Transport;
 import dev.breakwater.server.pool.Pool;
+import dev.breakwater.server.pool.PoolClient;
+import dev.breakwater.server.pool.ServerLauncher;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * What server connections share: the event loops, the transport, name resolution off the event
  * loop, the auth file's secrets for server login, and the SCRAM key cache.
  */
-public final class Backend implements Pool.ServerLauncher {
+public final class Backend implements ServerLauncher {
 
   private static final Logger log = LoggerFactory.getLogger(Backend.class);
 
@@ -84,9 +86,11 @@ public final class Backend implements Pool.ServerLauncher {
   }
 
   @Override
-  public ServerConnection createReplication(Pool pool, dev.breakwater.server.frontend.ClientConnection client) {
-    // On the client's loop: every relayed byte stays on one thread.
-    return new ServerConnection(this, pool, client.eventLoop(), null, client);
+  public ServerConnection createReplication(Pool pool, PoolClient client) {
+    // On the client's loop: every relayed byte stays on one thread. Only a ClientConnection asks
+    // for a replication server (ClientConnection calls Pool.acquireReplication with itself).
+    return new ServerConnection(
+        this, pool, client.eventLoop(), null, (dev.breakwater.server.frontend.ClientConnection) client);
   }
 
   @Override

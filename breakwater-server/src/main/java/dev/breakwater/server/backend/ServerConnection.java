@@ -15,6 +15,8 @@ import dev.breakwater.server.config.PoolMode;
 import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolSettings;
+import dev.breakwater.server.pool.PooledServer;
+import dev.breakwater.server.pool.ServerState;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -42,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * <p>Pooling decisions are made in one place: {@link #onReadyForQuery}.
  */
 public final class ServerConnection extends ChannelInboundHandlerAdapter
-    implements FrameScanner.Handler {
+    implements FrameScanner.Handler, PooledServer {
 
   private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
@@ -129,8 +131,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /**
    * Moved by its pool, under the pool's lock, as the server goes from list to list ({@code
-   * Pool.move}); set here only to CLOSED (final: never moved from) and, for a pool's listening
-   * connection, which is in no list, to ACTIVE.
+   * ServerLists.move}); set here only to CLOSED (final: never moved from) and, for a pool's
+   * listening connection, which is in no list, to ACTIVE.
    */
   private final java.util.concurrent.atomic.AtomicReference<ServerState> stateRef =
       new java.util.concurrent.atomic.AtomicReference<>(ServerState.LOGIN);

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
     implements FrameScanner.Handler,
-        dev.breakwater.server.pool.Borrower,
+        dev.breakwater.server.pool.PoolClient,
         dev.breakwater.server.backend.StatementNames {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
@@ -193,6 +193,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   public boolean isLoggingIn() {
     return state == ClientState.LOGIN;
+  }
+
+  @Override
+  public boolean isIdle() {
+    return state == ClientState.IDLE;
   }
 
   public String database() {

@@ -1,5 +1,6 @@
 package dev.breakwater.server.frontend;
 
+import dev.breakwater.server.pool.WelcomeParameters;
 import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -79,7 +79,7 @@ final class Overview {
       percentiles(json, "query_ms", m.queryWindow());
       percentiles(json, "xact_ms", m.transactionWindow());
       int[] kinds = new int[ClientKind.values().length];
-      for (ClientConnection cl : p.clients()) {
+      for (ClientConnection cl : p.clients(ClientConnection.class)) {
         kinds[cl.kind().ordinal()]++;
         long started = cl.waitStartedNanos();
         if (cl.state() == ClientState.WAITING && started != 0) {

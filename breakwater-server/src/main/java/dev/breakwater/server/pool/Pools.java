@@ -16,12 +16,12 @@ public final class Pools {
   private final ConcurrentHashMap<PoolKey, Pool> pools = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> perDatabase = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
-  private final Pool.ServerLauncher launcher;
+  private final ServerLauncher launcher;
   /** Databases paused as a whole (PAUSE, KILL): pools made later start paused. */
   private final java.util.Set<String> pausedDatabases = ConcurrentHashMap.newKeySet();
   private volatile boolean allPaused;
 
-  public Pools(Pool.ServerLauncher launcher) {
+  public Pools(ServerLauncher launcher) {
     this.launcher = launcher;
   }
 

@@ -1,7 +1,6 @@
 package dev.breakwater.server.stats;
 
 import dev.breakwater.server.backend.ServerConnection;
-import dev.breakwater.server.backend.ServerState;
 import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.frontend.ClientState;
 import dev.breakwater.server.pool.Pool;
@@ -182,7 +181,7 @@ public final class PoolMeters {
     int idle = 0;
     int waiting = 0;
     int login = 0;
-    for (ClientConnection c : pool.clients()) {
+    for (ClientConnection c : pool.clients(ClientConnection.class)) {
       ClientState st = c.state();
       switch (st) {
         case ACTIVE -> active++;

@@ -2,6 +2,7 @@ package dev.breakwater.server.frontend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.server.pool.WelcomeParameters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

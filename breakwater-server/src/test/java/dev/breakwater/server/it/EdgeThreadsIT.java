@@ -68,7 +68,7 @@ class EdgeThreadsIT {
     Pool p = pool();
     List<ClientConnection> l = new ArrayList<>();
     if (p != null) {
-      for (ClientConnection c : p.clients()) {
+      for (ClientConnection c : p.clients(ClientConnection.class)) {
         if (c.kind() == kind) {
           l.add(c);
         }

@@ -136,7 +136,7 @@ class ListenersIT {
         }
         Set<EventLoop> loops = new HashSet<>();
         for (Pool pool : pooler.breakwater().pools().all()) {
-          for (ClientConnection client : pool.clients()) {
+          for (ClientConnection client : pool.clients(ClientConnection.class)) {
             Channel ch = client.channel();
             assertThat(ch.eventLoop()).as("a client stays on the loop whose socket accepted it").isSameAs(ch.parent().eventLoop());
             loops.add(ch.eventLoop());

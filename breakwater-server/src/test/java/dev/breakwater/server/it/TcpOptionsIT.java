@@ -3,6 +3,7 @@ package dev.breakwater.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.breakwater.server.backend.ServerConnection;
 import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.pool.Pool;
 import dev.breakwater.testkit.TestPostgres.Roles;
@@ -35,8 +36,8 @@ class TcpOptionsIT {
       c.setAutoCommit(false);
       assertThat(Sql.one(c, "SELECT 1")).isEqualTo("1");
       Pool pool = pooler.breakwater().pools().all().iterator().next();
-      ClientConnection client = pool.clients().iterator().next();
-      Channel server = pool.servers().get(0).channel();
+      ClientConnection client = pool.clients(ClientConnection.class).iterator().next();
+      Channel server = pool.servers(ServerConnection.class).get(0).channel();
       for (Channel ch : new Channel[] {client.channel(), server}) {
         assertThat(ch.config().getOption(ChannelOption.SO_KEEPALIVE)).as("%s keepalive", ch).isTrue();
         assertThat(ch.config().getOption(ChannelOption.TCP_NODELAY)).as("%s nodelay", ch).isTrue();
@@ -56,8 +57,8 @@ class TcpOptionsIT {
       c.setAutoCommit(false);
       assertThat(Sql.one(c, "SELECT 1")).isEqualTo("1");
       Pool pool = pooler.breakwater().pools().all().iterator().next();
-      Channel client = pool.clients().iterator().next().channel();
-      Channel server = pool.servers().get(0).channel();
+      Channel client = pool.clients(ClientConnection.class).iterator().next().channel();
+      Channel server = pool.servers(ServerConnection.class).get(0).channel();
       assertThat(client.config().getOption(ChannelOption.SO_KEEPALIVE)).isFalse();
       assertThat(server.config().getOption(ChannelOption.SO_KEEPALIVE)).isFalse();
       c.commit();

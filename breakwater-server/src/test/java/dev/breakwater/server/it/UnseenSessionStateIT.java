@@ -101,7 +101,7 @@ class UnseenSessionStateIT {
       boolean idle = true;
       for (Pool p : pooler.breakwater().pools().all()) {
         for (var s : p.servers()) {
-          idle &= s.state() == dev.breakwater.server.backend.ServerState.IDLE;
+          idle &= s.state() == dev.breakwater.server.pool.ServerState.IDLE;
         }
       }
       if (idle) {

@@ -42,7 +42,7 @@ class WaiterOrderTest {
   @Test
   void theFirstInLineWhenItIsOnTheServersLoop() {
     ArrayDeque<Borrower> q = line(new Waiter("a1", A, 0), new Waiter("b1", B, 10));
-    assertThat(Pool.nextWaiter(q, A)).extracting("name").isEqualTo("a1");
+    assertThat(WaitingLine.nextWaiter(q, A)).extracting("name").isEqualTo("a1");
     assertThat(q).hasSize(1);
   }
 
@@ -50,14 +50,14 @@ class WaiterOrderTest {
   void aClientOnTheServersLoopThatCameWithinAMillisecondGoesFirst() {
     ArrayDeque<Borrower> q =
         line(new Waiter("a1", A, 0), new Waiter("a2", A, 200_000), new Waiter("b1", B, 300_000));
-    assertThat(Pool.nextWaiter(q, B)).extracting("name").isEqualTo("b1");
+    assertThat(WaitingLine.nextWaiter(q, B)).extracting("name").isEqualTo("b1");
     assertThat(q).extracting("name").containsExactly("a1", "a2");
   }
 
   @Test
   void onlyWithinAMillisecondOfTheFirst() {
     ArrayDeque<Borrower> q = line(new Waiter("a1", A, 0), new Waiter("b1", B, 1_000_001));
-    assertThat(Pool.nextWaiter(q, B)).extracting("name").isEqualTo("a1");
+    assertThat(WaitingLine.nextWaiter(q, B)).extracting("name").isEqualTo("a1");
   }
 
   @Test
@@ -67,12 +67,12 @@ class WaiterOrderTest {
       q.add(new Waiter("a" + i, A, i));
     }
     q.add(new Waiter("b1", B, 9));
-    assertThat(Pool.nextWaiter(q, B)).extracting("name").isEqualTo("a0");
+    assertThat(WaitingLine.nextWaiter(q, B)).extracting("name").isEqualTo("a0");
   }
 
   @Test
   void nobodyWaiting() {
-    assertThat(Pool.nextWaiter(new ArrayDeque<>(), A)).isNull();
+    assertThat(WaitingLine.nextWaiter(new ArrayDeque<>(), A)).isNull();
   }
 
   @Test
@@ -81,7 +81,7 @@ class WaiterOrderTest {
     ArrayDeque<Borrower> q =
         line(new Waiter("a1", A, 0), new Waiter("b1", B, 1), new Waiter("a2", A, 2), new Waiter("b2", B, 3));
     java.util.List<EventLoop> loops = new java.util.ArrayList<>();
-    Pool.uncovered(q, 2).forEachRemaining(w -> loops.add(w.eventLoop()));
+    WaitingLine.uncovered(q, 2).forEachRemaining(w -> loops.add(w.eventLoop()));
     assertThat(loops).containsExactly(A, B);
     assertThat(q).hasSize(4);
   }
@@ -89,6 +89,6 @@ class WaiterOrderTest {
   @Test
   void moreServersLoggingInThanWaiters() {
     ArrayDeque<Borrower> q = line(new Waiter("a1", A, 0));
-    assertThat(Pool.uncovered(q, 3).hasNext()).isFalse();
+    assertThat(WaitingLine.uncovered(q, 3).hasNext()).isFalse();
   }
 }

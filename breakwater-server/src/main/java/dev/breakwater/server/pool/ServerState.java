@@ -1,6 +1,9 @@
-package dev.breakwater.server.backend;
+package dev.breakwater.server.pool;
 
-/** The states of a server connection, named as PgBouncer's SHOW SERVERS names them. */
+/**
+ * The states of a server connection, named as PgBouncer's SHOW SERVERS names them: each but CLOSED
+ * is a list of its pool ({@link ServerLists}), which alone moves a pooled server between them.
+ */
 public enum ServerState {
   /** Connecting and logging in. */
   LOGIN,

@@ -1,4 +1,4 @@
-package dev.breakwater.server.frontend;
+package dev.breakwater.server.pool;
 
 import dev.breakwater.protocol.BackendMessages;
 import io.netty.buffer.ByteBuf;
@@ -48,7 +48,7 @@ public final class WelcomeParameters extends AbstractMap<String, String> {
    * Writes a ParameterStatus for every welcome parameter, with {@code own}'s value in place of the
    * welcome one where it has one, then {@code own}'s entries that are not welcome parameters.
    */
-  void writeStatus(ByteBuf out, Map<String, String> own) {
+  public void writeStatus(ByteBuf out, Map<String, String> own) {
     if (own == null) {
       out.writeBytes(all);
       return;
