@@ -14,9 +14,19 @@ final class LogCapture implements AutoCloseable {
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
   LogCapture(Class<?> loggerOf) {
-    this.logger = (Logger) LoggerFactory.getLogger(loggerOf);
+    this(loggerOf.getName());
+  }
+
+  /** The logger of a class by its name, for one the test cannot see (package-private). */
+  LogCapture(String loggerName) {
+    this.logger = (Logger) LoggerFactory.getLogger(loggerName);
     appender.start();
     logger.addAppender(appender);
+  }
+
+  /** The login's logger (frontend.ClientLogin, package-private). */
+  static LogCapture clientLogin() {
+    return new LogCapture("dev.breakwater.server.frontend.ClientLogin");
   }
 
   /** Each line as "LEVEL message". */
