@@ -56,13 +56,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     MessageType.EXECUTE, MessageType.SYNC, MessageType.CLOSE, MessageType.FLUSH,
     MessageType.FUNCTION_CALL, MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL
   };
-  /**
-   * The most bytes of notifications kept for one client (in a transaction, or not reading): past
-   * it the client is dropped with an error, as PostgreSQL refuses a NOTIFY when its own queue is
-   * full; a listener cannot make the pooler hold notifications without limit. 1 MiB is over a
-   * hundred notifications of PostgreSQL's largest payload (8000 bytes), thousands of usual ones.
-   */
-  public static final int MAX_QUEUED_NOTIFICATIONS = 1 << 20;
   /** Stop reading a client that has this much pending while it waits for a server. */
   private static final int MAX_PENDING = 1 << 20;
 
@@ -99,18 +92,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private Map<String, String> extras; // made on first use: most clients set nothing
   /** The settings the client gave at startup: what RESET goes back to. */
   private Map<String, String> startupExtras = Map.of();
-  /** Channels this client listens on through its pool's listening connection. */
-  private volatile java.util.Set<String> listening;
-  private volatile dev.breakwater.server.backend.Listener listener;
-  /**
-   * Notifications that came while the client was in a transaction, or while its channel was not
-   * writable (it reads slowly): guarded by this.
-   */
-  private java.util.ArrayDeque<ByteBuf> notifications;
-  /** The bytes {@link #notifications} holds: guarded by this. */
-  private int notificationBytes;
-  /** The client was dropped for the notifications it let pile up: guarded by this. */
-  private boolean notificationsOverflowed;
+  /** Its LISTEN side, made at its first LISTEN: most clients never listen. */
+  private volatile ClientNotifications notifications;
   /** The client's prepared statement names: touched only by the linked server's loop. */
   private Map<String, PreparedStatements.Statement> statements; // made on first use
 
@@ -259,107 +242,39 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return startupExtras;
   }
 
-  /** The channels the client listens on (LISTEN in transaction mode), made on first use. */
+  /** The channels the client listens on (LISTEN in transaction mode). */
   public java.util.Set<String> listening() {
-    java.util.Set<String> l = listening;
-    if (l == null) {
-      synchronized (this) {
-        if (listening == null) {
-          listening = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        }
-        l = listening;
-      }
-    }
-    return l;
+    return notifications().listening();
   }
 
   public void listener(dev.breakwater.server.backend.Listener l) {
-    this.listener = l;
+    notifications().listener(l);
   }
 
-  /**
-   * A notification for this client (owned by the callee). Written at once between transactions
-   * when the client's channel takes it, else kept until the transaction ends (so it never lands
-   * inside a reply) or the channel drains; at most {@link #MAX_QUEUED_NOTIFICATIONS} bytes are kept.
-   * From any thread.
-   */
+  /** A notification for this client (owned by the callee): see {@link ClientNotifications}. From any thread. */
   public void deliverNotification(ByteBuf message) {
-    synchronized (this) {
-      if (closed || notificationsOverflowed) {
-        message.release();
-        return;
-      }
-      if (server != null
-          || (notifications != null && !notifications.isEmpty())
-          || !channel.isWritable()) {
-        int size = message.readableBytes();
-        if (notificationBytes + (long) size > MAX_QUEUED_NOTIFICATIONS) {
-          message.release();
-          notificationsOverflowed = true;
-          int held = notificationBytes;
-          eventLoop().execute(() -> dropForNotifications(held));
-          return;
-        }
-        if (notifications == null) {
-          notifications = new java.util.ArrayDeque<>();
-        }
-        notifications.add(message);
-        notificationBytes += size;
-        return;
-      }
-      channel.writeAndFlush(message, channel.voidPromise());
-    }
+    notifications().deliver(message);
   }
 
-  /**
-   * The transaction ended, or the channel drained: the notifications that waited go out, as many
-   * as the channel takes (the rest on its next writability event). From any thread.
-   */
+  /** The transaction ended, or the channel drained: the notifications that waited go out. From any thread. */
   public void flushNotifications() {
-    synchronized (this) {
-      if (notifications == null || notifications.isEmpty() || server != null) {
-        return;
-      }
-      ByteBuf m;
-      while (channel.isWritable() && (m = notifications.poll()) != null) {
-        notificationBytes -= m.readableBytes();
-        if (closed) {
-          m.release();
-        } else {
-          channel.write(m, channel.voidPromise());
-        }
-      }
-      channel.flush();
+    ClientNotifications n = notifications;
+    if (n != null) {
+      n.flush();
     }
   }
 
-  /**
-   * More notifications than {@link #MAX_QUEUED_NOTIFICATIONS} for a client that does not take
-   * them: it is dropped with an error. One that reads gets the error after what it was sent; one
-   * that does not is closed at once, its unsent bytes dropped (the error could not reach it).
-   */
-  private void dropForNotifications(int held) {
-    if (closed) {
-      return;
+  private ClientNotifications notifications() {
+    ClientNotifications n = notifications;
+    if (n == null) {
+      synchronized (this) {
+        if (notifications == null) {
+          notifications = new ClientNotifications(this);
+        }
+        n = notifications;
+      }
     }
-    log.warn("{}: closing because more than {} bytes of notifications were waiting for it ({} held,"
-            + " channel {}writable)",
-        this, MAX_QUEUED_NOTIFICATIONS, held, channel.isWritable() ? "" : "not ");
-    ErrorFields error =
-        ErrorFields.of(
-            "FATAL",
-            SqlState.PROGRAM_LIMIT_EXCEEDED,
-            "too many notifications waiting for this client (more than "
-                + MAX_QUEUED_NOTIFICATIONS
-                + " bytes): it does not read them fast enough");
-    if (channel.isWritable()) {
-      sendAndClose(error, CloseReason.NOTIFICATION_QUEUE_FULL);
-    } else {
-      ByteBuf out = ctx.alloc().buffer();
-      error.encode(out, MessageType.ERROR_RESPONSE);
-      ctx.writeAndFlush(out, ctx.voidPromise());
-      close(CloseReason.NOTIFICATION_QUEUE_FULL);
-    }
+    return n;
   }
 
   /** The client's prepared statements by its own names; for the linked server's loop only. */
@@ -875,11 +790,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       ClientMemory.GLOBAL.release(pendingBytes);
       pendingBytes = 0;
       if (notifications != null) {
-        for (ByteBuf m : notifications) {
-          m.release();
-        }
         notifications.clear();
-        notificationBytes = 0;
       }
     }
     boolean duringLogin = state == ClientState.LOGIN;
@@ -898,7 +809,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (pool != null) {
       pool.removeClient(this);
     }
-    dev.breakwater.server.backend.Listener l = listener;
+    dev.breakwater.server.backend.Listener l = notifications == null ? null : notifications.listener();
     if (l != null) {
       l.unlistenAll(this);
     }
