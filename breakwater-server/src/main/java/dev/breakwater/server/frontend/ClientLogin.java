@@ -21,7 +21,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -60,14 +59,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
 
   private ClientAuthenticator authenticator;
   private boolean authenticated;
-  /** The client logs in to the admin console instead of a pool. */
-  private boolean adminLogin;
-  /** The admin console's own user, over the Unix socket as the pooler's OS user (no password). */
-  private boolean localAdmin;
-  /** The database asked for does not exist: said once the client has authenticated. */
-  private boolean unknownDatabase;
-  /** The auth_hba_file rule that matched (auth_type = hba): peer, and its map= option. */
-  private Hba.Decision hbaDecision;
+  /** How the client is let in (console or pool, the hba rule, ...), once it is. */
+  private Admission admission;
   /** The secret auth_query found, which servers of this client's pool can log in with. */
   private Secret queriedSecret;
 
@@ -123,7 +116,6 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
   private void start() {
     Settings settings = frontend.settings();
     String user = startup.user();
-    String database = startup.database();
     if (user.isEmpty()) {
       client.fatal(
           SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
@@ -134,112 +126,20 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     if (!readStartupParameters(settings)) {
       return;
     }
-    boolean console = AdminConsole.isAdminDatabase(database) && frontend.adminConsole() != null;
-    if (!frontend.acceptingClients() && !AdminConsole.isAdminDatabase(database)) {
-      // Shutting down: only the admin console (over the Unix socket, still open) is let in.
-      client.fatal(SqlState.CANNOT_CONNECT_NOW, "pooler is shutting down", CloseReason.SHUTDOWN);
+    admission = Admission.decide(frontend, client);
+    if (admission == null) {
       return;
     }
-    if (frontend.connectionCount() > settings.general().maxClientConn()) {
-      client.fatal(
-          SqlState.TOO_MANY_CONNECTIONS,
-          "no more connections allowed (max_client_conn)",
-          CloseReason.MAX_CLIENT_CONN);
-      return;
-    }
-    if (client.replication() != ReplicationMode.NONE && console) {
-      client.fatal(
-          SqlState.FEATURE_NOT_SUPPORTED,
-          "replication connections to the admin console are not supported",
-          CloseReason.CLIENT_LOGIN_FAILED);
-      return;
-    }
-    if (console) {
-      localAdmin = user.equals("pgbouncer") && LocalPeer.sameUser(client.channel());
-      if (localAdmin) {
-        log.info("{}: pgbouncer access from unix socket", client);
-        adminLogin = true;
-        // Counted in the console's database, never refused: the operator can always get in.
-        countClient(null, true, false);
-        authenticated();
-        return;
-      }
-      boolean admin = settings.general().adminUsers().contains(user);
-      if (!admin && !settings.general().statsUsers().contains(user)) {
-        client.fatal(
-            SqlState.INSUFFICIENT_PRIVILEGE,
-            "not allowed: " + user + " is in neither admin_users nor stats_users",
-            CloseReason.CLIENT_LOGIN_FAILED);
-        return;
-      }
-      adminLogin = true;
-      if (!countClient(null, admin, true)) {
-        return;
-      }
-    }
-    if (!adminLogin && frontend.isDisabled(database)) {
-      client.fatal(
-          SqlState.CANNOT_CONNECT_NOW,
-          "database \"" + database + "\" is disabled",
-          CloseReason.DATABASE_DISABLED);
-      return;
-    }
-    Optional<DatabaseEntry> db = adminLogin ? Optional.empty() : settings.database(database);
-    AuthType type = settings.general().authType();
-    if (type == AuthType.HBA) {
-      boolean tls = EdgeClient.encrypted(client.channel());
-      java.net.InetAddress from =
-          client.remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
-      Hba hba = frontend.hba();
-      Hba.Decision d =
-          hba == null
-              ? new Hba.Decision(null, 0)
-              : hba.decide(database, user, from, tls, client.replication() == ReplicationMode.PHYSICAL);
-      if (d.rejected()) {
-        client.fatal(
-            SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
-            (d.line() > 0 ? "pg_hba.conf rejects connection" : "no pg_hba.conf entry")
-                + " for host \"" + (from == null ? "[local]" : from.getHostAddress()) + "\", user \"" + user
-                + "\", database \"" + database + "\", " + (tls ? "SSL encryption" : "no encryption"),
-            CloseReason.CLIENT_LOGIN_FAILED);
-        return;
-      }
-      type = d.authType();
-      hbaDecision = d;
-    }
-    if (db.isEmpty() && !adminLogin) {
-      if (type == AuthType.TRUST || type == AuthType.ANY) {
-        unknownDatabase();
-        return;
-      }
-      // As PgBouncer: the client proves who it is first (against a secret nobody knows when the
-      // user is unknown too), so that the answer does not tell which databases exist.
-      unknownDatabase = true;
-      Secret secret = frontend.secret(user);
-      authenticate(type, secret, false, secret != null);
-      return;
-    }
-    if (type == AuthType.ANY && !adminLogin && !db.get().forcesUser()) {
-      // PgBouncer's rule: any ignores the client's user name, so only the database may say who to
-      // be; otherwise anyone could be any user of the auth file (a superuser too) with no password.
-      log.error("{}: auth_type=any requires forced user: database \"{}\" has no user=", client,
-          LogText.escape(database));
-      client.fatal(
-          SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
-          "auth_type=any requires forced user",
-          CloseReason.CLIENT_LOGIN_FAILED);
-      return;
-    }
-    if (!adminLogin && !countClient(db.get(), false, true)) {
-      return;
-    }
+    AuthType type = admission.type();
     Secret secret = frontend.secret(user);
-    DatabaseEntry entry = db.orElse(null); // null: the admin console
-    if (secret == null && type != AuthType.ANY && AuthQuery.configured(settings, entry)) {
-      lookUp(settings, entry, type);
-      return;
+    if (admission.localAdmin()) {
+      authenticated();
+    } else if (secret == null && type != AuthType.ANY && !admission.unknownDatabase()
+        && AuthQuery.configured(settings, admission.database())) {
+      lookUp(settings, admission.database(), type);
+    } else {
+      authenticate(type, secret, false, secret != null);
     }
-    authenticate(type, secret, false, secret != null);
   }
 
   /**
@@ -265,54 +165,6 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
 
   private void unknownDatabase() {
     client.fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + client.database(), CloseReason.UNKNOWN_DATABASE);
-  }
-
-  /**
-   * Counts this client in its database ({@code db}, or the admin console's when null) and, when
-   * {@code countUser}, in its user, and refuses it when that goes over max_db_client_connections
-   * or max_user_client_connections. PgBouncer's rules: the count is taken before the client proves
-   * who it is, and admin_users are never refused in the admin console ({@code exempt}). With
-   * auth_type=any the user counted is the database's forced user. False when the client was refused.
-   */
-  private boolean countClient(DatabaseEntry db, boolean exempt, boolean countUser) {
-    Settings settings = frontend.settings();
-    ClientCounts counts = frontend.clientCounts();
-    String dbName = db == null ? Settings.ADMIN_DATABASE : db.name();
-    client.countedIn(dbName, null);
-    int dbClients = counts.addDatabase(dbName);
-    int dbLimit =
-        db != null && db.maxDbClientConnections() != null && db.maxDbClientConnections() > 0
-            ? db.maxDbClientConnections()
-            : settings.general().maxDbClientConnections();
-    if (!exempt && dbLimit > 0 && dbClients > dbLimit) {
-      client.fatal(
-          SqlState.TOO_MANY_CONNECTIONS,
-          "client connections exceeded (max_db_client_connections)",
-          CloseReason.CLIENT_CONNECTION_LIMIT);
-      return false;
-    }
-    if (!countUser) {
-      return true;
-    }
-    String user = startup.user();
-    String counted =
-        db != null && settings.general().authType() == AuthType.ANY && db.forcesUser() ? db.user() : user;
-    client.countedIn(dbName, counted);
-    int userClients = counts.addUser(counted);
-    int userLimit =
-        settings
-            .user(counted)
-            .map(dev.breakwater.server.config.UserEntry::maxUserClientConnections)
-            .filter(n -> n > 0)
-            .orElse(settings.general().maxUserClientConnections());
-    if (!exempt && userLimit > 0 && userClients > userLimit) {
-      client.fatal(
-          SqlState.TOO_MANY_CONNECTIONS,
-          "client connections exceeded (max_user_client_connections)",
-          CloseReason.CLIENT_CONNECTION_LIMIT);
-      return false;
-    }
-    return true;
   }
 
   /**
@@ -374,8 +226,9 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
   private void authenticate(AuthType type, Secret secret, boolean fromAuthQuery, boolean known) {
     this.queriedSecret = fromAuthQuery ? secret : null;
     String user = startup.user();
-    if (hbaDecision != null && hbaDecision.peer()) {
-      String why = IdentityCheck.peer(client.channel(), hbaDecision.map(), frontend.identMap(), user, known || adminLogin);
+    Hba.Decision hba = admission.hba();
+    if (hba != null && hba.peer()) {
+      String why = IdentityCheck.peer(client.channel(), hba.map(), frontend.identMap(), user, known || admission.console());
       if (why == null) {
         authenticated();
         return;
@@ -397,8 +250,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
       return;
     }
     if (type == AuthType.CERT) {
-      String map = hbaDecision == null ? null : hbaDecision.map();
-      String why = IdentityCheck.certificate(client.channel(), map, frontend.identMap(), user, known || adminLogin);
+      String map = hba == null ? null : hba.map();
+      String why = IdentityCheck.certificate(client.channel(), map, frontend.identMap(), user, known || admission.console());
       if (why == null) {
         authenticated();
         return;
@@ -497,13 +350,13 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
   private void authenticated() {
     authenticated = true;
     String user = startup.user();
-    if (adminLogin) {
+    if (admission.console()) {
       AdminConsole console = frontend.adminConsole();
-      boolean admin = localAdmin || frontend.settings().general().adminUsers().contains(user);
+      boolean admin = admission.localAdmin() || frontend.settings().general().adminUsers().contains(user);
       finish(console.parameters(), console, admin);
       return;
     }
-    if (unknownDatabase) {
+    if (admission.unknownDatabase()) {
       unknownDatabase();
       return;
     }
@@ -557,7 +410,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
 
   /** A replication client's own server logged in and is linked. On the client's loop. */
   void replicationLinked(Map<String, String> serverParameters) {
-    if (!done && authenticated && !adminLogin && !client.isClosed()) {
+    if (!done && authenticated && !admission.console() && !client.isClosed()) {
       finish(serverParameters, null, false);
     }
   }

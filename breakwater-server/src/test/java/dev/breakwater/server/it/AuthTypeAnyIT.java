@@ -43,7 +43,7 @@ class AuthTypeAnyIT {
 
   @Test
   void aDatabaseWithoutAForcedUserRefusesItsClients() throws Exception {
-    try (LogCapture log = LogCapture.clientLogin()) {
+    try (LogCapture log = new LogCapture("dev.breakwater.server.frontend.Admission")) {
       for (String user : new String[] {Roles.ADMIN, Roles.PLAIN, "bw_nobody"}) {
         assertServerError(
             () -> pooler.connect(Roles.DATABASE, user, null, new Properties()).close(),

@@ -24,11 +24,6 @@ final class LogCapture implements AutoCloseable {
     logger.addAppender(appender);
   }
 
-  /** The login's logger (frontend.ClientLogin, package-private). */
-  static LogCapture clientLogin() {
-    return new LogCapture("dev.breakwater.server.frontend.ClientLogin");
-  }
-
   /** Each line as "LEVEL message". */
   synchronized List<String> lines() {
     List<String> out = new ArrayList<>();
