@@ -251,12 +251,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     notifications().listener(l);
   }
 
-  /** A notification for this client (owned by the callee): see {@link ClientNotifications}. From any thread. */
+  /** A notification for this client (owned by the callee; see {@link ClientNotifications}). */
   public void deliverNotification(ByteBuf message) {
     notifications().deliver(message);
   }
 
-  /** The transaction ended, or the channel drained: the notifications that waited go out. From any thread. */
+  /** The transaction ended, or the channel drained: the notifications that waited go out. */
   public void flushNotifications() {
     ClientNotifications n = notifications;
     if (n != null) {

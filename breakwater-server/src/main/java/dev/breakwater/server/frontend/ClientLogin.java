@@ -28,12 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A client's login, as its connection's handler from the StartupMessage until the client is told
- * ReadyForQuery: the startup parameters, the checks (shutdown, max_client_conn, the admin
- * console's users, disabled databases, auth_hba_file, the client limits), auth_query, the password
- * or SASL exchange or a peer or certificate login, the pool, and the server parameters the client
- * is told. Then it replaces itself with its {@link ClientConnection}, the session, and hands on
- * what the client sent meanwhile, as {@link StartupHandler} hands on to it. A failure closes the
- * client with its error; client_login_timeout covers the whole login.
+ * ReadyForQuery: the startup parameters ({@link StartupParameters}), the checks ({@link
+ * Admission}), auth_query, the password or SASL exchange or a peer or certificate login ({@link
+ * IdentityCheck}), the pool, and the server parameters the client is told. Then it replaces itself
+ * with its {@link ClientConnection}, the session, and hands on what the client sent meanwhile, as
+ * {@link StartupHandler} hands on to it. A failure closes the client with its error;
+ * client_login_timeout covers the whole login.
  *
  * <p>The {@link ClientConnection} is made at the start, since pools, views and logs see a client
  * logging in, but it reads nothing until it takes over; nothing of the login (startup packet,
@@ -346,7 +346,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     }
   }
 
-  /** The client proved who it is: the admin console's session, or its pool, and the server parameters. */
+  /** The client proved who it is: the admin console, or its pool and the server parameters. */
   private void authenticated() {
     authenticated = true;
     String user = startup.user();

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the untyped first packet of a client connection: answers SSLRequest and GSSENCRequest
  * with 'N' (no TLS yet), forwards a CancelRequest, and on a StartupMessage hands the connection to
- * its login, a {@link ClientLogin}, and removes itself. Any bytes after the startup packet go on to it.
+ * its login, a {@link ClientLogin}, and removes itself. Any bytes after the startup packet go on to
+ * it.
  */
 public final class StartupHandler extends ByteToMessageDecoder {
 
