@@ -407,7 +407,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       if (error != null) {
         sendAndClose(error, CloseReason.LINKED_SERVER_LOST);
       } else {
-        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         closeNow(CloseReason.LINKED_SERVER_LOST, false);
       }
     });
