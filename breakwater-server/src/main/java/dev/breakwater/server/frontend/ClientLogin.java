@@ -467,13 +467,15 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     if (done) {
       scanner.release();
     }
-    if (client.isClosed() || terminated || !in.isReadable()) {
+    if (client.isClosed() || terminated) {
       // Closed by a message of this read: the scan may hold part of the next.
       scanner.release();
       in.release();
-      if (terminated) {
-        client.close(CloseReason.CLIENT_TERMINATE);
-      }
+      client.close(CloseReason.CLIENT_TERMINATE); // nothing if closed already
+      return;
+    }
+    if (!in.isReadable()) {
+      in.release(); // read to its end (the scanner may hold a message split across reads)
       return;
     }
     // The scan stopped after the message that ended this part of the login.
@@ -491,7 +493,9 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     } else {
       onPasswordMessage(message);
     }
-    if (terminated || held != null || done || client.isClosed()) {
+    // This message ended a part of the login: what follows is held, or the session's, or goes
+    // with the closed client. After a Terminate the read goes on; the client closes at its end.
+    if (held != null || done || client.isClosed()) {
       scanner.pause();
     }
     return false;

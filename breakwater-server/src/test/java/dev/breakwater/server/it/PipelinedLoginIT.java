@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What a client sends before its login is over (the password before it is asked, a query with
  * it, as Neon's driver does) waits for the login, held by it while the pool's first server logs
- * in, and reaches the session in order once the login hands over (ClientLogin).
+ * in, and reaches the session in order once the login hands over (ClientLogin). A password
+ * message split across reads is read whole.
  */
 class PipelinedLoginIT {
 
@@ -55,6 +56,26 @@ class PipelinedLoginIT {
         Thread.sleep(20);
       }
       assertThat(pooler.breakwater().frontend().clientCount()).isZero();
+    }
+  }
+
+  @Test
+  void aPasswordSplitAcrossReadsIsReadWhole() throws Exception {
+    try (Pooler pooler = Pooler.builder().set("auth_type", "plain").start();
+        PgWire w = new PgWire(pooler.port()).timeout(10_000)) {
+      w.send(PgWire.startup("user", Roles.PLAIN, "database", Roles.DATABASE));
+      assertThat(w.read().type()).isEqualTo('R');
+      byte[] password = PgWire.password(Roles.password(Roles.PLAIN));
+      // Its header cut in two, then the rest: three reads on the pooler's side.
+      w.send(java.util.Arrays.copyOfRange(password, 0, 3));
+      Thread.sleep(100);
+      w.send(java.util.Arrays.copyOfRange(password, 3, 7));
+      Thread.sleep(100);
+      w.send(java.util.Arrays.copyOfRange(password, 7, password.length));
+      PgWire.Message ok = w.read();
+      assertThat(ok.type()).as("%s", ok).isEqualTo('R');
+      assertThat(ok.int32(0)).as("AuthenticationOk").isZero();
+      assertThat(w.readUntil('Z').type()).isEqualTo('Z');
     }
   }
 
