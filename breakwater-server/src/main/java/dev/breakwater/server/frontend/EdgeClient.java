@@ -7,10 +7,10 @@ import java.net.SocketAddress;
 /**
  * Marks a client that came through the HTTP listener rather than the PostgreSQL port: a {@code
  * POST /sql} request ({@link Kind#HTTP}) or a WebSocket session on {@code /v2} ({@link Kind#WS}).
- * Such a client goes through the same {@link StartupHandler} and {@link ClientConnection} as a TCP
- * client, with two differences: its peer is the HTTP client's address (for hba rules, logs and
- * SHOW CLIENTS), it is encrypted when its HTTP connection is ({@code tls}: for client_tls_sslmode
- * and hba rules), and its login always asks for a cleartext password whatever auth_type says, since
+ * Such a client goes through the same {@link StartupHandler}, {@link ClientLogin} and {@link
+ * ClientConnection} as a TCP client, with two differences: its peer is the HTTP client's address
+ * (for hba rules, logs and SHOW CLIENTS), it is encrypted when its HTTP connection is ({@code tls}:
+ * for client_tls_sslmode and hba rules), and its login always asks for a cleartext password whatever auth_type says, since
  * Neon's driver sends the password before it is asked (see docs/edge.md).
  */
 public record EdgeClient(Kind kind, SocketAddress peer, boolean tls) {

@@ -114,7 +114,7 @@ public final class Frontend {
     return clients.get() + starting.incrementAndGet();
   }
 
-  /** A connection left the startup phase (handed to its ClientConnection, or closed). */
+  /** A connection left the startup phase (handed to its ClientLogin, or closed). */
   void startingClosed() {
     starting.decrementAndGet();
   }

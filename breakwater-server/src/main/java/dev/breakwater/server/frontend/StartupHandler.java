@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the untyped first packet of a client connection: answers SSLRequest and GSSENCRequest
  * with 'N' (no TLS yet), forwards a CancelRequest, and on a StartupMessage hands the connection to
- * a {@link ClientConnection} and removes itself. Any bytes after the startup packet go on to it.
+ * its login, a {@link ClientLogin}, and removes itself. Any bytes after the startup packet go on to
+ * it.
  */
 public final class StartupHandler extends ByteToMessageDecoder {
 
@@ -199,9 +200,9 @@ public final class StartupHandler extends ByteToMessageDecoder {
       if (loginTimeout != null) {
         loginTimeout.cancel(false);
       }
-      // Counted as a client from here on (ClientConnection), no longer as a starting connection.
+      // Counted as a client from here on (ClientLogin), no longer as a starting connection.
       uncount();
-      ctx.pipeline().replace(this, "client", new ClientConnection(frontend, startup, connectedNanos));
+      ctx.pipeline().replace(this, "login", new ClientLogin(frontend, startup, connectedNanos));
     }
   }
 

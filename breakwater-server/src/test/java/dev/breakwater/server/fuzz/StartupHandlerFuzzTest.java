@@ -25,7 +25,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * A connection's first bytes, through the real StartupHandler (and the ClientConnection it hands
+ * A connection's first bytes, through the real StartupHandler (and the ClientLogin it hands
  * over to, with its password and SASL reading) of a running Breakwater, on Netty's EmbeddedChannel:
  * whatever comes, in whatever reads, the pooler answers (an ErrorResponse, 'S'/'N', an
  * authentication request) or closes; no exception reaches the end of the pipeline, and no buffer

@@ -4,7 +4,6 @@ import static dev.breakwater.server.it.SqlErrors.assertServerError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.Breakwater;
-import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.sql.Connection;
 import java.util.Properties;
@@ -44,7 +43,7 @@ class AuthTypeAnyIT {
 
   @Test
   void aDatabaseWithoutAForcedUserRefusesItsClients() throws Exception {
-    try (LogCapture log = new LogCapture(ClientConnection.class)) {
+    try (LogCapture log = new LogCapture("dev.breakwater.server.frontend.Admission")) {
       for (String user : new String[] {Roles.ADMIN, Roles.PLAIN, "bw_nobody"}) {
         assertServerError(
             () -> pooler.connect(Roles.DATABASE, user, null, new Properties()).close(),

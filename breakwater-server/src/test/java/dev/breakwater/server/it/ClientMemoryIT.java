@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * All clients together hold at most ClientMemory's budget (a quarter of the JVM's memory by
  * default; 256 KiB here): a split message, or bytes kept while a client waits for a server, past
  * it drop that client with 54000 and a log line. Before, each client had its own bounds only, so
- * many clients could add up to any amount.
+ * many clients could add up to any amount. What a client sends while its login waits is held by the
+ * login within the budget too: past it the client is no longer read until the login ends.
  */
 class ClientMemoryIT {
 
@@ -107,6 +108,38 @@ class ClientMemoryIT {
       assertDroppedForMemory(w);
       assertThat(log.has("bytes for clients, its limit")).isTrue();
       holder.rollback();
+    }
+    awaitNothingHeld();
+  }
+
+  @Test
+  void bytesSentWhileTheLoginWaitsPauseTheClientAtTheBudget() throws Exception {
+    // A database whose server accepts and never answers: the login waits for its parameters.
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Pooler p =
+            Pooler.builder()
+                .set("auth_type", "plain")
+                .database("silent = dbname=bwtest port=" + silent.getLocalPort())
+                .start();
+        PgWire w = new PgWire(p.port()).timeout(10_000)) {
+      w.send(PgWire.startup("user", Roles.PLAIN, "database", "silent"));
+      assertThat(w.read().type()).isEqualTo('R');
+      w.send(PgWire.password(Roles.password(Roles.PLAIN)));
+      // 2 MB of a query sent before the login ends: held by the login, which stops reading the
+      // client at the budget (256 KiB here) rather than dropping it.
+      Thread sender = new Thread(() -> {
+        try {
+          w.send(partialQuery(4 << 20, 2 << 20));
+        } catch (java.io.IOException e) {
+          // closed at the end of the test
+        }
+      });
+      sender.setDaemon(true);
+      sender.start();
+      Thread.sleep(1000);
+      assertThat(ClientMemory.GLOBAL.used()).as("held within the budget").isLessThanOrEqualTo(LIMIT + baseline);
+      assertThat(ClientMemory.GLOBAL.used()).as("some held").isGreaterThan(baseline);
+      assertThat(p.breakwater().frontend().clientCount()).as("not dropped").isEqualTo(1);
     }
     awaitNothingHeld();
   }

@@ -68,7 +68,7 @@ class EmptyPasswordIT {
   })
   void emptyPasswordIs28P01(String authType, String user) throws Exception {
     Pooler p = pooler(authType);
-    try (LogCapture log = new LogCapture(dev.breakwater.server.frontend.ClientConnection.class)) {
+    try (LogCapture log = new LogCapture("dev.breakwater.server.frontend.ClientLogin")) {
       PgWire.Message answer = logIn(p, user, "");
       assertThat(answer.type()).as("answer to %s with an empty password: %s", user, answer).isEqualTo('E');
       assertThat(answer.sqlState()).isEqualTo("28P01");

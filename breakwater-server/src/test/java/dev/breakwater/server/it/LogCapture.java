@@ -14,7 +14,12 @@ final class LogCapture implements AutoCloseable {
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
   LogCapture(Class<?> loggerOf) {
-    this.logger = (Logger) LoggerFactory.getLogger(loggerOf);
+    this(loggerOf.getName());
+  }
+
+  /** The logger of a class by its name, for one the test cannot see (package-private). */
+  LogCapture(String loggerName) {
+    this.logger = (Logger) LoggerFactory.getLogger(loggerName);
     appender.start();
     logger.addAppender(appender);
   }

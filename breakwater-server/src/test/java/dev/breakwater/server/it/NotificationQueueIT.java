@@ -2,7 +2,6 @@ package dev.breakwater.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -29,7 +28,7 @@ class NotificationQueueIT {
   @Test
   void aClientInALongTransactionIsDroppedPastTheBoundWithAnError() throws Exception {
     try (Pooler pooler = Pooler.builder().poolSize(2).set("auth_type", "plain").start();
-        LogCapture log = new LogCapture(ClientConnection.class);
+        LogCapture log = new LogCapture("dev.breakwater.server.frontend.ClientNotifications");
         PgWire wire = new PgWire(pooler.port()).timeout(30_000);
         Connection sender = pooler.connect(Roles.PLAIN)) {
       wire.login(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN));
@@ -58,7 +57,7 @@ class NotificationQueueIT {
   @Test
   void aClientThatDoesNotReadIsDropped() throws Exception {
     try (Pooler pooler = Pooler.builder().poolSize(2).set("auth_type", "plain").start();
-        LogCapture log = new LogCapture(ClientConnection.class);
+        LogCapture log = new LogCapture("dev.breakwater.server.frontend.ClientNotifications");
         PgWire wire = new PgWire(pooler.port()).timeout(60_000);
         Connection sender = pooler.connect(Roles.PLAIN)) {
       wire.login(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN));
