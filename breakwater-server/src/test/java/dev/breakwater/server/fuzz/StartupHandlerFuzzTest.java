@@ -85,12 +85,36 @@ class StartupHandlerFuzzTest {
 
   /** Returns what was answered (the replies' types, "|closed" if closed). */
   static String check(byte[] stream, List<Integer> cuts) {
+    return check(stream, cuts, -1);
+  }
+
+  /**
+   * As {@link #check(byte[], List)}, for a stream whose login messages start at {@code login}: a
+   * client that sent a Terminate there may be closed without an ErrorResponse, as PgBouncer does.
+   */
+  static String check(byte[] stream, List<Integer> cuts, int login) {
     String r = feed(stream, cuts);
     // A closed connection was told why: its last reply is an ErrorResponse (a CancelRequest gets none).
-    if (r.endsWith("|closed") && !r.equals("|closed")) {
+    if (r.endsWith("|closed") && !r.equals("|closed") && !(login >= 0 && terminates(stream, login))) {
       assertThat(r).endsWith("E|closed");
     }
     return r;
+  }
+
+  /** Whether the messages from {@code at} on hold a Terminate ('X') before they end or break off. */
+  static boolean terminates(byte[] stream, int at) {
+    int i = at;
+    while (i + 5 <= stream.length) {
+      int length = java.nio.ByteBuffer.wrap(stream, i + 1, 4).getInt();
+      if (stream[i] == 'X') {
+        return true;
+      }
+      if (length < 4) {
+        return false;
+      }
+      i += 1 + length;
+    }
+    return false;
   }
 
   @Property(tries = 1000)
@@ -108,10 +132,22 @@ class StartupHandlerFuzzTest {
   void mutatedPasswordAndSaslMessages(
       @ForAll("users") String user, @ForAll("mutatedAuth") byte[] auth, @ForAll("cuts") List<Integer> cuts) {
     byte[] startup = StartupPacketFuzzTest.startup(3 << 16, Map.of("user", user, "database", Roles.DATABASE));
-    String r = check(Fuzz.concat(startup, auth), cuts);
+    String r = check(Fuzz.concat(startup, auth), cuts, startup.length);
     Statistics.label("answered").collect(r.replaceAll("(.)\\1+", "$1"));
     Statistics.label("asked for a password").collect(r.startsWith("R"));
     Statistics.label("asked for a password").coverage(c -> c.check(true).percentage(p -> p > 90));
+  }
+
+  /**
+   * Regression (shrunk, in the property's own rule): a Terminate (here with a stray byte) sent
+   * instead of the password closes the client without an ErrorResponse, which the property had
+   * counted as a failure at 20,000 tries.
+   */
+  @Example
+  void terminateInsteadOfThePassword() {
+    byte[] startup = StartupPacketFuzzTest.startup(3 << 16, Map.of("user", Roles.SCRAM, "database", Roles.DATABASE));
+    byte[] terminate = {'X', 0, 0, 0, 5, 0};
+    assertThat(check(Fuzz.concat(startup, terminate), List.of(), startup.length)).isEqualTo("R|closed");
   }
 
   /**
