@@ -181,17 +181,7 @@ public final class Console implements AdminConsole {
     for (ClientConnection c : open) {
       loops.add(c.eventLoop());
     }
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    for (io.netty.channel.EventLoop loop : loops) {
-      CompletableFuture<Void> f = new CompletableFuture<>();
-      try {
-        loop.execute(() -> f.complete(null));
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        f.complete(null);
-      }
-      all.add(f);
-    }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    return dev.breakwater.server.EventLoops.settled(loops);
   }
 
   private CompletionStage<Reply> set(ConsoleSession s, String key, String value) throws AdminException {

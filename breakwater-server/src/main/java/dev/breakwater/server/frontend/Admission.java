@@ -138,6 +138,30 @@ record Admission(
   }
 
   /**
+   * Whether the client's database already holds as many clients as max_db_client_connections
+   * allows, before this one is counted: the login then lets the event loops settle first (a client
+   * that sent its Terminate just before this one connected is gone after that), and asks again.
+   */
+  static boolean atDatabaseLimit(Frontend frontend, ClientConnection client) {
+    Settings settings = frontend.settings();
+    String database = client.database();
+    boolean console = AdminConsole.isAdminDatabase(database) && frontend.adminConsole() != null;
+    DatabaseEntry db = console ? null : settings.database(database).orElse(null);
+    if (!console && db == null) {
+      return false;
+    }
+    int limit = databaseLimit(settings, db);
+    return limit > 0 && frontend.clientCounts().ofDatabase(db == null ? Settings.ADMIN_DATABASE : db.name()) >= limit;
+  }
+
+  /** max_db_client_connections for {@code db} (the admin console's when null); 0 for none. */
+  private static int databaseLimit(Settings settings, DatabaseEntry db) {
+    return db != null && db.maxDbClientConnections() != null && db.maxDbClientConnections() > 0
+        ? db.maxDbClientConnections()
+        : settings.general().maxDbClientConnections();
+  }
+
+  /**
    * Counts this client in its database ({@code db}, or the admin console's when null) and, when
    * {@code countUser}, in its user, and refuses it when that goes over max_db_client_connections
    * or max_user_client_connections. PgBouncer's rules: the count is taken before the client proves
@@ -151,10 +175,7 @@ record Admission(
     String dbName = db == null ? Settings.ADMIN_DATABASE : db.name();
     client.countedIn(dbName, null);
     int dbClients = counts.addDatabase(dbName);
-    int dbLimit =
-        db != null && db.maxDbClientConnections() != null && db.maxDbClientConnections() > 0
-            ? db.maxDbClientConnections()
-            : settings.general().maxDbClientConnections();
+    int dbLimit = databaseLimit(settings, db);
     if (!exempt && dbLimit > 0 && dbClients > dbLimit) {
       client.fatal(
           SqlState.TOO_MANY_CONNECTIONS,

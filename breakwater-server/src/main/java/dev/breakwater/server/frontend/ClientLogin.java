@@ -8,6 +8,7 @@ import dev.breakwater.protocol.SqlState;
 import dev.breakwater.protocol.StartupPacket.StartupMessage;
 import dev.breakwater.protocol.auth.Secret;
 import dev.breakwater.server.CloseReason;
+import dev.breakwater.server.EventLoops;
 import dev.breakwater.server.LogText;
 import dev.breakwater.server.config.AuthType;
 import dev.breakwater.server.config.DatabaseEntry;
@@ -48,6 +49,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
       FrameScanner.Inspected.of(MessageType.TERMINATE, MessageType.PASSWORD);
   /** Stop reading a client that sent this much the login could not read yet. */
   private static final int MAX_HELD = 1 << 20;
+  /** How long a login at its database's limit waits, after the loops settled, before it asks again. */
+  private static final long SETTLE_MILLIS = 2;
 
   private final Frontend frontend;
   private final StartupMessage startup;
@@ -61,6 +64,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
   private boolean authenticated;
   /** How the client is let in (console or pool, the hba rule, ...), once it is. */
   private Admission admission;
+  /** The event loops were let settle once because the client's database was at its limit. */
+  private boolean settled;
   /** The secret auth_query found, which servers of this client's pool can log in with. */
   private Secret queriedSecret;
 
@@ -105,6 +110,10 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
         }
       }, left, TimeUnit.NANOSECONDS);
     }
+    startSafely();
+  }
+
+  private void startSafely() {
     try {
       start();
     } catch (RuntimeException e) {
@@ -114,6 +123,22 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
   }
 
   private void start() {
+    if (!settled && Admission.atDatabaseLimit(frontend, client)) {
+      // At the limit: the loops first read what they have received (a Terminate sent just before
+      // this client connected frees its place; its loop may be this one, between two polls), then
+      // the login goes on; what the client sends meanwhile waits.
+      settled = true;
+      held = new ArrayList<>();
+      EventLoops.settled(ctx.channel().eventLoop().parent())
+          .whenComplete((ok, e) -> ctx.executor().schedule(() -> {
+            List<ByteBuf> bytes = takeHeld();
+            if (bytes != null) {
+              startSafely();
+              replay(bytes);
+            }
+          }, SETTLE_MILLIS, TimeUnit.MILLISECONDS));
+      return;
+    }
     Settings settings = frontend.settings();
     String user = startup.user();
     if (user.isEmpty()) {

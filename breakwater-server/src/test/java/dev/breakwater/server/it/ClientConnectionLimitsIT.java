@@ -66,6 +66,22 @@ class ClientConnectionLimitsIT {
     }
   }
 
+  /**
+   * A client that closes (Terminate sent) just before the next one connects leaves its place to
+   * it, though the two are served on different event loops: at the limit, a login first lets the
+   * loops read what they have received. PgBouncer, on one thread, reads the Terminate first; its
+   * test_max_db_client_connections_global_positive opens console connections that way.
+   */
+  @Test
+  void aClientClosedJustBeforeTheNextConnectsLeavesItsPlace() throws Exception {
+    try (Connection first = connect("limited", Roles.PLAIN)) {
+      for (int i = 0; i < 200; i++) {
+        connect("limited", Roles.TRUST).close();
+      }
+    }
+    awaitClients("SHOW DATABASES", "limited", 0);
+  }
+
   @Test
   void aDatabaseRefusesClientsOverItsLimitAndCountsDown() throws Exception {
     List<Connection> held = new ArrayList<>();
