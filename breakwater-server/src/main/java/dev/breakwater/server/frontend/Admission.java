@@ -138,11 +138,12 @@ record Admission(
   }
 
   /**
-   * Whether the client's database already holds as many clients as max_db_client_connections
-   * allows, before this one is counted: the login then lets the event loops settle first (a client
-   * that sent its Terminate just before this one connected is gone after that), and asks again.
+   * Whether the client's database or user already holds as many clients as
+   * max_db_client_connections or max_user_client_connections allows, before this one is counted:
+   * the login then lets the event loops settle first (a client that sent its Terminate just before
+   * this one connected is gone after that), and asks again.
    */
-  static boolean atDatabaseLimit(Frontend frontend, ClientConnection client) {
+  static boolean atClientLimit(Frontend frontend, ClientConnection client) {
     Settings settings = frontend.settings();
     String database = client.database();
     boolean console = AdminConsole.isAdminDatabase(database) && frontend.adminConsole() != null;
@@ -151,7 +152,21 @@ record Admission(
       return false;
     }
     int limit = databaseLimit(settings, db);
-    return limit > 0 && frontend.clientCounts().ofDatabase(db == null ? Settings.ADMIN_DATABASE : db.name()) >= limit;
+    String name = db == null ? Settings.ADMIN_DATABASE : db.name();
+    if (limit > 0 && frontend.clientCounts().ofDatabase(name) >= limit) {
+      return true;
+    }
+    int userLimit = userLimit(settings, client.user());
+    return userLimit > 0 && frontend.clientCounts().ofUser(client.user()) >= userLimit;
+  }
+
+  /** max_user_client_connections for {@code user}; 0 for none. */
+  private static int userLimit(Settings settings, String user) {
+    return settings
+        .user(user)
+        .map(dev.breakwater.server.config.UserEntry::maxUserClientConnections)
+        .filter(n -> n > 0)
+        .orElse(settings.general().maxUserClientConnections());
   }
 
   /** max_db_client_connections for {@code db} (the admin console's when null); 0 for none. */
@@ -191,12 +206,7 @@ record Admission(
         db != null && settings.general().authType() == AuthType.ANY && db.forcesUser() ? db.user() : user;
     client.countedIn(dbName, counted);
     int userClients = counts.addUser(counted);
-    int userLimit =
-        settings
-            .user(counted)
-            .map(dev.breakwater.server.config.UserEntry::maxUserClientConnections)
-            .filter(n -> n > 0)
-            .orElse(settings.general().maxUserClientConnections());
+    int userLimit = userLimit(settings, counted);
     if (!exempt && userLimit > 0 && userClients > userLimit) {
       client.fatal(
           SqlState.TOO_MANY_CONNECTIONS,

@@ -49,7 +49,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
       FrameScanner.Inspected.of(MessageType.TERMINATE, MessageType.PASSWORD);
   /** Stop reading a client that sent this much the login could not read yet. */
   private static final int MAX_HELD = 1 << 20;
-  /** How long a login at its database's limit waits, after the loops settled, before it asks again. */
+  /** How long a login at its database's or user's client limit waits, after the loops settled, before it asks again. */
   private static final long SETTLE_MILLIS = 2;
 
   private final Frontend frontend;
@@ -123,7 +123,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
   }
 
   private void start() {
-    if (!settled && Admission.atDatabaseLimit(frontend, client)) {
+    if (!settled && Admission.atClientLimit(frontend, client)) {
       // At the limit: the loops first read what they have received (a Terminate sent just before
       // this client connected frees its place; its loop may be this one, between two polls), then
       // the login goes on; what the client sends meanwhile waits.

@@ -80,6 +80,10 @@ class ClientConnectionLimitsIT {
       }
     }
     awaitClients("SHOW DATABASES", "limited", 0);
+    // max_user_client_connections = 1 for this user: each connection takes the last place.
+    for (int i = 0; i < 100; i++) {
+      connect(Roles.DATABASE, Roles.SCRAM).close();
+    }
   }
 
   @Test
