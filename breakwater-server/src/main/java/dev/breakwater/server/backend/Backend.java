@@ -84,7 +84,7 @@ public final class Backend implements Pool.ServerLauncher {
   }
 
   @Override
-  public ServerConnection createReplication(Pool pool, dev.breakwater.server.frontend.ClientConnection client) {
+  public ServerConnection createReplication(Pool pool, LinkedClient client) {
     // On the client's loop: every relayed byte stays on one thread.
     return new ServerConnection(this, pool, client.eventLoop(), null, client);
   }

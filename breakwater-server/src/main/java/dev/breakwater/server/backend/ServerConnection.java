@@ -12,7 +12,6 @@ import dev.breakwater.protocol.TransactionStatus;
 import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.Outbox;
 import dev.breakwater.server.config.PoolMode;
-import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolSettings;
 import io.netty.buffer.ByteBuf;
@@ -34,12 +33,11 @@ import org.slf4j.LoggerFactory;
  * One connection to PostgreSQL: it connects, logs in, then carries clients' work.
  *
  * <p>Everything here runs on the connection's own event loop, except {@link #assign}, which the pool
- * calls under its lock and which hands the real work ({@link #attach}) to that loop. The state that
- * a linked client shares with its server (the link itself and the count of replies outstanding) is
- * guarded by the client's monitor, so that a client's writes and the release decision at
- * ReadyForQuery never cross.
- *
- * <p>Pooling decisions are made in one place: {@link #onReadyForQuery}.
+ * calls under its lock and which hands the real work ({@link #attach}) to that loop. What a linked
+ * client shares with its server (replies due, bytes in flight, where its messages stand) is its
+ * {@link Link}'s, which makes the release decision at ReadyForQuery and guards that state with its
+ * monitor, so that a client's writes and that decision never cross. This connection holds at most
+ * one link, read on its loop.
  */
 public final class ServerConnection extends ChannelInboundHandlerAdapter
     implements FrameScanner.Handler {
@@ -110,7 +108,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * state check, reset or statement mapping: a physical walsender takes replication commands
    * only), and closes with its client.
    */
-  private final ClientConnection replicationFor;
+  private final LinkedClient replicationFor;
   private final SessionTracker tracker = new SessionTracker();
   /** Whether a client has used this server: server_lifetime 0 closes it after one use. */
   private volatile boolean used;
@@ -142,9 +140,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private boolean loginDone;
   private volatile CloseReason closingReason;
   private volatile long idleSinceNanos = System.nanoTime();
-  private volatile ClientConnection client;
-  /** Replies (ReadyForQuery) the linked client still expects; guarded by the client's monitor. */
-  private int outstanding;
+  /** The link of the client this server carries now, or null (see {@link Link}). */
+  private volatile Link link;
 
   private TransactionStatus transactionStatus = TransactionStatus.IDLE;
   private final Map<String, String> reported = new HashMap<>();
@@ -165,7 +162,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** The cleanup being run resets every setting (RESET ALL or DISCARD ALL). */
   private boolean resetSettings;
   /** The client a server check is for. */
-  private ClientConnection checkingFor;
+  private LinkedClient checkingFor;
   /** The query being run for Breakwater itself, and its rows so far. */
   private InternalQuery lookup;
   private List<List<String>> lookupRows;
@@ -184,22 +181,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   /** The client the current read's forwarded bytes go to. */
-  private ClientConnection readTarget;
+  private LinkedClient readTarget;
   /** A ReadyForQuery waiting for the shared connection's LISTEN (see onReadyForQuery). */
   private ByteBuf heldReadyForQuery;
   /** The client whose transaction ended in this read: its queued notifications follow the Z. */
-  private ClientConnection releasedClient;
+  private LinkedClient releasedClient;
 
   /** Client to server: statement names rewritten, requests queued to match their replies. */
   private StatementMapper mapper;
-  /** Batches of client bytes queued to this loop and not yet written: guarded by the client. */
-  private int inFlight;
 
   /** When the running query and transaction began (0: none): stats and timeouts. */
   private volatile long queryStartNanos;
   private volatile long transactionStartNanos;
-  /** When the linked client's transaction went idle (0: not idle in a transaction). */
-  private volatile long idleInTransactionSinceNanos;
   /** The start of the query query_timeout last cancelled: each query is cancelled once. */
   private volatile long cancelledQueryStart;
   private AfterRead afterRead = AfterRead.NOTHING;
@@ -215,7 +208,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** The replication server of {@code replicationFor} when that is set. */
   ServerConnection(
-      Backend backend, Pool pool, EventLoop loop, Listener listener, ClientConnection replicationFor) {
+      Backend backend, Pool pool, EventLoop loop, Listener listener, LinkedClient replicationFor) {
     this.backend = backend;
     this.pool = pool;
     this.loop = loop;
@@ -230,9 +223,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   /** The replication mode this server was opened with. */
-  public dev.breakwater.server.frontend.ReplicationMode replication() {
+  public ReplicationMode replication() {
     return replicationFor == null
-        ? dev.breakwater.server.frontend.ReplicationMode.NONE
+        ? ReplicationMode.NONE
         : replicationFor.replication();
   }
 
@@ -288,8 +281,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     return idleSinceNanos;
   }
 
-  public ClientConnection client() {
-    return client;
+  /** The client linked now, or null. */
+  public LinkedClient client() {
+    Link l = link;
+    return l == null ? null : l.client();
   }
 
   public int backendPid() {
@@ -313,18 +308,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   public Channel channel() {
     return channel;
-  }
-
-  /** The replies a linked client still expects: call holding the client's monitor. */
-  public int outstanding() {
-    return outstanding;
-  }
-
-  /** The client sent messages that each end in a ReadyForQuery: call holding its monitor. */
-  public void expectReplies(int n) {
-    if (replicationFor == null) { // a relay counts nothing: it is never released
-      outstanding += n;
-    }
   }
 
   // ---- Connecting and logging in ----
@@ -462,19 +445,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   /** Logged in: the server becomes its replication client's, whose login ends now. */
   private void linkReplication() {
-    ClientConnection c = replicationFor;
-    boolean linked = false;
-    if (pool.replicationLinked(this)) {
-      synchronized (c) {
-        if (!c.isClosed()) {
-          client = c;
-          used = true;
-          c.link(this);
-          linked = true;
-        }
-      }
-    }
-    if (!linked) {
+    LinkedClient c = replicationFor;
+    Link l = c.link();
+    if (pool.replicationLinked(this) && l.attach(this)) {
+      link = l;
+      used = true;
+    } else {
       close(CloseReason.REPLICATION_CLIENT_GONE);
       return;
     }
@@ -506,7 +482,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       if (stateRef.get() == ServerState.CLOSED) {
         return;
       }
-      readTarget = client;
+      readTarget = client();
       scanner.scan(in, relay);
       flushToClient();
     } catch (ProtocolException e) {
@@ -518,15 +494,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  private void relayFromClient(ClientConnection c, ByteBuf batch) {
-    if (client != c || stateRef.get() == ServerState.CLOSED) {
+  private void relayFromClient(Link l, ByteBuf batch) {
+    if (link != l || stateRef.get() == ServerState.CLOSED) {
       batch.release();
       return;
     }
     pool.stats().received(batch.readableBytes());
     channel.writeAndFlush(batch, channel.voidPromise());
     if (!channel.isWritable()) {
-      pauseReadingFrom(c);
+      pauseReadingFrom(l.client());
     }
   }
 
@@ -570,7 +546,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (b instanceof InternalQuery q) {
       loop.execute(() -> runQuery(q));
     } else {
-      ClientConnection c = (ClientConnection) b;
+      LinkedClient c = (LinkedClient) b;
       loop.execute(() -> attach(c));
     }
   }
@@ -591,9 +567,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (b instanceof InternalQuery q) {
       loop.execute(() -> runQuery(q));
     } else if (loop.inEventLoop()) {
-      attach((ClientConnection) b);
+      attach((LinkedClient) b);
     } else {
-      ClientConnection c = (ClientConnection) b;
+      LinkedClient c = (LinkedClient) b;
       loop.execute(() -> attach(c));
     }
   }
@@ -638,7 +614,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     closingReason = reason;
   }
 
-  private void attach(ClientConnection c) {
+  private void attach(LinkedClient c) {
     if (stateRef.get() == ServerState.CLOSED || closingReason != null) {
       pool.requeue(c);
       return;
@@ -667,89 +643,82 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     link(c);
   }
 
-  private void link(ClientConnection c) {
+  private void link(LinkedClient c) {
+    Link l = c.link();
+    if (!l.attach(this)) {
+      pool.release(this); // the client closed meanwhile
+      return;
+    }
     // Timings belong to the client: a new one starts with none (timeouts read them).
     queryStartNanos = 0;
     transactionStartNanos = 0;
-    idleInTransactionSinceNanos = 0;
-    boolean linked;
-    synchronized (c) {
-      linked = !c.isClosed();
-      if (linked) {
-        Map<String, String> base = c.parameterBaseWithoutExtras();
-        Map<String, String> own = c.ownParameters();
-        String sync;
-        if (base != null
-            && base == agreesWith
-            && java.util.Objects.equals(own, agreesWithOwn)
-            && extras.isEmpty()) {
-          // The common case: the client holds what the last client this server agreed with held
-          // (the pool's parameters, and often the same application_name): nothing to compare.
-          sync = null;
-        } else {
-          sync = ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
-          if (sync == null && base != null && extras.isEmpty()) {
-            agreesWith = base;
-            agreesWithOwn = own;
-          }
-        }
-        client = c;
-        used = true;
-        c.link(this);
-        PoolSettings cfg = pool.settings();
-        boolean trackSession = cfg.mode() != PoolMode.SESSION;
-        mapper.modes(trackSession, trackSession && backend.maxPreparedStatements() > 0);
-        outstanding = c.takePendingReplies();
-        ByteBuf pending = c.takePending();
-        if (sync != null) {
-          internal = Internal.SYNC;
-          internalReplies = 1;
-          ByteBuf q = channel.alloc().buffer();
-          FrontendMessages.query(q, sync);
-          channel.write(q);
-        }
-        if (pending != null) {
-          writeFromClient(c, pending);
-        }
-        channel.flush();
+    link = l;
+    used = true;
+    // The client's parameters are changed only by its linked server's loop: this one, from now.
+    Map<String, String> base = c.parameterBaseWithoutExtras();
+    Map<String, String> own = c.ownParameters();
+    String sync;
+    if (base != null
+        && base == agreesWith
+        && java.util.Objects.equals(own, agreesWithOwn)
+        && extras.isEmpty()) {
+      // The common case: the client holds what the last client this server agreed with held
+      // (the pool's parameters, and often the same application_name): nothing to compare.
+      sync = null;
+    } else {
+      sync = ParameterSync.plan(c.reportedParameters(), c.extraParameters(), reported, extras);
+      if (sync == null && base != null && extras.isEmpty()) {
+        agreesWith = base;
+        agreesWithOwn = own;
       }
     }
-    if (!linked) {
-      pool.release(this);
-      return;
+    PoolSettings cfg = pool.settings();
+    boolean trackSession = cfg.mode() != PoolMode.SESSION;
+    mapper.modes(trackSession, trackSession && backend.maxPreparedStatements() > 0);
+    if (sync != null) {
+      internal = Internal.SYNC;
+      internalReplies = 1;
+      ByteBuf q = channel.alloc().buffer();
+      FrontendMessages.query(q, sync);
+      channel.write(q);
     }
+    // Bytes the client delivers from now on are queued to this loop, behind these.
+    ByteBuf pending = l.takePending();
+    if (pending != null) {
+      writeFromClient(c, pending);
+    }
+    channel.flush();
     channel.config().setAutoRead(true);
     long waitStarted = c.waitStartedNanos();
     pool.stats().assigned(waitStarted == 0 ? 0 : System.nanoTime() - waitStarted);
-    c.onLinked(this);
+    c.onLinked();
   }
 
   /**
-   * Bytes from the linked client: call holding the client's monitor. They are written on this
-   * server's loop, in order; until then the server is not released (see {@link #onReadyForQuery}).
+   * Bytes from the linked client, handed on by its {@link Link} under the link's monitor. They are
+   * written on this server's loop, in order: at once when called there, else queued to it (true
+   * returned: in flight until {@link Link#arrived}, and the server not released meanwhile).
    */
-  public void forwardFromClient(ClientConnection c, ByteBuf batch) {
+  boolean forwardFromClient(Link l, ByteBuf batch) {
     if (replicationFor != null) {
       if (loop.inEventLoop()) {
-        relayFromClient(c, batch);
+        relayFromClient(l, batch);
       } else {
-        loop.execute(() -> relayFromClient(c, batch));
+        loop.execute(() -> relayFromClient(l, batch));
       }
-      return;
+      return false;
     }
+    LinkedClient c = l.client();
     if (loop.inEventLoop()) {
       writeFromClient(c, batch);
       channel.flush();
       afterClientWrite(c);
-      return;
+      return false;
     }
-    inFlight++;
     loop.execute(
         () -> {
-          synchronized (c) {
-            inFlight--;
-          }
-          if (client != c || stateRef.get() == ServerState.CLOSED) {
+          l.arrived();
+          if (link != l || stateRef.get() == ServerState.CLOSED) {
             // The client closed meanwhile and this server was cleaned up: nothing to deliver.
             batch.release();
             return;
@@ -758,6 +727,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           channel.flush();
           afterClientWrite(c);
         });
+    return true;
   }
 
   /** How long the current query has run, or 0. */
@@ -772,10 +742,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     return t == 0 ? 0 : now - t;
   }
 
-  /** How long the linked client has sat idle in an open transaction, or 0. */
+  /**
+   * How long the linked client has sat idle in an open transaction, or with extended-protocol
+   * messages not synced, or 0.
+   */
   public long idleInTransactionNanos(long now) {
-    long t = idleInTransactionSinceNanos;
-    return t == 0 ? 0 : now - t;
+    Link l = link;
+    return l == null ? 0 : l.idleInTransactionNanos(now);
   }
 
   /** query_timeout: cancels the running query, once, if it still runs when this loop gets to it. */
@@ -785,12 +758,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       return;
     }
     cancelledQueryStart = started;
-    ClientConnection c = client;
+    Link l = link;
     loop.execute(() -> {
-      if (client != c || c == null || queryStartNanos != started || started == 0) {
+      if (link != l || l == null || queryStartNanos != started || started == 0) {
         return; // that query is over: the server may serve another client's by now
       }
-      log.info("S-{}: cancelling a query of {} that ran past query_timeout", id, c);
+      log.info("S-{}: cancelling a query of {} that ran past query_timeout", id, l);
       sendCancel();
     });
   }
@@ -800,9 +773,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * server is still {@code requester}'s, so that it can never reach another client's query; and
    * the server stays with its client until PostgreSQL has taken the cancel.
    */
-  public void cancelFor(ClientConnection requester) {
+  public void cancelFor(Link requester) {
     loop.execute(() -> {
-      if (client != requester || stateRef.get() == ServerState.CLOSED) {
+      if (link != requester || stateRef.get() == ServerState.CLOSED) {
         log.debug("S-{}: cancel request of {} dropped: its server is no longer its", id, requester);
         return;
       }
@@ -811,7 +784,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
-  private void writeFromClient(ClientConnection c, ByteBuf batch) {
+  private void writeFromClient(LinkedClient c, ByteBuf batch) {
     if ((cancelsInFlight > 0 && queryStartNanos == 0) || (heldForCancel != null && !heldForCancel.isEmpty())) {
       // A cancel is on its way to PostgreSQL and the query it was sent for is over: the client's
       // next query waits until PostgreSQL has taken the cancel (it closes the cancel's connection,
@@ -823,7 +796,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       c.pauseReading();
       return;
     }
-    idleInTransactionSinceNanos = 0;
     pool.stats().received(batch.readableBytes());
     if (queryStartNanos == 0) {
       queryStartNanos = System.nanoTime();
@@ -852,7 +824,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  private void afterClientWrite(ClientConnection c) {
+  private void afterClientWrite(LinkedClient c) {
     ByteBuf fakes = mapper.fakesDue();
     if (fakes != null) {
       c.channel().writeAndFlush(fakes, c.channel().voidPromise());
@@ -867,7 +839,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    * server drained (on its own loop) between the check and the pause, that event has already come
    * and gone, so the pause is undone here rather than left for an event that will not come.
    */
-  private void pauseReadingFrom(ClientConnection c) {
+  private void pauseReadingFrom(LinkedClient c) {
     c.pauseReading();
     if (channel.isWritable()) {
       c.resumeReading();
@@ -880,28 +852,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   /** The client closed. Called on this server's loop. */
-  public void onClientClosed(ClientConnection c) {
-    int expected;
-    boolean unsynced;
-    boolean clientMidMessage;
-    synchronized (c) {
-      if (client != c) {
-        return;
-      }
-      client = null;
-      expected = outstanding;
-      outstanding = 0;
-      unsynced = c.isUnsynced();
-      clientMidMessage = c.isMidMessage();
+  public void onClientClosed(Link l) {
+    if (!l.detach(this)) {
+      return;
     }
-    idleInTransactionSinceNanos = 0;
+    link = null;
     if (stateRef.get() == ServerState.CLOSED) {
       return;
     }
     if (replicationFor != null) {
       // A walsender is its client's alone: it goes with it, as PgBouncer closes it; told so by a
       // Terminate where the client's bytes ended between messages, so that it ends cleanly.
-      if (!clientMidMessage) {
+      if (!l.midMessage()) {
         ByteBuf x = channel.alloc().buffer(5);
         FrontendMessages.terminate(x);
         channel.writeAndFlush(x, channel.voidPromise());
@@ -912,12 +874,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     boolean serverMidMessage = mapper.midForwardedMessage();
     // A message the client never finished never reached the server: forget it.
     mapper.forgetPartial();
-    switch (ReleaseRule.onLeave(
-        expected,
+    switch (l.onLeave(
         internal == Internal.SYNC || internal == Internal.CHECK_STATE,
         serverMidMessage,
-        unsynced,
-        cancelsInFlight > 0)) {
+        cancelsInFlight)) {
       case CLOSE -> {
         if (serverMidMessage || cancelsInFlight > 0) {
           close(CloseReason.CLIENT_GONE_MID_QUERY);
@@ -926,7 +886,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           // (a Sync would commit what the client never confirmed), a BEGIN may have run, or an
           // error may have the server skipping input until a Sync. PostgreSQL itself rolls such
           // work back when its client goes; the server is closed, as PgBouncer closes it.
-          log.info("S-{}: {} left with extended-protocol messages not synced: closing the server", id, c);
+          log.info("S-{}: {} left with extended-protocol messages not synced: closing the server", id, l);
           close(CloseReason.CLIENT_GONE_UNSYNCED);
         }
       }
@@ -974,7 +934,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    */
   private void startStateCheck() {
     pool.stats().stateCheck();
-    log.debug("S-{}: reading back the session state {} left ({})", id, client, tracker.uncertainty());
+    log.debug("S-{}: reading back the session state {} left ({})", id, link, tracker.uncertainty());
     tracker.checkStarted();
     lookupRows = new java.util.ArrayList<>();
     scanner.inspect(MessageType.DATA_ROW, true);
@@ -986,10 +946,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     List<List<String>> rows = lookupRows;
     lookupRows = null;
     scanner.inspect(MessageType.DATA_ROW, false);
-    ClientConnection c = client;
-    if (c == null) {
+    Link l = link;
+    if (l == null) {
       return;
     }
+    LinkedClient c = l.client();
     String pin;
     if (error != null) {
       log.warn("S-{}: reading back the session state of {} failed, keeping it on this server: {}", id, c, error);
@@ -1003,43 +964,27 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       pool.stats().pinned(pin);
       log.debug("S-{}: {} is pinned to this server: {} (found by the state check)", id, c, pin);
     }
-    reconsider(c);
+    reconsider(l);
   }
 
   /**
    * Between ReadyForQuerys (a state check or a cancel just ended): whether the link may end now,
    * by the same rule; what follows runs at {@link #finishRead}.
    */
-  private void reconsider(ClientConnection c) {
-    boolean transactionMode = pool.settings().mode() != PoolMode.SESSION;
-    synchronized (c) {
-      if (client != c) {
-        return;
-      }
-      switch (ReleaseRule.atReady(
-          linkState(c, transactionStatus), transactionMode, false, tracker.pinned(),
-          tracker.uncertainty() != null)) {
-        case RELEASE -> unlinkAfterRead(c, AfterRead.RELEASE);
-        case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE;
-        default -> { }
-      }
+  private void reconsider(Link l) {
+    switch (l.reconsider(this, pool.settings().mode() != PoolMode.SESSION, tracker.pinned(),
+        tracker.uncertainty() != null, cancelsInFlight)) {
+      case RELEASE -> unlinkedAfterRead(l, AfterRead.RELEASE);
+      case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE;
+      default -> { }
     }
   }
 
-  /** Hold the client's monitor: the link's state, for {@link ReleaseRule}. */
-  private ReleaseRule.Link linkState(ClientConnection c, TransactionStatus status) {
-    return new ReleaseRule.Link(
-        outstanding, inFlight, status == TransactionStatus.IDLE, c.isMidMessage(), c.isUnsynced(),
-        cancelsInFlight);
-  }
-
-  /** Hold the client's monitor: the link ends; {@code next} runs once the current read is done. */
-  private void unlinkAfterRead(ClientConnection c, AfterRead next) {
-    outstanding = 0;
-    client = null;
-    c.unlink(this);
+  /** The link ended at a ReadyForQuery: {@code next} runs once the current read is done. */
+  private void unlinkedAfterRead(Link l, AfterRead next) {
+    link = null;
     afterRead = next;
-    releasedClient = c;
+    releasedClient = l.client();
     scanner.pause();
   }
 
@@ -1061,10 +1006,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     internalError = null;
     switch (kind) {
       case SYNC:
-        if (error == null && client != null) {
+        if (error == null && link != null) {
           // PostgreSQL reports a setting only when its value changes: record that the server now
           // holds the client's values, so the same client (or one like it) needs no SET next time.
-          Map<String, String> wanted = client.reportedParameters();
+          Map<String, String> wanted = link.client().reportedParameters();
           for (String name : ParameterSync.TRACKED) {
             String v = wanted.get(name);
             if (v != null) {
@@ -1073,7 +1018,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
           }
         }
         if (error != null) {
-          ClientConnection c = client;
+          LinkedClient c = client();
           log.warn("S-{}: setting the parameters of {} failed: {}", id, c, error);
           if (c != null) {
             c.serverLost(this, CloseReason.SERVER_PROTOCOL_VIOLATION, error);
@@ -1129,7 +1074,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         }
       case CHECK:
         {
-          ClientConnection c = checkingFor;
+          LinkedClient c = checkingFor;
           checkingFor = null;
           idleSinceNanos = System.nanoTime();
           if (error != null) {
@@ -1157,7 +1102,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     }
     try {
       while (stateRef.get() != ServerState.CLOSED) {
-        readTarget = client;
+        readTarget = client();
         boolean done = scanner.scan(in, this);
         flushToClient();
         if (done) {
@@ -1181,7 +1126,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     AfterRead next = afterRead;
     afterRead = AfterRead.NOTHING;
     if (next == AfterRead.CHECK_STATE) {
-      if (stateRef.get() != ServerState.CLOSED && client != null && internal == Internal.NONE) {
+      if (stateRef.get() != ServerState.CLOSED && link != null && internal == Internal.NONE) {
         startStateCheck();
       }
       return;
@@ -1189,7 +1134,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (next != AfterRead.NOTHING && stateRef.get() != ServerState.CLOSED) {
       channel.config().setAutoRead(true);
       mapper.clear();
-      ClientConnection released = releasedClient;
+      LinkedClient released = releasedClient;
       releasedClient = null;
       if (released != null) {
         released.flushNotifications();
@@ -1204,7 +1149,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   }
 
   private void flushToClient() {
-    ClientConnection target = readTarget;
+    LinkedClient target = readTarget;
     readTarget = null;
     ByteBuf out = outbox.take();
     if (out == null) {
@@ -1269,7 +1214,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       onError(error); // the rest is dropped with the other replies to Breakwater's own queries
       return;
     }
-    if (client == null) {
+    if (link == null) {
       if (error.isFatal()) {
         log.info("S-{}: {} sent {} with no client linked", id, where(), error);
         closingReason = CloseReason.SERVER_FATAL;
@@ -1305,7 +1250,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       }
       // In transaction pooling a server's notifications are nobody's: clients get theirs from
       // the pool's listening connection. In session mode they are the client's own.
-      return internal == Internal.NONE && !mapper.tracksSession() && client != null;
+      return internal == Internal.NONE && !mapper.tracksSession() && link != null;
     }
     if (internal != Internal.NONE) {
       // Replies to Breakwater's own queries are dropped: what came before goes (or is dropped)
@@ -1313,7 +1258,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       scanner.flushBefore();
       return onInternalMessage(type, message);
     }
-    if (client == null && type != MessageType.READY_FOR_QUERY) {
+    if (link == null && type != MessageType.READY_FOR_QUERY) {
       return onUnlinkedMessage(type, message);
     }
     boolean forward;
@@ -1454,7 +1399,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   private void onCommandTag(ByteBuf message) {
     String tag = Codec.readCString(Codec.body(message));
     if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
-      mapper.statementsDropped(client);
+      mapper.statementsDropped(client());
     }
   }
 
@@ -1485,10 +1430,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       }
       return false;
     }
-    ClientConnection c = client;
-    if (c == null) {
+    Link l = link;
+    if (l == null) {
       throw new ProtocolException("ReadyForQuery with no query running");
     }
+    LinkedClient c = l.client();
     long now = System.nanoTime();
     if (queryStartNanos != 0) {
       pool.stats().query(now - queryStartNanos);
@@ -1503,10 +1449,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       // The tracker records a statement's effects as the client's message passes: with more of
       // the client's requests already sent (pipelined), they include statements that have not run
       // yet, and may yet fail. Applied at the last ReadyForQuery; an error before it is seen then.
-      boolean last;
-      synchronized (c) {
-        last = outstanding <= 1;
-      }
+      boolean last = l.due() <= 1;
       java.util.concurrent.CompletableFuture<Void> wait =
           tracker.onReadyForQuery(status == TransactionStatus.IDLE && last, c, extras, () -> backend.listener(pool));
       if (wait != null && !wait.isDone()) {
@@ -1514,12 +1457,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         // after it can be missed. The ReadyForQuery waits until then, and so does the release.
         heldReadyForQuery = message.retainedSlice();
         scanner.pause();
-        wait.whenComplete((v, e) -> loop.execute(() -> releaseHeld(c, status)));
+        wait.whenComplete((v, e) -> loop.execute(() -> releaseHeld(l, status)));
         return false;
       }
     }
-    boolean forward = decide(c, status, now);
-    if (status == TransactionStatus.IDLE && client == c && generation != pool.generation()
+    boolean forward = decide(l, status, now);
+    if (status == TransactionStatus.IDLE && link == l && generation != pool.generation()
         && pool.settings().serverFastClose()) {
       // After this ReadyForQuery has gone out.
       fastCloseIfBetweenTransactions();
@@ -1534,77 +1477,61 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
    */
   public void fastCloseIfBetweenTransactions() {
     loop.execute(() -> {
-      ClientConnection c = client;
-      if (c == null) {
+      Link l = link;
+      if (l == null
+          || stateRef.get() == ServerState.CLOSED
+          || generation == pool.generation()
+          || transactionStatus != TransactionStatus.IDLE
+          || internal != Internal.NONE
+          || cancelsInFlight != 0
+          || heldReadyForQuery != null) {
         return;
       }
-      synchronized (c) {
-        // Under the client's monitor: no query of the client's is on its way meanwhile.
-        if (client == c
-            && stateRef.get() != ServerState.CLOSED
-            && generation != pool.generation()
-            && transactionStatus == TransactionStatus.IDLE
-            && outstanding == 0
-            && internal == Internal.NONE
-            && cancelsInFlight == 0
-            && heldReadyForQuery == null) {
-          closeNow(CloseReason.RECONNECT,
-              ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "database configuration changed"));
-        }
-      }
+      // Under the link's monitor: no query of the client's is on its way meanwhile.
+      l.ifQuiet(this, () -> closeNow(CloseReason.RECONNECT,
+          ErrorFields.of("FATAL", SqlState.ADMIN_SHUTDOWN, "database configuration changed")));
     });
   }
 
   /** A ReadyForQuery withheld until the shared connection listened: it goes out now. */
-  private void releaseHeld(ClientConnection c, TransactionStatus status) {
+  private void releaseHeld(Link l, TransactionStatus status) {
     ByteBuf z = heldReadyForQuery;
     heldReadyForQuery = null;
     if (z == null) {
       return;
     }
-    if (stateRef.get() == ServerState.CLOSED || client != c) {
+    if (stateRef.get() == ServerState.CLOSED || link != l) {
       z.release();
       return;
     }
-    readTarget = c;
+    readTarget = l.client();
     outbox.add(z);
-    decide(c, status, System.nanoTime());
+    decide(l, status, System.nanoTime());
     flushToClient();
     finishRead();
   }
 
-  private boolean decide(ClientConnection c, TransactionStatus status, long now) {
+  /** The link's decision at a ReadyForQuery for its client, and what follows it. */
+  private boolean decide(Link l, TransactionStatus status, long now) {
     PoolMode mode = pool.settings().mode();
-    boolean refuse = mode == PoolMode.STATEMENT && status != TransactionStatus.IDLE;
-    int stillExpected;
-    synchronized (c) {
-      outstanding--;
-      stillExpected = outstanding;
-      ReleaseRule.AtReady verdict =
-          ReleaseRule.atReady(
-              linkState(c, status),
-              mode != PoolMode.SESSION,
-              mode == PoolMode.STATEMENT,
-              tracker.pinned(),
-              tracker.uncertainty() != null);
-      switch (verdict) {
-        case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE; // the client keeps it meanwhile
-        case RELEASE -> unlinkAfterRead(c, AfterRead.RELEASE);
-        case REFUSE -> unlinkAfterRead(c, AfterRead.ROLLBACK);
-        case KEEP -> { }
-      }
+    ReleaseRule.AtReady verdict =
+        l.atReady(this, status, mode, tracker.pinned(), tracker.uncertainty() != null,
+            cancelsInFlight, now);
+    switch (verdict) {
+      case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE; // the client keeps it meanwhile
+      case RELEASE -> unlinkedAfterRead(l, AfterRead.RELEASE);
+      case REFUSE -> unlinkedAfterRead(l, AfterRead.ROLLBACK);
+      case KEEP -> { }
     }
-    // Idle in a transaction: the client has nothing running and nothing on its way.
-    idleInTransactionSinceNanos = status != TransactionStatus.IDLE && stillExpected <= 0 ? now : 0;
-    if (refuse) {
+    if (verdict == ReleaseRule.AtReady.REFUSE) {
       // The ReadyForQuery is withheld: the client is told why and closed, its transaction undone.
       // With more replies due, or a cancel on its way that could reach the next client, the
       // server is closed rather than rolled back and lent again.
-      if (stillExpected > 0 || cancelsInFlight > 0) {
+      if (l.dueAfterReady() > 0 || cancelsInFlight > 0) {
         afterRead = AfterRead.NOTHING;
         close(CloseReason.TRANSACTION_IN_STATEMENT_MODE);
       }
-      c.refuseTransaction();
+      l.client().refuseTransaction();
       return false;
     }
     return true;
@@ -1622,7 +1549,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     String name = Codec.readCString(body);
     String value = Codec.readCString(body);
     report(name, value);
-    ClientConnection c = client;
+    LinkedClient c = client();
     if (c == null) {
       return false;
     }
@@ -1709,17 +1636,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (loginDeadline != null) {
       loginDeadline.cancel(false);
     }
-    ClientConnection c = client;
-    if (c != null) {
-      synchronized (c) {
-        if (client == c) {
-          client = null;
-          c.unlink(this);
-        } else {
-          c = null;
-        }
-      }
+    Link l = link;
+    LinkedClient c = null;
+    if (l != null && l.detach(this)) {
+      c = l.client();
     }
+    link = null;
     if (channel != null) {
       channel.close();
     }
@@ -1752,7 +1674,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
     if (listenerRole != null) {
       listenerRole.onClosed(this);
     }
-    ClientConnection checked = checkingFor;
+    LinkedClient checked = checkingFor;
     checkingFor = null;
     if (lookup != null) {
       lookup.fail(
@@ -1789,7 +1711,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    ClientConnection c = client;
+    LinkedClient c = client();
     if (c != null && ctx.channel().isWritable()) {
       c.resumeReading();
     }
@@ -1825,7 +1747,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
   /** A cancel was taken: the server may go back to the pool now if its link is done. */
   private void cancelDone() {
     cancelsInFlight--;
-    ClientConnection c = client;
+    Link l = link;
+    LinkedClient c = l == null ? null : l.client();
     if (cancelsInFlight == 0 && heldForCancel != null && !heldForCancel.isEmpty()) {
       ByteBuf held = heldForCancel.take();
       if (c == null || stateRef.get() == ServerState.CLOSED) {
@@ -1842,7 +1765,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
         || replicationFor != null) {
       return;
     }
-    reconsider(c);
+    reconsider(l);
     finishRead();
   }
 

@@ -48,7 +48,7 @@ public final class Pool {
      * Makes the server of a replication client, for it alone ({@link ServerConnection#isReplication}),
      * on its event loop, without any I/O.
      */
-    default ServerConnection createReplication(Pool pool, ClientConnection client) {
+    default ServerConnection createReplication(Pool pool, dev.breakwater.server.backend.LinkedClient client) {
       throw new UnsupportedOperationException("this launcher opens no replication server");
     }
   }
@@ -885,7 +885,7 @@ public final class Pool {
     long txTimeout = cfg.transactionTimeout().toNanos();
     if (queryTimeout > 0 || idleTx > 0 || txTimeout > 0) {
       for (ServerConnection s : activeServers()) {
-        ClientConnection c = s.client();
+        dev.breakwater.server.backend.LinkedClient c = s.client();
         if (queryTimeout > 0 && s.queryRunningNanos(now) > queryTimeout) {
           s.cancelForTimeout();
         } else if (c != null && idleTx > 0 && s.idleInTransactionNanos(now) > idleTx) {
