@@ -1118,6 +1118,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter
       in.release();
     }
     logDropped();
+    Link l = link;
+    if (l != null) {
+      l.readDone(this, System.nanoTime()); // idle_transaction_timeout counts unsynced clients too
+    }
     finishRead();
   }
 
