@@ -28,6 +28,36 @@ final class Cancels {
 
   /** The start of the query query_timeout last cancelled: each query is cancelled once. */
   private volatile long cancelledQueryStart;
+  /** Cancel requests sent for this server whose connection PostgreSQL has not closed yet. */
+  int cancelsInFlight;
+  /** The client's bytes that wait for a cancel to be taken (see {@link #holds}), or null. */
+  private Outbox heldForCancel;
+
+  /**
+   * Whether the client's {@code batch} must wait (it is kept, and the client not read meanwhile):
+   * a cancel is on its way to PostgreSQL and the query it was sent for is over, so the client's
+   * next query waits until PostgreSQL has taken the cancel (it closes the cancel's connection,
+   * CANCEL_WAIT_MILLIS at most), or the cancel could reach it ({@link #cancelDone} sends it on).
+   */
+  boolean holds(LinkedClient c, ByteBuf batch) {
+    if ((cancelsInFlight == 0 || s.queryStartNanos != 0)
+        && (heldForCancel == null || heldForCancel.isEmpty())) {
+      return false;
+    }
+    if (heldForCancel == null) {
+      heldForCancel = new Outbox(s.channel.alloc());
+    }
+    heldForCancel.add(batch);
+    c.pauseReading();
+    return true;
+  }
+
+  /** The server closes: what waited for a cancel is dropped. */
+  void clear() {
+    if (heldForCancel != null) {
+      heldForCancel.clear();
+    }
+  }
 
   /** query_timeout: cancels the running query, once, if it still runs when this loop gets to it. */
   public void cancelForTimeout() {
@@ -117,7 +147,7 @@ final class Cancels {
         s.requests.afterClientWrite(c);
       }
     }
-    if (cancelsInFlight > 0 || c == null || s.stateRef.get() == ServerState.CLOSED || s.own.internal != OwnQueries.Internal.NONE
+    if (cancelsInFlight > 0 || c == null || s.stateRef.get() == ServerState.CLOSED || s.own.running()
         || s.replicationFor != null) {
       return;
     }
@@ -125,8 +155,4 @@ final class Cancels {
     s.replies.finishRead();
   }
 
-  /** Cancel requests sent for this server whose connection PostgreSQL has not closed yet. */
-  int cancelsInFlight;
-  /** The client's bytes that wait for a cancel to be taken (see writeFromClient), or null. */
-  Outbox heldForCancel;
 }

@@ -16,11 +16,12 @@ import io.netty.buffer.ByteBuf;
  * <p>One per client, made with it and kept for its life: linking and unlinking allocate nothing.
  *
  * <p>Locking: every field is guarded by this object's monitor, which its methods take; nothing
- * blocks while it is held (writes are queued, the client's callbacks only set fields). The
- * client's loop takes it to hand bytes on ({@link #deliver}) and when the client closes ({@link
- * #clientGone}); the server's loop takes it to make the link ({@link #attach}), at each
- * ReadyForQuery ({@link #atReady}), when a batch arrives ({@link #arrived}) and when the link ends
- * otherwise ({@link #detach}). {@link #server} and the idle-in-transaction clock are volatile as
+ * blocks while it is held (Netty writes, queued tasks, and the client's callbacks, which only set
+ * fields). The client's loop takes it to hand bytes on ({@link #deliver}), when the client closes
+ * ({@link #clientGone}), and once at the end of its login, to set its state with the link's; the
+ * server's loop takes it to make the link ({@link #attach}), at each ReadyForQuery ({@link
+ * #atReady}, {@link #reconsider}), when a batch arrives ({@link #arrived}) and when the link ends
+ * otherwise ({@link #detach}). {@link #server} and the idle-in-transaction clocks are volatile as
  * well, for views, the janitor and backpressure, which read them without the monitor. A pool's lock
  * never nests with it.
  */

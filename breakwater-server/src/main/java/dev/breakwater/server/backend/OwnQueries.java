@@ -140,14 +140,29 @@ final class OwnQueries {
       s.tracker.checkFailed();
       pin = s.tracker.pinReason();
     } else {
-      pin = s.tracker.adopt(rows, c.extraParameters(), s.extras, s.pool.settings().serverUser());
-      s.agreesWith = null;
+      pin = s.tracker.adopt(rows, c.extraParameters(), s.parameters.extras, s.pool.settings().serverUser());
+      s.parameters.changed();
     }
     if (pin != null) {
       s.pool.stats().pinned(pin);
       log.debug("S-{}: {} is pinned to this server: {} (found by the state check)", s.id, c, pin);
     }
     s.replies.reconsider(l);
+  }
+
+  /** Whether one of Breakwater's own queries runs: its replies are read here. */
+  boolean running() {
+    return internal != Internal.NONE;
+  }
+
+  /** Whether the query that runs sets the linked client's parameters. */
+  boolean settingParameters() {
+    return internal == Internal.SYNC;
+  }
+
+  /** Whether the query that runs is for the linked client (its settings, its state check). */
+  boolean runsForClient() {
+    return internal == Internal.SYNC || internal == Internal.CHECK_STATE;
   }
 
   /** Writes the query that sets the next client's parameters, ahead of its messages (not flushed). */
@@ -185,7 +200,7 @@ final class OwnQueries {
           for (String name : ParameterSync.TRACKED) {
             String v = wanted.get(name);
             if (v != null) {
-              s.report(name, v);
+              s.parameters.report(name, v);
             }
           }
         }
@@ -203,8 +218,7 @@ final class OwnQueries {
           s.close(CloseReason.RESET_FAILED);
         } else {
           if (resetSettings) {
-            s.extras.clear();
-            s.agreesWith = null;
+            s.parameters.settingsReset();
           }
           if (resetDiscards) {
             s.mapper.serverReset();

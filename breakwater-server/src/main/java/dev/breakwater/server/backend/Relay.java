@@ -38,7 +38,7 @@ final class Relay {
       return;
     }
     s.pool.stats().assigned(System.nanoTime() - c.waitStartedNanos());
-    c.replicationLinked(Map.copyOf(s.reported));
+    c.replicationLinked(Map.copyOf(s.parameters.reported));
     s.channel.config().setAutoRead(true);
   }
 

@@ -107,7 +107,7 @@ final class Replies implements FrameScanner.Handler {
     AfterRead next = afterRead;
     afterRead = AfterRead.NOTHING;
     if (next == AfterRead.CHECK_STATE) {
-      if (s.stateRef.get() != ServerState.CLOSED && s.link != null && s.own.internal == OwnQueries.Internal.NONE) {
+      if (s.stateRef.get() != ServerState.CLOSED && s.link != null && !s.own.running()) {
         s.own.startStateCheck();
       }
       return;
@@ -156,7 +156,7 @@ final class Replies implements FrameScanner.Handler {
 
   @Override
   public void onForwardedHeader(byte type, int length) {
-    if (s.mapper.mapsStatements() && s.own.internal == OwnQueries.Internal.NONE && s.mapper.hasRequests()) {
+    if (s.mapper.mapsStatements() && !s.own.running() && s.mapper.hasRequests()) {
       s.mapper.advance(type);
       if (type == MessageType.ERROR_RESPONSE) {
         // An oversized error, relayed unread: a provoked failure is short, so this one is
@@ -164,7 +164,7 @@ final class Replies implements FrameScanner.Handler {
         s.mapper.takeDuplicateName();
       }
     }
-    if (readTarget == null && s.own.internal == OwnQueries.Internal.NONE) {
+    if (readTarget == null && !s.own.running()) {
       // Forwarded unread, to nobody: see onUnlinkedMessage.
       dropped(type);
     }
@@ -190,7 +190,7 @@ final class Replies implements FrameScanner.Handler {
   @Override
   public void onOversizedHead(byte type, ByteBuf head) {
     ErrorFields error = ErrorFields.decodeHead(head);
-    if (s.own.internal != OwnQueries.Internal.NONE) {
+    if (s.own.running()) {
       s.scanner.flushBefore();
       onError(error); // the rest is dropped with the other replies to Breakwater's own queries
       return;
@@ -215,7 +215,7 @@ final class Replies implements FrameScanner.Handler {
 
   @Override
   public void onForward(ByteBuf bytes) {
-    if (s.own.internal != OwnQueries.Internal.NONE || readTarget == null) {
+    if (s.own.running() || readTarget == null) {
       bytes.release();
       return;
     }
@@ -231,9 +231,9 @@ final class Replies implements FrameScanner.Handler {
       }
       // In transaction pooling a server's notifications are nobody's: clients get theirs from
       // the pool's listening connection. In session mode they are the client's own.
-      return s.own.internal == OwnQueries.Internal.NONE && !s.mapper.tracksSession() && s.link != null;
+      return !s.own.running() && !s.mapper.tracksSession() && s.link != null;
     }
-    if (s.own.internal != OwnQueries.Internal.NONE) {
+    if (s.own.running()) {
       // Replies to Breakwater's own queries are dropped: what came before goes (or is dropped)
       // before the state can change at this message.
       s.scanner.flushBefore();
@@ -329,7 +329,7 @@ final class Replies implements FrameScanner.Handler {
           ByteBuf body = Codec.body(message);
           String name = Codec.readCString(body);
           String value = Codec.readCString(body);
-          s.report(name, value);
+          s.parameters.report(name, value);
           log.warn("S-{}: {} reported {} = {} with no client linked: dropped", s.id, s.where(), name, value);
           return false;
         }
@@ -387,7 +387,7 @@ final class Replies implements FrameScanner.Handler {
   /** The one place where pooling decisions are made. */
   boolean onReadyForQuery(TransactionStatus status, ByteBuf message) {
     s.transactionStatus = status;
-    if (s.own.internal != OwnQueries.Internal.NONE) {
+    if (s.own.running()) {
       if (--s.own.internalReplies == 0) {
         s.own.internalDone();
       }
@@ -414,7 +414,7 @@ final class Replies implements FrameScanner.Handler {
       // yet, and may yet fail. Applied at the last ReadyForQuery; an error before it is seen then.
       boolean last = l.due() <= 1;
       java.util.concurrent.CompletableFuture<Void> wait =
-          s.tracker.onReadyForQuery(status == TransactionStatus.IDLE && last, c, s.extras, () -> s.backend.listener(s.pool));
+          s.tracker.onReadyForQuery(status == TransactionStatus.IDLE && last, c, s.parameters.extras, () -> s.backend.listener(s.pool));
       if (wait != null && !wait.isDone()) {
         // The client's LISTEN returns once the shared connection listens: no notification sent
         // after it can be missed. The ReadyForQuery waits until then, and so does the release.
@@ -481,19 +481,19 @@ final class Replies implements FrameScanner.Handler {
     ByteBuf body = Codec.body(message);
     String name = Codec.readCString(body);
     String value = Codec.readCString(body);
-    s.report(name, value);
+    s.parameters.report(name, value);
     LinkedClient c = s.client();
     if (c == null) {
       return false;
     }
-    if (s.own.internal == OwnQueries.Internal.SYNC) {
+    if (s.own.settingParameters()) {
       // The client asked for this setting; the server's spelling of it is what it would have seen.
       if (!value.equals(c.reportedParameters().put(name, value)) && readTarget != null) {
         s.outbox.add(message.retainedSlice());
       }
       return false;
     }
-    if (s.own.internal != OwnQueries.Internal.NONE) {
+    if (s.own.running()) {
       return false;
     }
     c.reportedParameters().put(name, value);
@@ -505,7 +505,7 @@ final class Replies implements FrameScanner.Handler {
       log.info("S-{}: {} sent {}", s.id, s.where(), error);
       s.closingReason = CloseReason.SERVER_FATAL;
     }
-    if (s.own.internal != OwnQueries.Internal.NONE) {
+    if (s.own.running()) {
       if (s.own.internalError == null) {
         s.own.internalError = error;
       }

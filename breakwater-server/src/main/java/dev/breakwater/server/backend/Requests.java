@@ -5,12 +5,10 @@ import dev.breakwater.protocol.FrontendMessages;
 import dev.breakwater.protocol.ProtocolException;
 import dev.breakwater.protocol.SqlState;
 import dev.breakwater.server.CloseReason;
-import dev.breakwater.server.Outbox;
 import dev.breakwater.server.config.PoolMode;
 import dev.breakwater.server.pool.PoolSettings;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +35,7 @@ final class Requests {
     }
     if (c.isLoggingIn()) {
       // The client needs only the server's parameters to finish its login; all share one copy.
-      s.pool.welcomeParameters(s.reported);
+      s.pool.welcomeParameters(s.parameters.reported);
       c.welcome(s.pool.welcomeParameters());
       s.pool.release(s);
       return;
@@ -71,23 +69,7 @@ final class Requests {
     s.link = l;
     s.used = true;
     // The client's parameters are changed only by its linked server's loop: this one, from now.
-    Map<String, String> base = c.parameterBaseWithoutExtras();
-    Map<String, String> theirs = c.ownParameters();
-    String sync;
-    if (base != null
-        && base == s.agreesWith
-        && java.util.Objects.equals(theirs, s.agreesWithOwn)
-        && s.extras.isEmpty()) {
-      // The common case: the client holds what the last client this server agreed with held
-      // (the pool's parameters, and often the same application_name): nothing to compare.
-      sync = null;
-    } else {
-      sync = ParameterSync.plan(c.reportedParameters(), c.extraParameters(), s.reported, s.extras);
-      if (sync == null && base != null && s.extras.isEmpty()) {
-        s.agreesWith = base;
-        s.agreesWithOwn = theirs;
-      }
-    }
+    String sync = s.parameters.syncFor(c);
     PoolSettings cfg = s.pool.settings();
     boolean trackSession = cfg.mode() != PoolMode.SESSION;
     s.mapper.modes(trackSession, trackSession && s.backend.maxPreparedStatements() > 0);
@@ -144,15 +126,7 @@ final class Requests {
 
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
   void writeFromClient(LinkedClient c, ByteBuf batch) {
-    if ((s.cancels.cancelsInFlight > 0 && s.queryStartNanos == 0) || (s.cancels.heldForCancel != null && !s.cancels.heldForCancel.isEmpty())) {
-      // A cancel is on its way to PostgreSQL and the query it was sent for is over: the client's
-      // next query waits until PostgreSQL has taken the cancel (it closes the cancel's connection,
-      // CANCEL_WAIT_MILLIS at most), or the cancel could reach it (cancelDone sends it on).
-      if (s.cancels.heldForCancel == null) {
-        s.cancels.heldForCancel = new Outbox(s.channel.alloc());
-      }
-      s.cancels.heldForCancel.add(batch);
-      c.pauseReading();
+    if (s.cancels.holds(c, batch)) {
       return;
     }
     s.pool.stats().received(batch.readableBytes());
@@ -206,7 +180,7 @@ final class Requests {
   }
 
   /** The client closed. Called on this server's loop. */
-  public void onClientClosed(Link l) {
+  void onClientClosed(Link l) {
     if (!l.detach(s)) {
       return;
     }
@@ -229,7 +203,7 @@ final class Requests {
     // A message the client never finished never reached the server: forget it.
     s.mapper.forgetPartial();
     switch (l.onLeave(
-        s.own.internal == OwnQueries.Internal.SYNC || s.own.internal == OwnQueries.Internal.CHECK_STATE,
+        s.own.runsForClient(),
         serverMidMessage,
         s.cancels.cancelsInFlight)) {
       case CLOSE -> {

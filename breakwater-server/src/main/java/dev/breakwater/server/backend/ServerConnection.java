@@ -15,7 +15,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
@@ -116,15 +115,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
   volatile long idleSinceNanos = System.nanoTime();
 
   TransactionStatus transactionStatus = TransactionStatus.IDLE;
-  final Map<String, String> reported = new HashMap<>();
-  /**
-   * A pool's welcome parameters that {@link #reported} and {@link #extras} were last found to agree
-   * with, together with {@link #agreesWithOwn} (what that client held beyond them, null for
-   * nothing): no setting to send to a client that holds the same. Null once a parameter changes.
-   */
-  Map<String, String> agreesWith;
-  Map<String, String> agreesWithOwn;
-  final Map<String, String> extras = new HashMap<>();
+  final ServerParameters parameters = new ServerParameters();
   int backendPid;
   int backendSecret;
 
@@ -347,7 +338,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                 pool.stats(),
                 () -> pool.settings().sessionPinning()),
             tracker,
-            reported,
+            parameters.reported,
             ctx.alloc(),
             scanner::inspect);
   }
@@ -383,7 +374,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
       listenerRole.onReady(this);
       return;
     }
-    pool.welcomeParameters(reported);
+    pool.welcomeParameters(parameters.reported);
     pool.onServerLoggedIn(this);
     pool.release(this);
   }
@@ -516,7 +507,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
           || stateRef.get() == ServerState.CLOSED
           || generation == pool.generation()
           || transactionStatus != TransactionStatus.IDLE
-          || own.internal != OwnQueries.Internal.NONE
+          || own.running()
           || cancels.cancelsInFlight != 0
           || replies.heldReadyForQuery != null) {
         return;
@@ -527,11 +518,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     });
   }
 
-  /** A parameter's value on this server, as PostgreSQL reported it (or as a SET made it). */
+  /** A parameter's value on this server, as PostgreSQL reported it at login. */
   void report(String name, String value) {
-    if (!value.equals(reported.put(name, value))) {
-      agreesWith = null;
-    }
+    parameters.report(name, value);
   }
 
   // ---- Closing ----
@@ -576,9 +565,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     if (channel != null) {
       channel.close();
     }
-    if (cancels.heldForCancel != null) {
-      cancels.heldForCancel.clear();
-    }
+    cancels.clear();
     if (scanner != null) {
       scanner.release();
     }
