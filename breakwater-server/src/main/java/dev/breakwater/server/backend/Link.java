@@ -57,8 +57,8 @@ public final class Link {
   /** The client's last bytes ended inside a message: its server has part of it. */
   private boolean midMessage;
   /**
-   * The client sent extended-protocol messages since its last Sync or Query. Volatile so that the
-   * server's loop can look without the monitor first ({@link #readDone}).
+   * The client sent extended-protocol messages since its last Sync or Query. Volatile: the
+   * server's loop reads it after each read without the monitor ({@link #readDone}).
    */
   private volatile boolean unsynced;
   /** What the linked server's last ReadyForQuery said. */
@@ -67,7 +67,7 @@ public final class Link {
   private int dueAfterReady;
   /** When the client went idle in a transaction (0: it is not), for idle_transaction_timeout. */
   private volatile long idleInTransactionSince;
-  /** When the client last stopped with extended-protocol messages unsynced and no reply due. */
+  /** The end of the server's last read while the client was unsynced, 0 once it sent more. */
   private volatile long unsyncedSince;
 
   public Link(LinkedClient client) {
@@ -288,31 +288,36 @@ public final class Link {
   // ---- idle_transaction_timeout ----
 
   /**
-   * The server's read ended: a client that sent extended-protocol messages with no Sync after
-   * them and expects no ReadyForQuery is idle in what a Sync would commit, from now.
+   * The server's read ended: a client with extended-protocol messages not synced may be idle from
+   * now (see {@link #idleInTransactionNanos}). On the server's loop, without the monitor.
    */
-  void readDone(ServerConnection s, long now) {
-    if (unsynced) { // most reads end synced: no monitor taken for them
-      unsyncedIdle(s, now);
-    }
-  }
-
-  private synchronized void unsyncedIdle(ServerConnection s, long now) {
-    if (server == s && unsynced && due <= 0 && inFlight == 0 && !midMessage) {
-      unsyncedSince = now;
+  void readDone() {
+    if (unsynced) {
+      unsyncedSince = System.nanoTime();
     }
   }
 
   /**
    * How long the client has sat idle in a transaction, or 0: after a ReadyForQuery that left a
-   * transaction open, or with extended-protocol messages not synced (PgBouncer counts both).
+   * transaction open, or, with extended-protocol messages not synced (PgBouncer counts that too),
+   * since the server's last read when no reply is due, nothing is in flight and the client has sent
+   * nothing since. From the pool's maintenance, without the pool's lock.
    */
   public long idleInTransactionNanos(long now) {
     long t = idleInTransactionSince;
-    if (t == 0) {
-      t = unsyncedSince;
+    if (t != 0) {
+      return now - t;
     }
-    return t == 0 ? 0 : now - t;
+    t = unsyncedSince;
+    if (t == 0 || !unsynced) {
+      return 0;
+    }
+    synchronized (this) {
+      if (server == null || due > 0 || inFlight > 0 || midMessage || unsyncedSince != t) {
+        return 0;
+      }
+    }
+    return now - t;
   }
 
   // ---- Internals ----

@@ -76,7 +76,7 @@ final class Replies implements FrameScanner.Handler {
     logDropped();
     Link l = s.link;
     if (l != null) {
-      l.readDone(s, System.nanoTime()); // idle_transaction_timeout counts unsynced clients too
+      l.readDone(); // idle_transaction_timeout counts unsynced clients too
     }
     finishRead();
   }

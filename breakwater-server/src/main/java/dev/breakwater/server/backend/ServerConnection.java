@@ -11,14 +11,11 @@ import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolSettings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,8 +95,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
   volatile String host;
   FrameScanner scanner;
   Outbox outbox;
-  private ServerLogin login;
-  private ScheduledFuture<?> loginDeadline;
+  ScheduledFuture<?> loginDeadline;
 
   /**
    * Moved by its pool, under the pool's lock, as the server goes from list to list ({@code
@@ -251,65 +247,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
 
   // ---- Connecting and logging in ----
 
-  /** Starts connecting; the login continues on this connection's loop. */
+  /** Starts connecting; the login continues on this connection's loop (see {@link ServerLoginHandler}). */
   public void connect() {
-    PoolSettings cfg = pool.settings();
-    host = pool.nextServerHost();
-    Map<String, String> clientParameters = Map.of();
-    if (replicationFor != null) {
-      clientParameters = new java.util.LinkedHashMap<>(replicationFor.replicationParameters());
-      clientParameters.put("replication", replicationFor.replication().startupValue());
-    }
-    login = new ServerLogin(cfg, backend, pool, clientParameters);
-    ServerLoginHandler loginHandler = new ServerLoginHandler(this, login, cfg, backend.tls());
-    ChannelFuture f =
-        backend.connect(
-            loop,
-            host,
-            cfg.serverPort(),
-            new io.netty.channel.ChannelInitializer<Channel>() {
-              @Override
-              protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(loginHandler, ServerConnection.this);
-              }
-            });
-    channel = f.channel();
-    long timeout = cfg.serverConnectTimeout().toMillis();
-    if (timeout > 0) {
-      loginDeadline =
-          loop.schedule(
-              () -> {
-                if (stateRef.get() == ServerState.LOGIN) {
-                  loginFailed(
-                      CloseReason.CONNECT_TIMEOUT,
-                      ErrorFields.of(
-                          "FATAL",
-                          SqlState.CONNECTION_FAILURE,
-                          "server login timed out after "
-                              + timeout
-                              + " ms (server_connect_timeout) for "
-                              + where()));
-                }
-              },
-              timeout,
-              TimeUnit.MILLISECONDS);
-    }
-    f.addListener(
-        (ChannelFuture done) -> {
-          if (!done.isSuccess()) {
-            Throwable cause = done.cause();
-            loginFailed(
-                CloseReason.CONNECT_FAILED,
-                ErrorFields.of(
-                    "FATAL",
-                    SqlState.CONNECTION_FAILURE,
-                    "could not connect to server "
-                        + where()
-                        + ": "
-                        + (cause == null ? "unknown error" : cause.getMessage())));
-          }
-        });
+    ServerLoginHandler.connect(this);
   }
+
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
