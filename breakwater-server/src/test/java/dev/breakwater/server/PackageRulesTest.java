@@ -24,7 +24,8 @@ class PackageRulesTest {
   static final List<Rule> RULES =
       List.of(
           new Rule("pool", "frontend"),
-          new Rule("pool", "backend"));
+          new Rule("pool", "backend"),
+          new Rule("backend", "frontend"));
 
   private static final String BASE = "dev.breakwater.server.";
 

@@ -86,7 +86,7 @@ final class Sockets {
   }
 
   static void server(Result r, ServerConnection s, String state) {
-    ClientConnection c = s.client();
+    ClientConnection c = (ClientConnection) s.client();
     boolean closeNeeded = s.closingReason() != null || s.generation() != s.pool().generation();
     SocketAddress remote = s.channel() == null ? null : s.channel().remoteAddress();
     SocketAddress local = s.channel() == null ? null : s.channel().localAddress();

@@ -87,10 +87,9 @@ public final class Backend implements ServerLauncher {
 
   @Override
   public ServerConnection createReplication(Pool pool, PoolClient client) {
-    // On the client's loop: every relayed byte stays on one thread. Only a ClientConnection asks
-    // for a replication server (ClientConnection calls Pool.acquireReplication with itself).
-    return new ServerConnection(
-        this, pool, client.eventLoop(), null, (dev.breakwater.server.frontend.ClientConnection) client);
+    // On the client's loop: every relayed byte stays on one thread. Only a client of the server
+    // side (a LinkedClient) asks for a replication server.
+    return new ServerConnection(this, pool, client.eventLoop(), null, (LinkedClient) client);
   }
 
   @Override

@@ -2,7 +2,6 @@ package dev.breakwater.server.backend;
 
 import dev.breakwater.protocol.Codec;
 import dev.breakwater.protocol.FrontendMessages;
-import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.pool.Pool;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
@@ -29,7 +28,7 @@ public final class Listener implements SessionTracker.Listens {
   private final Backend backend;
   private final Pool pool;
   /** Guarded by this. */
-  private final Map<String, Set<ClientConnection>> subscribers = new HashMap<>();
+  private final Map<String, Set<LinkedClient>> subscribers = new HashMap<>();
   /** A LISTEN or UNLISTEN to run, and who waits for it. */
   private record Command(String sql, java.util.concurrent.CompletableFuture<Void> done) {}
 
@@ -47,8 +46,8 @@ public final class Listener implements SessionTracker.Listens {
   }
 
   @Override
-  public synchronized java.util.concurrent.CompletableFuture<Void> listen(ClientConnection c, String channel) {
-    Set<ClientConnection> set = subscribers.computeIfAbsent(channel, k -> new HashSet<>());
+  public synchronized java.util.concurrent.CompletableFuture<Void> listen(LinkedClient c, String channel) {
+    Set<LinkedClient> set = subscribers.computeIfAbsent(channel, k -> new HashSet<>());
     if (set.isEmpty()) {
       java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
       listening.put(channel, done);
@@ -67,9 +66,9 @@ public final class Listener implements SessionTracker.Listens {
   }
 
   @Override
-  public synchronized void unlisten(ClientConnection c, String channel) {
+  public synchronized void unlisten(LinkedClient c, String channel) {
     c.listening().remove(channel);
-    Set<ClientConnection> set = subscribers.get(channel);
+    Set<LinkedClient> set = subscribers.get(channel);
     if (set != null && set.remove(c) && set.isEmpty()) {
       subscribers.remove(channel);
       command("UNLISTEN " + FrontendMessages.quoteIdentifier(channel), null);
@@ -77,7 +76,7 @@ public final class Listener implements SessionTracker.Listens {
   }
 
   @Override
-  public synchronized void unlistenAll(ClientConnection c) {
+  public synchronized void unlistenAll(LinkedClient c) {
     for (String channel : Set.copyOf(c.listening())) {
       unlisten(c, channel);
     }
@@ -85,7 +84,7 @@ public final class Listener implements SessionTracker.Listens {
 
   /** Clients listening on a channel: for views and tests. */
   public synchronized int subscribers(String channel) {
-    Set<ClientConnection> set = subscribers.get(channel);
+    Set<LinkedClient> set = subscribers.get(channel);
     return set == null ? 0 : set.size();
   }
 
@@ -141,15 +140,15 @@ public final class Listener implements SessionTracker.Listens {
     ByteBuf body = Codec.body(message);
     body.skipBytes(4);
     String channel = Codec.readCString(body);
-    ClientConnection[] targets;
+    LinkedClient[] targets;
     synchronized (this) {
-      Set<ClientConnection> set = subscribers.get(channel);
+      Set<LinkedClient> set = subscribers.get(channel);
       if (set == null || set.isEmpty()) {
         return;
       }
-      targets = set.toArray(new ClientConnection[0]);
+      targets = set.toArray(new LinkedClient[0]);
     }
-    for (ClientConnection c : targets) {
+    for (LinkedClient c : targets) {
       c.deliverNotification(message.retainedDuplicate());
     }
   }

@@ -14,7 +14,7 @@ final class ReleaseRule {
   private ReleaseRule() {}
 
   /** What the link's state is when a ReadyForQuery arrives, or a state check ends. */
-  record Link(
+  record State(
       /** Replies (ReadyForQuery) the client still expects after this one. */
       int outstanding,
       /** Batches of the client's bytes on their way to the server's loop. */
@@ -51,7 +51,7 @@ final class ReleaseRule {
    * @param statementMode statement mode, where a transaction block is refused
    */
   static AtReady atReady(
-      Link link, boolean transactionMode, boolean statementMode, boolean pinned, boolean uncertain) {
+      State link, boolean transactionMode, boolean statementMode, boolean pinned, boolean uncertain) {
     if (statementMode && !link.idle()) {
       return AtReady.REFUSE;
     }

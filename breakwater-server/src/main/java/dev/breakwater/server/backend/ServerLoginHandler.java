@@ -8,13 +8,18 @@ import dev.breakwater.protocol.FrontendMessages;
 import dev.breakwater.protocol.MessageType;
 import dev.breakwater.protocol.ProtocolException;
 import dev.breakwater.protocol.SqlState;
+import dev.breakwater.server.pool.ServerState;
 import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.pool.PoolSettings;
 import dev.breakwater.server.tls.Tls;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +57,69 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
   private boolean done;
   /** An ErrorResponse came: the server is being closed. */
   private boolean failed;
+
+  /**
+   * Starts connecting {@code s}, with this handler ahead of it in the pipeline; the login continues
+   * on the server's s.loop, within server_connect_timeout.
+   */
+  static void connect(ServerConnection s) {
+    PoolSettings cfg = s.pool.settings();
+    s.host = s.pool.nextServerHost();
+    Map<String, String> clientParameters = Map.of();
+    if (s.replicationFor != null) {
+      clientParameters = new java.util.LinkedHashMap<>(s.replicationFor.replicationParameters());
+      clientParameters.put("replication", s.replicationFor.replication().startupValue());
+    }
+    ServerLogin login = new ServerLogin(cfg, s.backend, s.pool, clientParameters);
+    ServerLoginHandler loginHandler = new ServerLoginHandler(s, login, cfg, s.backend.tls());
+    ChannelFuture f =
+        s.backend.connect(
+            s.loop,
+            s.host,
+            cfg.serverPort(),
+            new io.netty.channel.ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(loginHandler, s);
+              }
+            });
+    s.channel = f.channel();
+    long timeout = cfg.serverConnectTimeout().toMillis();
+    if (timeout > 0) {
+      s.loginDeadline =
+          s.loop.schedule(
+              () -> {
+                if (s.stateRef.get() == ServerState.LOGIN) {
+                  s.loginFailed(
+                      CloseReason.CONNECT_TIMEOUT,
+                      ErrorFields.of(
+                          "FATAL",
+                          SqlState.CONNECTION_FAILURE,
+                          "server login timed out after "
+                              + timeout
+                              + " ms (server_connect_timeout) for "
+                              + s.where()));
+                }
+              },
+              timeout,
+              TimeUnit.MILLISECONDS);
+    }
+    f.addListener(
+        (ChannelFuture done) -> {
+          if (!done.isSuccess()) {
+            Throwable cause = done.cause();
+            s.loginFailed(
+                CloseReason.CONNECT_FAILED,
+                ErrorFields.of(
+                    "FATAL",
+                    SqlState.CONNECTION_FAILURE,
+                    "could not connect to server "
+                        + s.where()
+                        + ": "
+                        + (cause == null ? "unknown error" : cause.getMessage())));
+          }
+        });
+  }
 
   ServerLoginHandler(ServerConnection server, ServerLogin login, PoolSettings cfg, Tls tls) {
     this.server = server;

@@ -1,6 +1,5 @@
 package dev.breakwater.server.backend;
 
-import dev.breakwater.server.frontend.ClientConnection;
 import dev.breakwater.server.sql.Effect;
 import dev.breakwater.server.sql.StatementClassifier;
 import io.netty.buffer.ByteBuf;
@@ -32,11 +31,11 @@ final class SessionTracker {
   /** What a client's committed LISTEN and UNLISTEN do. */
   interface Listens {
     /** Completes once the shared connection listens on the channel. */
-    java.util.concurrent.CompletableFuture<Void> listen(ClientConnection c, String channel);
+    java.util.concurrent.CompletableFuture<Void> listen(LinkedClient c, String channel);
 
-    void unlisten(ClientConnection c, String channel);
+    void unlisten(LinkedClient c, String channel);
 
-    void unlistenAll(ClientConnection c);
+    void unlistenAll(LinkedClient c);
   }
 
   private final List<Effect> pending = new ArrayList<>();
@@ -226,7 +225,7 @@ final class SessionTracker {
    *     null when nothing
    */
   java.util.concurrent.CompletableFuture<Void> onReadyForQuery(
-      boolean idle, ClientConnection c, Map<String, String> serverExtras, java.util.function.Supplier<Listens> listens) {
+      boolean idle, LinkedClient c, Map<String, String> serverExtras, java.util.function.Supplier<Listens> listens) {
     if (!idle) {
       return null;
     }
@@ -276,7 +275,7 @@ final class SessionTracker {
   }
 
   private java.util.concurrent.CompletableFuture<Void> apply(
-      List<Effect> effects, ClientConnection c, Map<String, String> serverExtras, Listens listens) {
+      List<Effect> effects, LinkedClient c, Map<String, String> serverExtras, Listens listens) {
     java.util.concurrent.CompletableFuture<Void> wait = null;
     Map<String, String> clientExtras = c.extraParameters();
     for (Effect e : effects) {
@@ -336,7 +335,7 @@ final class SessionTracker {
     return wait;
   }
 
-  private void resetAll(ClientConnection c, Map<String, String> serverExtras) {
+  private void resetAll(LinkedClient c, Map<String, String> serverExtras) {
     c.extraParameters().clear();
     c.extraParameters().putAll(c.startupExtras());
     serverExtras.clear();

@@ -79,7 +79,7 @@ final class StatementMapper {
     this.alloc = alloc;
     this.inspect = inspect;
     this.fromClient = new FrameScanner(alloc, MAX_CLIENT_INSPECTED, ServerConnection.CLIENT_TYPES);
-    fromClient.budget(dev.breakwater.server.frontend.ClientMemory.GLOBAL);
+    fromClient.budget(dev.breakwater.server.ClientMemory.GLOBAL);
     this.toServer = new Outbox(alloc);
   }
 

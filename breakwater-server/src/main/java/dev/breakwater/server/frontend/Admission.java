@@ -1,6 +1,7 @@
 package dev.breakwater.server.frontend;
 
 import dev.breakwater.protocol.SqlState;
+import dev.breakwater.server.backend.ReplicationMode;
 import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.LogText;
 import dev.breakwater.server.config.AuthType;

@@ -7,9 +7,13 @@ import dev.breakwater.protocol.MessageType;
 import dev.breakwater.protocol.ProtocolException;
 import dev.breakwater.protocol.SqlState;
 import dev.breakwater.protocol.TransactionStatus;
+import dev.breakwater.server.ClientMemory;
 import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.Outbox;
+import dev.breakwater.server.backend.Link;
+import dev.breakwater.server.backend.LinkedClient;
 import dev.breakwater.server.backend.PreparedStatements;
+import dev.breakwater.server.backend.ReplicationMode;
 import dev.breakwater.server.backend.ServerConnection;
 import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolKey;
@@ -32,15 +36,13 @@ import org.slf4j.LoggerFactory;
  * it the channel) its session: the forwarding of its messages to whichever server the pool lends
  * it, the admin console's session, or a replication client's relay.
  *
- * <p>Runs on the client's event loop. The link to a server (the server itself, and the bytes and
- * replies pending while there is none) is guarded by this object's monitor, shared with the linked
- * server's loop; nothing that blocks or does I/O on another connection is done while holding it,
- * except queueing a write.
+ * <p>Runs on the client's event loop. Its use of a server (the server itself, and the bytes and
+ * replies pending while there is none) is its {@link Link}'s, which says what guards it. This
+ * object's monitor guards the notifications that wait for it; nothing that blocks or does I/O on
+ * another connection is done while holding it, except queueing a write.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
-    implements FrameScanner.Handler,
-        dev.breakwater.server.pool.PoolClient,
-        dev.breakwater.server.backend.StatementNames {
+    implements FrameScanner.Handler, LinkedClient {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
@@ -97,17 +99,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** The client's prepared statement names: touched only by the linked server's loop. */
   private Map<String, PreparedStatements.Statement> statements; // made on first use
 
-  // Guarded by this.
-  private ServerConnection server;
-  private Outbox pending;
-  private int pendingBytes;
-  private int pendingReplies;
-  /** The client is in the middle of a message: its server cannot go to anyone else yet. */
-  private boolean midMessage;
+  /** The client's use of a server: one for its life. */
+  private final Link link = new Link(this);
   /** Extended-protocol messages read since the last Sync or Query (event loop only). */
   private boolean unsyncedRead;
-  /** {@link #unsyncedRead} as of the bytes handed on: guarded by this monitor. */
-  private boolean unsynced;
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
@@ -299,7 +294,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** The server this client is linked to now, or null. */
   public ServerConnection server() {
-    return server;
+    return link.server();
+  }
+
+  @Override
+  public Link link() {
+    return link;
   }
 
   // ---- From the login ----
@@ -386,9 +386,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     BackendMessages.backendKeyData(out, (int) (cancelKey >>> 32), (int) cancelKey);
     BackendMessages.readyForQuery(out, TransactionStatus.IDLE);
     ctx.writeAndFlush(out);
-    synchronized (this) {
+    synchronized (link) { // the state changes with the link
       // A replication client's own server is linked at its login.
-      state = replication != ReplicationMode.NONE && server != null ? ClientState.ACTIVE : ClientState.IDLE;
+      state = replication != ReplicationMode.NONE && link.server() != null ? ClientState.ACTIVE : ClientState.IDLE;
     }
     log.debug("{}: login ok", this);
     frontend.events().clientLoggedIn(this);
@@ -495,122 +495,57 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (batch == null && readReplies == 0) {
       return;
     }
-    ServerConnection s;
-    boolean acquire = false;
-    boolean tooMuch = false;
-    boolean overBudget = false;
-    synchronized (this) {
-      if (closed) {
-        if (batch != null) {
-          batch.release();
-        }
-        return;
+    switch (link.deliver(batch, readReplies, scanner.midForwardedMessage(), unsyncedRead)) {
+      case OVER_BUDGET -> {
+        log.warn("{}: closing because the pooler holds {} bytes for clients, its limit {} reached",
+            this, ClientMemory.GLOBAL.used(), ClientMemory.GLOBAL.limit());
+        fatal(SqlState.PROGRAM_LIMIT_EXCEEDED,
+            "out of memory: the pooler holds more than its limit of " + ClientMemory.GLOBAL.limit()
+                + " bytes for clients' messages",
+            CloseReason.CLIENT_MEMORY);
       }
-      midMessage = scanner.midForwardedMessage();
-      unsynced = unsyncedRead;
-      s = server;
-      if (s != null) {
-        s.expectReplies(readReplies);
-        if (batch != null) {
-          s.forwardFromClient(this, batch);
-        }
-      } else {
-        if (batch != null && !ClientMemory.GLOBAL.reserve(batch.readableBytes())) {
-          // Kept while waiting for a server: all clients together hold at most the budget.
-          batch.release();
-          batch = null;
-          overBudget = true;
-        }
-        if (batch != null) {
-          if (pending == null) {
-            pending = new Outbox(ctx.alloc());
-          }
-          pendingBytes += batch.readableBytes();
-          pending.add(batch);
-        }
-        pendingReplies += readReplies;
-        tooMuch = pendingBytes > MAX_PENDING;
-        if (state == ClientState.IDLE) {
-          state = ClientState.WAITING;
-          acquire = true;
-        }
+      case KEPT -> stopIfFull();
+      case KEPT_ASK_POOL -> {
+        stopIfFull();
+        pool.acquire(this);
       }
-    }
-    if (overBudget) {
-      log.warn("{}: closing because the pooler holds {} bytes for clients, its limit {} reached",
-          this, ClientMemory.GLOBAL.used(), ClientMemory.GLOBAL.limit());
-      fatal(SqlState.PROGRAM_LIMIT_EXCEEDED,
-          "out of memory: the pooler holds more than its limit of " + ClientMemory.GLOBAL.limit()
-              + " bytes for clients' messages",
-          CloseReason.CLIENT_MEMORY);
-      return;
-    }
-    if (tooMuch) {
-      channel.config().setAutoRead(false);
-    }
-    if (acquire) {
-      pool.acquire(this);
+      default -> { }
     }
   }
 
-  // ---- The link, called by servers holding this monitor ----
+  private void stopIfFull() {
+    if (link.full()) {
+      channel.config().setAutoRead(false);
+    }
+  }
 
-  /** Hold this monitor: the server is now this client's. */
-  public void link(ServerConnection s) {
-    server = s;
+  // ---- The link, called by its Link holding the link's monitor ----
+
+  @Override
+  public void linked() {
     state = ClientState.ACTIVE;
   }
 
-  /** The link is made: the wait, if any, is over. */
-  private void waitOver() {
+  @Override
+  public void unlinked() {
+    if (!closed) {
+      state = ClientState.IDLE;
+    }
+  }
+
+  @Override
+  public boolean startWaiting() {
+    if (state == ClientState.IDLE) {
+      state = ClientState.WAITING;
+      return true;
+    }
+    return false;
+  }
+
+  /** The link is made: the wait is over; read again if reading was paused while waiting. */
+  @Override
+  public void onLinked() {
     waitStartedNanos = 0;
-  }
-
-  /** Hold this monitor: the server is no longer this client's. */
-  public void unlink(ServerConnection s) {
-    if (server == s) {
-      server = null;
-      if (!closed) {
-        state = ClientState.IDLE;
-      }
-    }
-  }
-
-  /** Hold this monitor: the bytes kept while there was no server, now the caller's. */
-  public ByteBuf takePending() {
-    if (pending == null) {
-      return null;
-    }
-    ByteBuf b = pending.take();
-    ClientMemory.GLOBAL.release(pendingBytes);
-    pendingBytes = 0;
-    return b;
-  }
-
-  /** Hold this monitor: whether the last bytes sent ended inside a message. */
-  public boolean isMidMessage() {
-    return midMessage;
-  }
-
-  /**
-   * Hold this monitor: the client has sent extended-protocol messages (Parse, Bind, Execute,
-   * Describe, Close, Flush) since its last Sync, so replies are still due after a ReadyForQuery
-   * and its server may not be released yet (a pipeline that ends a batch in Flush).
-   */
-  public boolean isUnsynced() {
-    return unsynced;
-  }
-
-  /** Hold this monitor: the replies expected for the bytes kept. */
-  public int takePendingReplies() {
-    int n = pendingReplies;
-    pendingReplies = 0;
-    return n;
-  }
-
-  /** The link is made: read again if reading was paused while waiting. */
-  public void onLinked(ServerConnection s) {
-    waitOver();
     resumeReading();
   }
 
@@ -628,7 +563,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    ServerConnection s = server;
+    ServerConnection s = link.server();
     if (ctx.channel().isWritable()) {
       if (s != null) {
         s.resumeReading();
@@ -641,16 +576,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** Cancels what this client's server runs now, if anything. */
   public void cancelRunningQuery() {
-    ServerConnection s;
-    synchronized (this) {
-      // Read under the lock that guards it: a cancel request comes on another connection's loop,
-      // and an unsynchronized read could miss the link just made (the cancel lost) or see one
-      // undone. The server checks on its own loop that it is still this client's (cancelFor).
-      s = server;
-    }
+    // Read under the lock that guards it: a cancel request comes on another connection's loop,
+    // and an unsynchronized read could miss the link just made (the cancel lost) or see one
+    // undone. The server checks on its own loop that it is still this client's (cancelFor).
+    ServerConnection s = link.linkedServer();
     if (s != null) {
       log.debug("{}: forwarding cancel request to {}", this, s);
-      s.cancelFor(this);
+      s.cancelFor(link);
     }
   }
 
@@ -781,23 +713,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   private void closeNow(CloseReason reason, boolean closeChannel) {
-    ServerConnection s;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
-      s = server;
-      if (pending != null) {
-        pending.clear();
-        pending = null;
-      }
-      ClientMemory.GLOBAL.release(pendingBytes);
-      pendingBytes = 0;
       if (notifications != null) {
         notifications.clear();
       }
     }
+    ServerConnection s = link.clientGone();
     boolean duringLogin = state == ClientState.LOGIN;
     state = ClientState.CLOSED;
     frontend.clientClosed(kind);
@@ -819,7 +744,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       l.unlistenAll(this);
     }
     if (s != null) {
-      s.eventLoop().execute(() -> s.onClientClosed(this));
+      s.eventLoop().execute(() -> s.onClientClosed(link));
     }
     if (reason != CloseReason.CLIENT_TERMINATE && reason != CloseReason.CLIENT_CLOSED) {
       log.debug("{}: closed: {}", this, reason.description());

@@ -7,6 +7,8 @@ import dev.breakwater.protocol.ProtocolException;
 import dev.breakwater.protocol.SqlState;
 import dev.breakwater.protocol.StartupPacket.StartupMessage;
 import dev.breakwater.protocol.auth.Secret;
+import dev.breakwater.server.ClientMemory;
+import dev.breakwater.server.backend.ReplicationMode;
 import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.EventLoops;
 import dev.breakwater.server.LogText;

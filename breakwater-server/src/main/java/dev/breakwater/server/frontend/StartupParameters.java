@@ -3,6 +3,7 @@ package dev.breakwater.server.frontend;
 import dev.breakwater.protocol.ProtocolException;
 import dev.breakwater.protocol.SqlState;
 import dev.breakwater.protocol.StartupPacket.StartupMessage;
+import dev.breakwater.server.backend.ReplicationMode;
 import dev.breakwater.server.backend.ParameterSync;
 import dev.breakwater.server.config.Settings;
 import java.util.ArrayList;

@@ -33,7 +33,7 @@ final class ConnectionLog implements ConnectionEvents {
       String where =
           c.pool() == null
               ? "admin console"
-              : c.replication() != dev.breakwater.server.frontend.ReplicationMode.NONE
+              : c.replication() != dev.breakwater.server.backend.ReplicationMode.NONE
                   ? c.replication().showName() + " replication, a server of its own"
                   : c.pool().settings().mode().configName() + " pool";
       log.info("{}: login ok ({})", c, where);

@@ -3,7 +3,7 @@ package dev.breakwater.server.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.backend.ReleaseRule.AtReady;
-import dev.breakwater.server.backend.ReleaseRule.Link;
+import dev.breakwater.server.backend.ReleaseRule.State;
 import dev.breakwater.server.backend.ReleaseRule.OnLeave;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The release rule on every combination of what a link can be in. */
 class ReleaseRuleTest {
 
-  private static final Link DONE = new Link(0, 0, true, false, false, 0);
+  private static final State DONE = new State(0, 0, true, false, false, 0);
 
   @Test
   void aFinishedLinkInTransactionModeIsReleased() {
@@ -32,7 +32,7 @@ class ReleaseRuleTest {
 
   @Test
   void statementModeRefusesATransaction() {
-    Link inTransaction = new Link(0, 0, false, false, false, 0);
+    State inTransaction = new State(0, 0, false, false, false, 0);
     assertThat(ReleaseRule.atReady(inTransaction, true, true, false, false)).isEqualTo(AtReady.REFUSE);
     assertThat(ReleaseRule.atReady(inTransaction, true, false, false, false)).isEqualTo(AtReady.KEEP);
   }
@@ -42,7 +42,7 @@ class ReleaseRuleTest {
   void anUnfinishedLinkIsNeverReleasedNorChecked() {
     Random r = new Random(17);
     for (int i = 0; i < 10_000; i++) {
-      Link l = new Link(r.nextInt(3), r.nextInt(2), r.nextBoolean(), r.nextBoolean(), r.nextBoolean(), r.nextInt(2));
+      State l = new State(r.nextInt(3), r.nextInt(2), r.nextBoolean(), r.nextBoolean(), r.nextBoolean(), r.nextInt(2));
       AtReady v = ReleaseRule.atReady(l, r.nextBoolean(), false, r.nextBoolean(), r.nextBoolean());
       if (!l.done()) {
         assertThat(v).as(l.toString()).isEqualTo(AtReady.KEEP);
@@ -67,7 +67,7 @@ class ReleaseRuleTest {
 
   @Test
   void aServerWithACancelOnItsWayIsNeverLentAgain() {
-    assertThat(ReleaseRule.atReady(new Link(0, 0, true, false, false, 1), true, false, false, false))
+    assertThat(ReleaseRule.atReady(new State(0, 0, true, false, false, 1), true, false, false, false))
         .isEqualTo(AtReady.KEEP);
     assertThat(ReleaseRule.onLeave(0, false, false, false, true)).isEqualTo(OnLeave.CLOSE);
   }

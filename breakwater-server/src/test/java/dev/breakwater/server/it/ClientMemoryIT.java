@@ -3,7 +3,7 @@ package dev.breakwater.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.frontend.ClientConnection;
-import dev.breakwater.server.frontend.ClientMemory;
+import dev.breakwater.server.ClientMemory;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

@@ -294,7 +294,13 @@ class WebSocketTunnelIT {
       ByteBuf x = Unpooled.buffer();
       FrontendMessages.terminate(x);
       s.send(x);
-      s.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+      try {
+        s.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        // The pooler's close after the Terminate may come first: the JDK answers it itself, and
+        // this close then finds the output closed. Either way the session ends with 1000.
+        assertThat(e.getCause()).isInstanceOf(java.io.IOException.class).hasMessage("Output closed");
+      }
       assertThat(s.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1000);
     }
   }

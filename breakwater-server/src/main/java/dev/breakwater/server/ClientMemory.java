@@ -1,4 +1,4 @@
-package dev.breakwater.server.frontend;
+package dev.breakwater.server;
 
 import dev.breakwater.protocol.FrameScanner;
 import java.util.concurrent.atomic.AtomicLong;

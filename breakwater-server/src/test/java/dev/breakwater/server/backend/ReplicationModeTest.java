@@ -1,4 +1,4 @@
-package dev.breakwater.server.frontend;
+package dev.breakwater.server.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
