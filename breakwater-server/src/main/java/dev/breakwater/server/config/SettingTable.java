@@ -198,7 +198,7 @@ final class SettingTable {
               "How often DNS zone serials are checked for changes. 0 disables.",
               General::dnsZoneCheckPeriod),
           secs("idle_transaction_timeout", "0", RELOAD,
-              "Close clients idle inside a transaction longer than this. 0 disables.",
+              "Close clients idle inside a transaction (or after extended-protocol messages with no Sync) longer than this. 0 disables.",
               General::idleTransactionTimeout),
           lowerSet("ignore_startup_parameters", "", RELOAD,
               "Startup parameters that are ignored instead of refused (lower-cased).",
