@@ -19,7 +19,6 @@ import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolKey;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -51,15 +50,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   /** The client's messages its connection reads (the rest is counted from headers, or forwarded). */
   public static final FrameScanner.Inspected CLIENT_TYPES =
       FrameScanner.Inspected.of(MessageType.TERMINATE, MessageType.PASSWORD);
-
-  /** In the admin console every message is read whole and answered by the session. */
-  private static final byte[] ADMIN_TYPES = {
-    MessageType.QUERY, MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE,
-    MessageType.EXECUTE, MessageType.SYNC, MessageType.CLOSE, MessageType.FLUSH,
-    MessageType.FUNCTION_CALL, MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL
-  };
-  /** Stop reading a client that has this much pending while it waits for a server. */
-  private static final int MAX_PENDING = 1 << 20;
 
   private final long id = IDS.incrementAndGet();
   private final Frontend frontend;
@@ -124,6 +114,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   // ---- Accessors used by pools, servers and views ----
 
+  Frontend frontend() {
+    return frontend;
+  }
+
   public long id() {
     return id;
   }
@@ -168,14 +162,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   /** Whether this is a walsender client (replication startup parameter), and which kind. */
+  @Override
   public ReplicationMode replication() {
     return replication;
   }
 
-  /**
-   * A replication client's startup parameters (all but user, database, replication, protocol
-   * options and ignore_startup_parameters; options as sent), for the startup packet of its server.
-   */
+  /** All but user, database, replication, protocol options, ignore_startup_parameters; as sent. */
+  @Override
   public Map<String, String> replicationParameters() {
     return replicationParameters;
   }
@@ -207,11 +200,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     waitStartedNanos = now;
   }
 
-  /** The parameters the client was told of; the linked server's loop updates them. */
+  @Override
   public Map<String, String> reportedParameters() {
     return reported;
   }
 
+  @Override
   public Map<String, String> extraParameters() {
     if (extras == null) {
       extras = new HashMap<>();
@@ -219,44 +213,41 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return extras;
   }
 
-  /**
-   * The pool's welcome parameters this client's reported parameters are based on, when it asked
-   * for no other setting; else null. With {@link #ownParameters} it says what the client holds, so
-   * a server can tell it agrees without comparing parameter by parameter. Read on the linked
-   * server's loop, which alone updates the parameters.
-   */
+  /** The same map for every client of the pool, so a server tells at once that it agrees. */
+  @Override
   public Map<String, String> parameterBaseWithoutExtras() {
     return extras == null || extras.isEmpty() ? reported.baseOrNull() : null;
   }
 
-  /**
-   * The reported parameters in which this client differs from its pool's welcome parameters, or
-   * null when none: a map never changed once returned (a change replaces it).
-   */
+  /** A map never changed once returned (a change replaces it). */
+  @Override
   public Map<String, String> ownParameters() {
     return reported.own();
   }
 
-  /** The settings the client gave at startup. */
+  @Override
   public Map<String, String> startupExtras() {
     return startupExtras;
   }
 
-  /** The channels the client listens on (LISTEN in transaction mode). */
+  @Override
   public java.util.Set<String> listening() {
     return notifications().listening();
   }
 
+  @Override
   public void listener(dev.breakwater.server.backend.Listener l) {
     notifications().listener(l);
   }
 
-  /** A notification for this client (owned by the callee; see {@link ClientNotifications}). */
+  /** See {@link ClientNotifications}. */
+  @Override
   public void deliverNotification(ByteBuf message) {
     notifications().deliver(message);
   }
 
-  /** The transaction ended, or the channel drained: the notifications that waited go out. */
+  /** Also when the channel drained. */
+  @Override
   public void flushNotifications() {
     ClientNotifications n = notifications;
     if (n != null) {
@@ -332,33 +323,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  /** Called by a server lent for the login: the parameters to tell the client. */
+  @Override
   public void welcome(Map<String, String> serverParameters) {
-    eventLoop().execute(() -> {
-      ClientLogin login = channel.pipeline().get(ClientLogin.class);
-      if (login != null) {
-        login.welcome(serverParameters);
-      }
-    });
+    ClientLogin.welcome(channel, serverParameters);
   }
 
-  /**
-   * A replication client's own server logged in and is linked (see {@link #link}): the client's
-   * login ends with that server's parameters: at once on the client's loop (where its server
-   * runs), so that nothing the server sends next can reach the client ahead of it. From any thread.
-   */
+  @Override
   public void replicationLinked(Map<String, String> serverParameters) {
-    Runnable finish = () -> {
-      ClientLogin login = channel.pipeline().get(ClientLogin.class);
-      if (login != null) {
-        login.replicationLinked(serverParameters);
-      }
-    };
-    if (eventLoop().inEventLoop()) {
-      finish.run();
-    } else {
-      eventLoop().execute(finish);
-    }
+    ClientLogin.replicationLinked(channel, serverParameters);
   }
 
   // ---- The session ----
@@ -394,28 +366,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     frontend.events().clientLoggedIn(this);
     if (console != null) {
       adminSession = console.open(this, admin);
-      for (byte t : ADMIN_TYPES) {
-        scanner.inspect(t, true);
-      }
+      AdminConsole.readWhole(scanner);
     }
   }
 
-  /**
-   * A replication client's server is gone: the client is closed once what the server sent has
-   * been written, with {@code error} after it when that is given. From any thread.
-   */
+  @Override
   public void relayEnded(ErrorFields error) {
-    eventLoop().execute(() -> {
-      if (closed) {
-        return;
-      }
-      if (error != null) {
-        sendAndClose(error, CloseReason.LINKED_SERVER_LOST);
-      } else {
-        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        closeNow(CloseReason.LINKED_SERVER_LOST, false);
-      }
-    });
+    ClientErrors.relayEnded(this, error);
   }
 
   // ---- Reading from the client ----
@@ -429,8 +386,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       scanner.scan(in, this);
     } catch (ProtocolException e) {
       outbox.clear();
-      log.warn("{}: protocol violation: {}", this, dev.breakwater.server.LogText.escape(e.getMessage()));
-      fatal(e.sqlState(), e.getMessage(), CloseReason.CLIENT_PROTOCOL_VIOLATION);
+      ClientErrors.protocolViolation(this, e);
       return;
     } finally {
       in.release();
@@ -496,14 +452,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
       return;
     }
     switch (link.deliver(batch, readReplies, scanner.midForwardedMessage(), unsyncedRead)) {
-      case OVER_BUDGET -> {
-        log.warn("{}: closing because the pooler holds {} bytes for clients, its limit {} reached",
-            this, ClientMemory.GLOBAL.used(), ClientMemory.GLOBAL.limit());
-        fatal(SqlState.PROGRAM_LIMIT_EXCEEDED,
-            "out of memory: the pooler holds more than its limit of " + ClientMemory.GLOBAL.limit()
-                + " bytes for clients' messages",
-            CloseReason.CLIENT_MEMORY);
-      }
+      case OVER_BUDGET -> ClientErrors.overBudget(this);
       case KEPT -> stopIfFull();
       case KEPT_ASK_POOL -> {
         stopIfFull();
@@ -542,19 +491,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return false;
   }
 
-  /** The link is made: the wait is over; read again if reading was paused while waiting. */
+  /** The wait is over too. */
   @Override
   public void onLinked() {
     waitStartedNanos = 0;
     resumeReading();
   }
 
-  /** Stops reading from the client until its server has drained what it was sent. */
+  @Override
   public void pauseReading() {
     channel.config().setAutoRead(false);
   }
 
-  /** Resumes reading from the client (backpressure released). */
+  @Override
   public void resumeReading() {
     if (!closed) {
       channel.config().setAutoRead(true);
@@ -586,7 +535,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  // ---- Errors and closing ----
+  // ---- Errors and closing (the errors: ClientErrors) ----
 
   /** The wait the client was last told about (its start), so that it is told once per wait. */
   private long notifiedWait;
@@ -594,18 +543,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   @Override
   public void waitingLong(String database) {
     long wait = waitStartedNanos;
-    if (wait == 0 || wait == notifiedWait) {
-      return;
+    if (wait != 0 && wait != notifiedWait) {
+      notifiedWait = wait;
+      ClientErrors.waitingLong(this, database, wait);
     }
-    notifiedWait = wait;
-    eventLoop().execute(() -> {
-      if (!closed && state == ClientState.WAITING && waitStartedNanos == wait) {
-        ByteBuf out = channel.alloc().buffer(128);
-        BackendMessages.notice(out, "NOTICE", SqlState.SUCCESSFUL_COMPLETION,
-            "No server connection available in " + database + " backend, client being queued");
-        channel.writeAndFlush(out);
-      }
-    });
   }
 
   /** The client waited in vain: the pool could not give it a server. From any thread. */
@@ -614,97 +555,28 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     closeWithError(error, reason);
   }
 
-  /**
-   * Sends this client {@code error} and closes it. From any thread; the future completes once it
-   * is done, on the client's loop (at once if the client was already closed).
-   */
+  @Override
   public CompletableFuture<Void> closeWithError(ErrorFields error, CloseReason reason) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    if (eventLoop().isShuttingDown()) {
-      // The loop went first (an edge client's, when the HTTP listener stopped before the pools):
-      // its channel is closed with it; nothing is left to send.
-      done.complete(null);
-      return done;
-    }
-    try {
-      eventLoop().execute(() -> closeWithErrorHere(error, reason, done));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      done.complete(null); // as above, the loop stopped meanwhile
-    }
-    return done;
+    return ClientErrors.closeWithError(this, error, reason);
   }
 
-  private void closeWithErrorHere(ErrorFields error, CloseReason reason, CompletableFuture<Void> done) {
-    if (!closed) {
-      if (frontend.settings().general().logPoolerErrors()) {
-        log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(error.message()),
-            reason.description());
-      }
-      sendAndClose(error, reason);
-    }
-    done.complete(null);
-  }
-
-  /** The linked server went away. From any thread. */
+  @Override
   public void serverLost(ServerConnection s, CloseReason reason, ErrorFields error) {
-    eventLoop().execute(() -> {
-      if (closed) {
-        return;
-      }
-      if (reason == CloseReason.SERVER_FATAL) {
-        log.info("{}: server {} ended the session", this, s);
-        close(CloseReason.LINKED_SERVER_LOST);
-        return;
-      }
-      ErrorFields e =
-          error != null
-              ? error
-              : ErrorFields.of("FATAL", SqlState.CONNECTION_FAILURE, "server conn crashed?");
-      log.warn("{}: closing because its server {} closed: {}", this, s, reason.description());
-      sendAndClose(e, CloseReason.LINKED_SERVER_LOST);
-    });
+    ClientErrors.serverLost(this, s, reason, error);
   }
 
-  /** Statement mode: the client opened a transaction. From the server's loop. */
+  @Override
   public void refuseTransaction() {
-    eventLoop().execute(() -> {
-      if (closed) {
-        return;
-      }
-      log.warn("{}: closing because: transaction blocks not allowed in statement pooling mode", this);
-      sendAndClose(
-          ErrorFields.of(
-              "FATAL",
-              SqlState.FEATURE_NOT_SUPPORTED,
-              "transaction blocks not allowed in statement pooling mode"),
-          CloseReason.TRANSACTION_IN_STATEMENT_MODE);
-    });
+    ClientErrors.refuseTransaction(this);
   }
 
   void fatal(String sqlState, String message, CloseReason reason) {
-    fatal(sqlState, message, null, reason);
+    ClientErrors.fatal(this, sqlState, message, null, reason);
   }
 
   /** Sends this client a FATAL error and closes it (its login, or its session). */
   void fatal(String sqlState, String message, String detail, CloseReason reason) {
-    if (frontend.settings().general().logPoolerErrors()) {
-      // The message may quote what the client sent (a database name, an option).
-      log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(message), reason.description());
-    }
-    ErrorFields error = ErrorFields.of("FATAL", sqlState, message);
-    if (detail != null) {
-      Map<Character, String> f = new java.util.LinkedHashMap<>(error.fields());
-      f.put(ErrorFields.DETAIL, detail);
-      error = new ErrorFields(f);
-    }
-    sendAndClose(error, reason);
-  }
-
-  void sendAndClose(ErrorFields error, CloseReason reason) {
-    ByteBuf out = channel.alloc().buffer();
-    error.encode(out, MessageType.ERROR_RESPONSE);
-    channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
-    closeNow(reason, false);
+    ClientErrors.fatal(this, sqlState, message, detail, reason);
   }
 
   /** Closes this client, from its own loop. */
@@ -712,7 +584,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     closeNow(reason, true);
   }
 
-  private void closeNow(CloseReason reason, boolean closeChannel) {
+  /** Closes this client; {@code closeChannel} false when a write's listener closes its channel. */
+  void closeNow(CloseReason reason, boolean closeChannel) {
     synchronized (this) {
       if (closed) {
         return;
@@ -726,12 +599,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     boolean duringLogin = state == ClientState.LOGIN;
     state = ClientState.CLOSED;
     frontend.clientClosed(kind);
-    if (countedDatabase != null) {
-      frontend.clientCounts().removeDatabase(countedDatabase);
-    }
-    if (countedUser != null) {
-      frontend.clientCounts().removeUser(countedUser);
-    }
+    frontend.clientCounts().remove(countedDatabase, countedUser);
     frontend.events().clientClosed(this, reason, duringLogin);
     if (cancelKey != 0) {
       frontend.cancelKeys().unregister(cancelKey);

@@ -19,6 +19,7 @@ import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolKey;
 import dev.breakwater.server.pool.PoolSettings;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayList;
@@ -428,15 +429,42 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     }
   }
 
-  /** A server lent for the login brought the parameters to tell the client. On the client's loop. */
-  void welcome(Map<String, String> serverParameters) {
+  /** A server lent for the login brought the parameters to tell the client. From any thread. */
+  static void welcome(Channel channel, Map<String, String> serverParameters) {
+    channel.eventLoop().execute(() -> {
+      ClientLogin login = channel.pipeline().get(ClientLogin.class);
+      if (login != null) {
+        login.welcome(serverParameters);
+      }
+    });
+  }
+
+  /**
+   * A replication client's own server logged in and is linked: the client's login ends with that
+   * server's parameters: at once on the client's loop (where its server runs), so that nothing the
+   * server sends next can reach the client ahead of it. From any thread.
+   */
+  static void replicationLinked(Channel channel, Map<String, String> serverParameters) {
+    Runnable finish = () -> {
+      ClientLogin login = channel.pipeline().get(ClientLogin.class);
+      if (login != null) {
+        login.replicationLinked(serverParameters);
+      }
+    };
+    if (channel.eventLoop().inEventLoop()) {
+      finish.run();
+    } else {
+      channel.eventLoop().execute(finish);
+    }
+  }
+
+  private void welcome(Map<String, String> serverParameters) {
     if (!done && !client.isClosed()) {
       finish(serverParameters, null, false);
     }
   }
 
-  /** A replication client's own server logged in and is linked. On the client's loop. */
-  void replicationLinked(Map<String, String> serverParameters) {
+  private void replicationLinked(Map<String, String> serverParameters) {
     if (!done && authenticated && !admission.console() && !client.isClosed()) {
       finish(serverParameters, null, false);
     }
