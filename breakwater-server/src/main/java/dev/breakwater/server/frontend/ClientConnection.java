@@ -5,7 +5,6 @@ import dev.breakwater.protocol.ErrorFields;
 import dev.breakwater.protocol.FrameScanner;
 import dev.breakwater.protocol.MessageType;
 import dev.breakwater.protocol.ProtocolException;
-import dev.breakwater.protocol.SqlState;
 import dev.breakwater.protocol.TransactionStatus;
 import dev.breakwater.server.ClientMemory;
 import dev.breakwater.server.CloseReason;
