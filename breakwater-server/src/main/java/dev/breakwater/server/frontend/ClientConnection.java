@@ -2,15 +2,9 @@ package dev.breakwater.server.frontend;
 
 import dev.breakwater.protocol.BackendMessages;
 import dev.breakwater.protocol.ErrorFields;
-import dev.breakwater.protocol.FrameScanner;
-import dev.breakwater.protocol.MessageType;
-import dev.breakwater.protocol.ProtocolException;
 import dev.breakwater.protocol.TransactionStatus;
-import dev.breakwater.server.ClientMemory;
 import dev.breakwater.server.CloseReason;
-import dev.breakwater.server.Outbox;
 import dev.breakwater.server.backend.Link;
-import dev.breakwater.server.backend.LinkedClient;
 import dev.breakwater.server.backend.PreparedStatements;
 import dev.breakwater.server.backend.ReplicationMode;
 import dev.breakwater.server.backend.ServerConnection;
@@ -18,8 +12,6 @@ import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolKey;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import java.net.SocketAddress;
 import java.util.HashMap;
@@ -30,26 +22,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection, and after its login ({@link ClientLogin}, which makes it and then hands
- * it the channel) its session: the forwarding of its messages to whichever server the pool lends
- * it, the admin console's session, or a replication client's relay.
+ * One client connection: what pools, servers and views see of it (its names and state, its
+ * parameters, notifications and prepared statement names, the callbacks of its server and pool),
+ * and its closing. Made by its login ({@link ClientLogin}) at the start; once the login hands it
+ * the channel, its session ({@link ClientSession}, its base) reads what the client sends.
  *
  * <p>Runs on the client's event loop. Its use of a server (the server itself, and the bytes and
  * replies pending while there is none) is its {@link Link}'s, which says what guards it. This
  * object's monitor guards the notifications that wait for it; nothing that blocks or does I/O on
  * another connection is done while holding it, except queueing a write.
  */
-public final class ClientConnection extends ChannelInboundHandlerAdapter
-    implements FrameScanner.Handler, LinkedClient {
+public final class ClientConnection extends ClientSession {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
-  /** The longest message read whole (a PasswordMessage, a Terminate). Others stream through. */
-  private static final int MAX_INSPECTED = 64 * 1024;
-  /** The client's messages its connection reads (the rest is counted from headers, or forwarded). */
-  public static final FrameScanner.Inspected CLIENT_TYPES =
-      FrameScanner.Inspected.of(MessageType.TERMINATE, MessageType.PASSWORD);
-
   private final long id = IDS.incrementAndGet();
   private final Frontend frontend;
   private final long connectedNanos;
@@ -57,17 +43,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private final Channel channel;
   /** How the client came (TCP, Unix socket, POST /sql, WebSocket). */
   private final ClientKind kind;
-  /** Set when the session takes over from the login, with the scanner and outbox. */
-  private ChannelHandlerContext ctx;
-  private FrameScanner scanner;
-  private Outbox outbox;
 
   private volatile ClientState state = ClientState.LOGIN;
   private String database;
   private String user;
   private Pool pool;
-  /** Set when the client logged in to the admin console instead of a pool. */
-  private AdminConsole.Session adminSession;
   /** The replication startup parameter: NONE for an ordinary client. */
   private ReplicationMode replication = ReplicationMode.NONE;
   /** A replication client's startup parameters, for its own server, as they came. */
@@ -90,16 +70,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** The client's use of a server: one for its life. */
   private final Link link = new Link(this);
-  /** Extended-protocol messages read since the last Sync or Query (event loop only). */
-  private boolean unsyncedRead;
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
-  private volatile long lastActivityNanos = System.nanoTime();
-
-  // Per read.
-  private int readReplies;
-  private boolean terminated;
 
   /** A client logging in, named as its startup packet names it. */
   ClientConnection(Frontend frontend, Channel channel, long connectedNanos, String database, String user) {
@@ -139,6 +112,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return state;
   }
 
+  @Override
   public boolean isClosed() {
     return closed;
   }
@@ -172,7 +146,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return replicationParameters;
   }
 
-  /** The pool this client uses, or null (admin console, or not logged in yet). */
+  /** Null for the admin console, or while logging in. */
+  @Override
   public Pool pool() {
     return pool;
   }
@@ -188,11 +163,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   public long waitStartedNanos() {
     return waitStartedNanos;
-  }
-
-  /** When the client last sent something. */
-  public long lastActivityNanos() {
-    return lastActivityNanos;
   }
 
   public void waitStartedNanos(long now) {
@@ -332,17 +302,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     ClientLogin.replicationLinked(channel, serverParameters);
   }
 
-  // ---- The session ----
-
-  /** The session takes the login's place in the pipeline. */
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
-    this.scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, CLIENT_TYPES);
-    scanner.budget(ClientMemory.GLOBAL);
-    this.outbox = new Outbox(ctx.alloc());
-  }
-
   /**
    * The login is over: the client is told so with {@code serverParameters}, its cancel key and
    * ReadyForQuery. With a {@code console}, its messages go to an admin console session ({@code
@@ -351,12 +310,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   void loggedIn(Map<String, String> serverParameters, AdminConsole console, boolean admin) {
     reported.base(serverParameters);
     cancelKey = frontend.cancelKeys().register(this);
-    ByteBuf out = ctx.alloc().buffer();
+    ByteBuf out = channel.alloc().buffer();
     BackendMessages.authenticationOk(out);
     reported.writeStatus(out);
     BackendMessages.backendKeyData(out, (int) (cancelKey >>> 32), (int) cancelKey);
     BackendMessages.readyForQuery(out, TransactionStatus.IDLE);
-    ctx.writeAndFlush(out);
+    writeAndFlush(out);
     synchronized (link) { // the state changes with the link
       // A replication client's own server is linked at its login.
       state = replication != ReplicationMode.NONE && link.server() != null ? ClientState.ACTIVE : ClientState.IDLE;
@@ -364,106 +323,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     log.debug("{}: login ok", this);
     frontend.events().clientLoggedIn(this);
     if (console != null) {
-      adminSession = console.open(this, admin);
-      AdminConsole.readWhole(scanner);
-    }
-  }
-
-  @Override
-  public void relayEnded(ErrorFields error) {
-    ClientErrors.relayEnded(this, error);
-  }
-
-  // ---- Reading from the client ----
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    ByteBuf in = (ByteBuf) msg;
-    readReplies = 0;
-    lastActivityNanos = System.nanoTime();
-    try {
-      scanner.scan(in, this);
-    } catch (ProtocolException e) {
-      outbox.clear();
-      ClientErrors.protocolViolation(this, e);
-      return;
-    } finally {
-      in.release();
-    }
-    if (closed) {
-      // Closed by a message of this read: the scan went on past it and may hold part of the next.
-      scanner.release();
-      outbox.clear();
-      return;
-    }
-    deliver();
-    if (terminated) {
-      close(CloseReason.CLIENT_TERMINATE);
-    }
-  }
-
-  @Override
-  public boolean onMessage(byte type, ByteBuf message) {
-    if (type == MessageType.TERMINATE) {
-      terminated = true;
-      return false;
-    }
-    if (adminSession != null) {
-      adminSession.onMessage(type, message);
-      return false;
-    }
-    onForwardedHeader(type, message.readableBytes() - 1);
-    return true;
-  }
-
-  @Override
-  public void onForwardedHeader(byte type, int length) {
-    if (adminSession != null) {
-      throw new ProtocolException(
-          "unexpected message type " + MessageType.describe(type) + " in the admin console");
-    }
-    if (type == MessageType.QUERY || type == MessageType.SYNC || type == MessageType.FUNCTION_CALL) {
-      readReplies++;
-      unsyncedRead = false;
-    } else if (type == MessageType.PARSE
-        || type == MessageType.BIND
-        || type == MessageType.EXECUTE
-        || type == MessageType.DESCRIBE
-        || type == MessageType.CLOSE
-        || type == MessageType.FLUSH) {
-      unsyncedRead = true;
-    }
-  }
-
-  @Override
-  public void onForward(ByteBuf bytes) {
-    if (closed || terminated) {
-      bytes.release();
-      return;
-    }
-    outbox.add(bytes);
-  }
-
-  /** Hands what was read to the linked server, or keeps it and asks the pool for a server. */
-  private void deliver() {
-    ByteBuf batch = outbox.take();
-    if (batch == null && readReplies == 0) {
-      return;
-    }
-    switch (link.deliver(batch, readReplies, scanner.midForwardedMessage(), unsyncedRead)) {
-      case OVER_BUDGET -> ClientErrors.overBudget(this);
-      case KEPT -> stopIfFull();
-      case KEPT_ASK_POOL -> {
-        stopIfFull();
-        pool.acquire(this);
-      }
-      default -> { }
-    }
-  }
-
-  private void stopIfFull() {
-    if (link.full()) {
-      channel.config().setAutoRead(false);
+      console(console.open(this, admin));
     }
   }
 
@@ -495,31 +355,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   public void onLinked() {
     waitStartedNanos = 0;
     resumeReading();
-  }
-
-  @Override
-  public void pauseReading() {
-    channel.config().setAutoRead(false);
-  }
-
-  @Override
-  public void resumeReading() {
-    if (!closed) {
-      channel.config().setAutoRead(true);
-    }
-  }
-
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    ServerConnection s = link.server();
-    if (ctx.channel().isWritable()) {
-      if (s != null) {
-        s.resumeReading();
-      } else {
-        flushNotifications(); // those that waited for the channel to drain
-      }
-    }
-    ctx.fireChannelWritabilityChanged();
   }
 
   /** Cancels what this client's server runs now, if anything. */
@@ -565,10 +400,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   @Override
+  public void relayEnded(ErrorFields error) {
+    ClientErrors.relayEnded(this, error);
+  }
+
+  @Override
   public void refuseTransaction() {
     ClientErrors.refuseTransaction(this);
   }
 
+  @Override
   void fatal(String sqlState, String message, CloseReason reason) {
     ClientErrors.fatal(this, sqlState, message, null, reason);
   }
@@ -578,7 +419,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     ClientErrors.fatal(this, sqlState, message, detail, reason);
   }
 
-  /** Closes this client, from its own loop. */
+  @Override
   public void close(CloseReason reason) {
     closeNow(reason, true);
   }
@@ -616,25 +457,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (reason != CloseReason.CLIENT_TERMINATE && reason != CloseReason.CLIENT_CLOSED) {
       log.debug("{}: closed: {}", this, reason.description());
     }
-    if (scanner != null) { // null while logging in: the login holds what it read (ClientLogin)
-      scanner.release();
-      outbox.clear();
-    }
+    readingClosed();
     if (closeChannel) {
       channel.close();
     }
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    close(CloseReason.CLIENT_CLOSED);
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.info("{}: I/O error: {}", this, cause.toString());
-    close(CloseReason.CLIENT_IO_ERROR);
-    ctx.close();
   }
 
   @Override

@@ -3,9 +3,7 @@ package dev.breakwater.server.frontend;
 import dev.breakwater.protocol.BackendMessages;
 import dev.breakwater.protocol.ErrorFields;
 import dev.breakwater.protocol.MessageType;
-import dev.breakwater.protocol.ProtocolException;
 import dev.breakwater.protocol.SqlState;
-import dev.breakwater.server.ClientMemory;
 import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.LogText;
 import dev.breakwater.server.backend.ServerConnection;
@@ -44,22 +42,6 @@ final class ClientErrors {
       error = new ErrorFields(f);
     }
     sendAndClose(client, error, reason);
-  }
-
-  /** The client sent what the protocol does not allow: it is told why and closed. */
-  static void protocolViolation(ClientConnection client, ProtocolException e) {
-    log.warn("{}: protocol violation: {}", client, LogText.escape(e.getMessage()));
-    fatal(client, e.sqlState(), e.getMessage(), null, CloseReason.CLIENT_PROTOCOL_VIOLATION);
-  }
-
-  /** The pooler holds as much as it may for clients' messages: this client goes. */
-  static void overBudget(ClientConnection client) {
-    log.warn("{}: closing because the pooler holds {} bytes for clients, its limit {} reached",
-        client, ClientMemory.GLOBAL.used(), ClientMemory.GLOBAL.limit());
-    fatal(client, SqlState.PROGRAM_LIMIT_EXCEEDED,
-        "out of memory: the pooler holds more than its limit of " + ClientMemory.GLOBAL.limit()
-            + " bytes for clients' messages",
-        null, CloseReason.CLIENT_MEMORY);
   }
 
   /** Sends the client {@code error}, closes it once that is written. On the client's loop. */
