@@ -1,5 +1,7 @@
 package dev.breakwater.server.frontend;
 
+import dev.breakwater.protocol.FrameScanner;
+import dev.breakwater.protocol.MessageType;
 import io.netty.buffer.ByteBuf;
 import java.util.Map;
 
@@ -13,6 +15,18 @@ public interface AdminConsole {
   /** The database names that reach the console. */
   static boolean isAdminDatabase(String database) {
     return "pgbouncer".equals(database) || "breakwater".equals(database);
+  }
+
+  /** Makes a logged-in client's {@code scanner} read every message whole, for its console session. */
+  static void readWhole(FrameScanner scanner) {
+    byte[] types = {
+      MessageType.QUERY, MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE,
+      MessageType.EXECUTE, MessageType.SYNC, MessageType.CLOSE, MessageType.FLUSH,
+      MessageType.FUNCTION_CALL, MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL
+    };
+    for (byte t : types) {
+      scanner.inspect(t, true);
+    }
   }
 
   /** The ParameterStatus values sent at login (server_version and the like). */

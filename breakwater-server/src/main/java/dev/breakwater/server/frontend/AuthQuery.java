@@ -1,6 +1,8 @@
 package dev.breakwater.server.frontend;
 
+import dev.breakwater.protocol.SqlState;
 import dev.breakwater.protocol.auth.Secret;
+import dev.breakwater.server.CloseReason;
 import dev.breakwater.server.backend.InternalQuery;
 import dev.breakwater.server.config.DatabaseEntry;
 import dev.breakwater.server.config.General;
@@ -13,7 +15,10 @@ import io.netty.channel.EventLoop;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * auth_query: a user's secret looked up in PostgreSQL by auth_user, for users the auth file does
@@ -22,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * burst of logins costs one query per user.
  */
 public final class AuthQuery {
+
+  private static final Logger LOGIN_LOG = LoggerFactory.getLogger(ClientLogin.class);
 
   /** The query and who runs it are part of the key: a reload that changes them starts afresh. */
   private record Key(String database, String authUser, String sql, String user) {}
@@ -94,6 +101,30 @@ public final class AuthQuery {
   /** How many answers are kept (tests). */
   public int cachedAnswers() {
     return cache.size();
+  }
+
+  /**
+   * The lookup for {@code client}'s login failed with {@code error}: the client is told and
+   * closed. Logged under ClientLogin's logger, where the login's other lines are.
+   */
+  static void failed(ClientConnection client, Throwable error) {
+    Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+    LOGIN_LOG.warn("{}: auth_query failed: {}", client, cause.getMessage());
+    if (cause instanceof ConfigError
+        || (cause instanceof InternalQuery.QueryFailed q && !q.error().isFatal())) {
+      // auth_dbname, auth_user or auth_query is wrong (the query itself failed):
+      // PgBouncer's words, and the reason only in the log.
+      client.fatal(
+          "F0000", // config_file_error
+          "bouncer config error",
+          "the authentication query could not run; the pooler's log says why",
+          CloseReason.CLIENT_LOGIN_FAILED);
+      return;
+    }
+    client.fatal(
+        SqlState.CONNECTION_FAILURE,
+        "authentication query failed: " + cause.getMessage(),
+        CloseReason.CLIENT_LOGIN_FAILED);
   }
 
   /**

@@ -2,16 +2,9 @@ package dev.breakwater.server.frontend;
 
 import dev.breakwater.protocol.BackendMessages;
 import dev.breakwater.protocol.ErrorFields;
-import dev.breakwater.protocol.FrameScanner;
-import dev.breakwater.protocol.MessageType;
-import dev.breakwater.protocol.ProtocolException;
-import dev.breakwater.protocol.SqlState;
 import dev.breakwater.protocol.TransactionStatus;
-import dev.breakwater.server.ClientMemory;
 import dev.breakwater.server.CloseReason;
-import dev.breakwater.server.Outbox;
 import dev.breakwater.server.backend.Link;
-import dev.breakwater.server.backend.LinkedClient;
 import dev.breakwater.server.backend.PreparedStatements;
 import dev.breakwater.server.backend.ReplicationMode;
 import dev.breakwater.server.backend.ServerConnection;
@@ -19,9 +12,6 @@ import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolKey;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import java.net.SocketAddress;
 import java.util.HashMap;
@@ -32,35 +22,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection, and after its login ({@link ClientLogin}, which makes it and then hands
- * it the channel) its session: the forwarding of its messages to whichever server the pool lends
- * it, the admin console's session, or a replication client's relay.
+ * One client connection: what pools, servers and views see of it (its names and state, its
+ * parameters, notifications and prepared statement names, the callbacks of its server and pool),
+ * and its closing. Made by its login ({@link ClientLogin}) at the start; once the login hands it
+ * the channel, its session ({@link ClientSession}, its base) reads what the client sends.
  *
  * <p>Runs on the client's event loop. Its use of a server (the server itself, and the bytes and
  * replies pending while there is none) is its {@link Link}'s, which says what guards it. This
  * object's monitor guards the notifications that wait for it; nothing that blocks or does I/O on
  * another connection is done while holding it, except queueing a write.
  */
-public final class ClientConnection extends ChannelInboundHandlerAdapter
-    implements FrameScanner.Handler, LinkedClient {
+public final class ClientConnection extends ClientSession {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final AtomicLong IDS = new AtomicLong();
-  /** The longest message read whole (a PasswordMessage, a Terminate). Others stream through. */
-  private static final int MAX_INSPECTED = 64 * 1024;
-  /** The client's messages its connection reads (the rest is counted from headers, or forwarded). */
-  public static final FrameScanner.Inspected CLIENT_TYPES =
-      FrameScanner.Inspected.of(MessageType.TERMINATE, MessageType.PASSWORD);
-
-  /** In the admin console every message is read whole and answered by the session. */
-  private static final byte[] ADMIN_TYPES = {
-    MessageType.QUERY, MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE,
-    MessageType.EXECUTE, MessageType.SYNC, MessageType.CLOSE, MessageType.FLUSH,
-    MessageType.FUNCTION_CALL, MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL
-  };
-  /** Stop reading a client that has this much pending while it waits for a server. */
-  private static final int MAX_PENDING = 1 << 20;
-
   private final long id = IDS.incrementAndGet();
   private final Frontend frontend;
   private final long connectedNanos;
@@ -68,17 +43,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   private final Channel channel;
   /** How the client came (TCP, Unix socket, POST /sql, WebSocket). */
   private final ClientKind kind;
-  /** Set when the session takes over from the login, with the scanner and outbox. */
-  private ChannelHandlerContext ctx;
-  private FrameScanner scanner;
-  private Outbox outbox;
 
   private volatile ClientState state = ClientState.LOGIN;
   private String database;
   private String user;
   private Pool pool;
-  /** Set when the client logged in to the admin console instead of a pool. */
-  private AdminConsole.Session adminSession;
   /** The replication startup parameter: NONE for an ordinary client. */
   private ReplicationMode replication = ReplicationMode.NONE;
   /** A replication client's startup parameters, for its own server, as they came. */
@@ -101,16 +70,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
   /** The client's use of a server: one for its life. */
   private final Link link = new Link(this);
-  /** Extended-protocol messages read since the last Sync or Query (event loop only). */
-  private boolean unsyncedRead;
   private volatile boolean closed;
 
   private volatile long waitStartedNanos;
-  private volatile long lastActivityNanos = System.nanoTime();
-
-  // Per read.
-  private int readReplies;
-  private boolean terminated;
 
   /** A client logging in, named as its startup packet names it. */
   ClientConnection(Frontend frontend, Channel channel, long connectedNanos, String database, String user) {
@@ -123,6 +85,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   // ---- Accessors used by pools, servers and views ----
+
+  Frontend frontend() {
+    return frontend;
+  }
 
   public long id() {
     return id;
@@ -146,6 +112,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return state;
   }
 
+  @Override
   public boolean isClosed() {
     return closed;
   }
@@ -168,19 +135,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   }
 
   /** Whether this is a walsender client (replication startup parameter), and which kind. */
+  @Override
   public ReplicationMode replication() {
     return replication;
   }
 
-  /**
-   * A replication client's startup parameters (all but user, database, replication, protocol
-   * options and ignore_startup_parameters; options as sent), for the startup packet of its server.
-   */
+  /** All but user, database, replication, protocol options, ignore_startup_parameters; as sent. */
+  @Override
   public Map<String, String> replicationParameters() {
     return replicationParameters;
   }
 
-  /** The pool this client uses, or null (admin console, or not logged in yet). */
+  /** Null for the admin console, or while logging in. */
+  @Override
   public Pool pool() {
     return pool;
   }
@@ -198,20 +165,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return waitStartedNanos;
   }
 
-  /** When the client last sent something. */
-  public long lastActivityNanos() {
-    return lastActivityNanos;
-  }
-
   public void waitStartedNanos(long now) {
     waitStartedNanos = now;
   }
 
-  /** The parameters the client was told of; the linked server's loop updates them. */
+  @Override
   public Map<String, String> reportedParameters() {
     return reported;
   }
 
+  @Override
   public Map<String, String> extraParameters() {
     if (extras == null) {
       extras = new HashMap<>();
@@ -219,44 +182,41 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return extras;
   }
 
-  /**
-   * The pool's welcome parameters this client's reported parameters are based on, when it asked
-   * for no other setting; else null. With {@link #ownParameters} it says what the client holds, so
-   * a server can tell it agrees without comparing parameter by parameter. Read on the linked
-   * server's loop, which alone updates the parameters.
-   */
+  /** The same map for every client of the pool, so a server tells at once that it agrees. */
+  @Override
   public Map<String, String> parameterBaseWithoutExtras() {
     return extras == null || extras.isEmpty() ? reported.baseOrNull() : null;
   }
 
-  /**
-   * The reported parameters in which this client differs from its pool's welcome parameters, or
-   * null when none: a map never changed once returned (a change replaces it).
-   */
+  /** A map never changed once returned (a change replaces it). */
+  @Override
   public Map<String, String> ownParameters() {
     return reported.own();
   }
 
-  /** The settings the client gave at startup. */
+  @Override
   public Map<String, String> startupExtras() {
     return startupExtras;
   }
 
-  /** The channels the client listens on (LISTEN in transaction mode). */
+  @Override
   public java.util.Set<String> listening() {
     return notifications().listening();
   }
 
+  @Override
   public void listener(dev.breakwater.server.backend.Listener l) {
     notifications().listener(l);
   }
 
-  /** A notification for this client (owned by the callee; see {@link ClientNotifications}). */
+  /** See {@link ClientNotifications}. */
+  @Override
   public void deliverNotification(ByteBuf message) {
     notifications().deliver(message);
   }
 
-  /** The transaction ended, or the channel drained: the notifications that waited go out. */
+  /** Also when the channel drained. */
+  @Override
   public void flushNotifications() {
     ClientNotifications n = notifications;
     if (n != null) {
@@ -332,44 +292,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  /** Called by a server lent for the login: the parameters to tell the client. */
-  public void welcome(Map<String, String> serverParameters) {
-    eventLoop().execute(() -> {
-      ClientLogin login = channel.pipeline().get(ClientLogin.class);
-      if (login != null) {
-        login.welcome(serverParameters);
-      }
-    });
-  }
-
-  /**
-   * A replication client's own server logged in and is linked (see {@link #link}): the client's
-   * login ends with that server's parameters: at once on the client's loop (where its server
-   * runs), so that nothing the server sends next can reach the client ahead of it. From any thread.
-   */
-  public void replicationLinked(Map<String, String> serverParameters) {
-    Runnable finish = () -> {
-      ClientLogin login = channel.pipeline().get(ClientLogin.class);
-      if (login != null) {
-        login.replicationLinked(serverParameters);
-      }
-    };
-    if (eventLoop().inEventLoop()) {
-      finish.run();
-    } else {
-      eventLoop().execute(finish);
-    }
-  }
-
-  // ---- The session ----
-
-  /** The session takes the login's place in the pipeline. */
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
-    this.scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, CLIENT_TYPES);
-    scanner.budget(ClientMemory.GLOBAL);
-    this.outbox = new Outbox(ctx.alloc());
+  public void welcome(Map<String, String> serverParameters) {
+    ClientLogin.welcome(channel, serverParameters);
+  }
+
+  @Override
+  public void replicationLinked(Map<String, String> serverParameters) {
+    ClientLogin.replicationLinked(channel, serverParameters);
   }
 
   /**
@@ -380,12 +310,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   void loggedIn(Map<String, String> serverParameters, AdminConsole console, boolean admin) {
     reported.base(serverParameters);
     cancelKey = frontend.cancelKeys().register(this);
-    ByteBuf out = ctx.alloc().buffer();
+    ByteBuf out = channel.alloc().buffer();
     BackendMessages.authenticationOk(out);
     reported.writeStatus(out);
     BackendMessages.backendKeyData(out, (int) (cancelKey >>> 32), (int) cancelKey);
     BackendMessages.readyForQuery(out, TransactionStatus.IDLE);
-    ctx.writeAndFlush(out);
+    writeAndFlush(out);
     synchronized (link) { // the state changes with the link
       // A replication client's own server is linked at its login.
       state = replication != ReplicationMode.NONE && link.server() != null ? ClientState.ACTIVE : ClientState.IDLE;
@@ -393,129 +323,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     log.debug("{}: login ok", this);
     frontend.events().clientLoggedIn(this);
     if (console != null) {
-      adminSession = console.open(this, admin);
-      for (byte t : ADMIN_TYPES) {
-        scanner.inspect(t, true);
-      }
-    }
-  }
-
-  /**
-   * A replication client's server is gone: the client is closed once what the server sent has
-   * been written, with {@code error} after it when that is given. From any thread.
-   */
-  public void relayEnded(ErrorFields error) {
-    eventLoop().execute(() -> {
-      if (closed) {
-        return;
-      }
-      if (error != null) {
-        sendAndClose(error, CloseReason.LINKED_SERVER_LOST);
-      } else {
-        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        closeNow(CloseReason.LINKED_SERVER_LOST, false);
-      }
-    });
-  }
-
-  // ---- Reading from the client ----
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    ByteBuf in = (ByteBuf) msg;
-    readReplies = 0;
-    lastActivityNanos = System.nanoTime();
-    try {
-      scanner.scan(in, this);
-    } catch (ProtocolException e) {
-      outbox.clear();
-      log.warn("{}: protocol violation: {}", this, dev.breakwater.server.LogText.escape(e.getMessage()));
-      fatal(e.sqlState(), e.getMessage(), CloseReason.CLIENT_PROTOCOL_VIOLATION);
-      return;
-    } finally {
-      in.release();
-    }
-    if (closed) {
-      // Closed by a message of this read: the scan went on past it and may hold part of the next.
-      scanner.release();
-      outbox.clear();
-      return;
-    }
-    deliver();
-    if (terminated) {
-      close(CloseReason.CLIENT_TERMINATE);
-    }
-  }
-
-  @Override
-  public boolean onMessage(byte type, ByteBuf message) {
-    if (type == MessageType.TERMINATE) {
-      terminated = true;
-      return false;
-    }
-    if (adminSession != null) {
-      adminSession.onMessage(type, message);
-      return false;
-    }
-    onForwardedHeader(type, message.readableBytes() - 1);
-    return true;
-  }
-
-  @Override
-  public void onForwardedHeader(byte type, int length) {
-    if (adminSession != null) {
-      throw new ProtocolException(
-          "unexpected message type " + MessageType.describe(type) + " in the admin console");
-    }
-    if (type == MessageType.QUERY || type == MessageType.SYNC || type == MessageType.FUNCTION_CALL) {
-      readReplies++;
-      unsyncedRead = false;
-    } else if (type == MessageType.PARSE
-        || type == MessageType.BIND
-        || type == MessageType.EXECUTE
-        || type == MessageType.DESCRIBE
-        || type == MessageType.CLOSE
-        || type == MessageType.FLUSH) {
-      unsyncedRead = true;
-    }
-  }
-
-  @Override
-  public void onForward(ByteBuf bytes) {
-    if (closed || terminated) {
-      bytes.release();
-      return;
-    }
-    outbox.add(bytes);
-  }
-
-  /** Hands what was read to the linked server, or keeps it and asks the pool for a server. */
-  private void deliver() {
-    ByteBuf batch = outbox.take();
-    if (batch == null && readReplies == 0) {
-      return;
-    }
-    switch (link.deliver(batch, readReplies, scanner.midForwardedMessage(), unsyncedRead)) {
-      case OVER_BUDGET -> {
-        log.warn("{}: closing because the pooler holds {} bytes for clients, its limit {} reached",
-            this, ClientMemory.GLOBAL.used(), ClientMemory.GLOBAL.limit());
-        fatal(SqlState.PROGRAM_LIMIT_EXCEEDED,
-            "out of memory: the pooler holds more than its limit of " + ClientMemory.GLOBAL.limit()
-                + " bytes for clients' messages",
-            CloseReason.CLIENT_MEMORY);
-      }
-      case KEPT -> stopIfFull();
-      case KEPT_ASK_POOL -> {
-        stopIfFull();
-        pool.acquire(this);
-      }
-      default -> { }
-    }
-  }
-
-  private void stopIfFull() {
-    if (link.full()) {
-      channel.config().setAutoRead(false);
+      console(console.open(this, admin));
     }
   }
 
@@ -542,36 +350,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     return false;
   }
 
-  /** The link is made: the wait is over; read again if reading was paused while waiting. */
+  /** The wait is over too. */
   @Override
   public void onLinked() {
     waitStartedNanos = 0;
     resumeReading();
-  }
-
-  /** Stops reading from the client until its server has drained what it was sent. */
-  public void pauseReading() {
-    channel.config().setAutoRead(false);
-  }
-
-  /** Resumes reading from the client (backpressure released). */
-  public void resumeReading() {
-    if (!closed) {
-      channel.config().setAutoRead(true);
-    }
-  }
-
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    ServerConnection s = link.server();
-    if (ctx.channel().isWritable()) {
-      if (s != null) {
-        s.resumeReading();
-      } else {
-        flushNotifications(); // those that waited for the channel to drain
-      }
-    }
-    ctx.fireChannelWritabilityChanged();
   }
 
   /** Cancels what this client's server runs now, if anything. */
@@ -586,7 +369,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-  // ---- Errors and closing ----
+  // ---- Errors and closing (the errors: ClientErrors) ----
 
   /** The wait the client was last told about (its start), so that it is told once per wait. */
   private long notifiedWait;
@@ -594,18 +377,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
   @Override
   public void waitingLong(String database) {
     long wait = waitStartedNanos;
-    if (wait == 0 || wait == notifiedWait) {
-      return;
+    if (wait != 0 && wait != notifiedWait) {
+      notifiedWait = wait;
+      ClientErrors.waitingLong(this, database, wait);
     }
-    notifiedWait = wait;
-    eventLoop().execute(() -> {
-      if (!closed && state == ClientState.WAITING && waitStartedNanos == wait) {
-        ByteBuf out = channel.alloc().buffer(128);
-        BackendMessages.notice(out, "NOTICE", SqlState.SUCCESSFUL_COMPLETION,
-            "No server connection available in " + database + " backend, client being queued");
-        channel.writeAndFlush(out);
-      }
-    });
   }
 
   /** The client waited in vain: the pool could not give it a server. From any thread. */
@@ -614,105 +389,43 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     closeWithError(error, reason);
   }
 
-  /**
-   * Sends this client {@code error} and closes it. From any thread; the future completes once it
-   * is done, on the client's loop (at once if the client was already closed).
-   */
+  @Override
   public CompletableFuture<Void> closeWithError(ErrorFields error, CloseReason reason) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    if (eventLoop().isShuttingDown()) {
-      // The loop went first (an edge client's, when the HTTP listener stopped before the pools):
-      // its channel is closed with it; nothing is left to send.
-      done.complete(null);
-      return done;
-    }
-    try {
-      eventLoop().execute(() -> closeWithErrorHere(error, reason, done));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      done.complete(null); // as above, the loop stopped meanwhile
-    }
-    return done;
+    return ClientErrors.closeWithError(this, error, reason);
   }
 
-  private void closeWithErrorHere(ErrorFields error, CloseReason reason, CompletableFuture<Void> done) {
-    if (!closed) {
-      if (frontend.settings().general().logPoolerErrors()) {
-        log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(error.message()),
-            reason.description());
-      }
-      sendAndClose(error, reason);
-    }
-    done.complete(null);
-  }
-
-  /** The linked server went away. From any thread. */
+  @Override
   public void serverLost(ServerConnection s, CloseReason reason, ErrorFields error) {
-    eventLoop().execute(() -> {
-      if (closed) {
-        return;
-      }
-      if (reason == CloseReason.SERVER_FATAL) {
-        log.info("{}: server {} ended the session", this, s);
-        close(CloseReason.LINKED_SERVER_LOST);
-        return;
-      }
-      ErrorFields e =
-          error != null
-              ? error
-              : ErrorFields.of("FATAL", SqlState.CONNECTION_FAILURE, "server conn crashed?");
-      log.warn("{}: closing because its server {} closed: {}", this, s, reason.description());
-      sendAndClose(e, CloseReason.LINKED_SERVER_LOST);
-    });
+    ClientErrors.serverLost(this, s, reason, error);
   }
 
-  /** Statement mode: the client opened a transaction. From the server's loop. */
+  @Override
+  public void relayEnded(ErrorFields error) {
+    ClientErrors.relayEnded(this, error);
+  }
+
+  @Override
   public void refuseTransaction() {
-    eventLoop().execute(() -> {
-      if (closed) {
-        return;
-      }
-      log.warn("{}: closing because: transaction blocks not allowed in statement pooling mode", this);
-      sendAndClose(
-          ErrorFields.of(
-              "FATAL",
-              SqlState.FEATURE_NOT_SUPPORTED,
-              "transaction blocks not allowed in statement pooling mode"),
-          CloseReason.TRANSACTION_IN_STATEMENT_MODE);
-    });
+    ClientErrors.refuseTransaction(this);
   }
 
+  @Override
   void fatal(String sqlState, String message, CloseReason reason) {
-    fatal(sqlState, message, null, reason);
+    ClientErrors.fatal(this, sqlState, message, null, reason);
   }
 
   /** Sends this client a FATAL error and closes it (its login, or its session). */
   void fatal(String sqlState, String message, String detail, CloseReason reason) {
-    if (frontend.settings().general().logPoolerErrors()) {
-      // The message may quote what the client sent (a database name, an option).
-      log.warn("{}: closing because: {} ({})", this, dev.breakwater.server.LogText.escape(message), reason.description());
-    }
-    ErrorFields error = ErrorFields.of("FATAL", sqlState, message);
-    if (detail != null) {
-      Map<Character, String> f = new java.util.LinkedHashMap<>(error.fields());
-      f.put(ErrorFields.DETAIL, detail);
-      error = new ErrorFields(f);
-    }
-    sendAndClose(error, reason);
+    ClientErrors.fatal(this, sqlState, message, detail, reason);
   }
 
-  void sendAndClose(ErrorFields error, CloseReason reason) {
-    ByteBuf out = channel.alloc().buffer();
-    error.encode(out, MessageType.ERROR_RESPONSE);
-    channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
-    closeNow(reason, false);
-  }
-
-  /** Closes this client, from its own loop. */
+  @Override
   public void close(CloseReason reason) {
     closeNow(reason, true);
   }
 
-  private void closeNow(CloseReason reason, boolean closeChannel) {
+  /** Closes this client; {@code closeChannel} false when a write's listener closes its channel. */
+  void closeNow(CloseReason reason, boolean closeChannel) {
     synchronized (this) {
       if (closed) {
         return;
@@ -726,12 +439,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     boolean duringLogin = state == ClientState.LOGIN;
     state = ClientState.CLOSED;
     frontend.clientClosed(kind);
-    if (countedDatabase != null) {
-      frontend.clientCounts().removeDatabase(countedDatabase);
-    }
-    if (countedUser != null) {
-      frontend.clientCounts().removeUser(countedUser);
-    }
+    frontend.clientCounts().remove(countedDatabase, countedUser);
     frontend.events().clientClosed(this, reason, duringLogin);
     if (cancelKey != 0) {
       frontend.cancelKeys().unregister(cancelKey);
@@ -749,25 +457,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     if (reason != CloseReason.CLIENT_TERMINATE && reason != CloseReason.CLIENT_CLOSED) {
       log.debug("{}: closed: {}", this, reason.description());
     }
-    if (scanner != null) { // null while logging in: the login holds what it read (ClientLogin)
-      scanner.release();
-      outbox.clear();
-    }
+    readingClosed();
     if (closeChannel) {
       channel.close();
     }
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    close(CloseReason.CLIENT_CLOSED);
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.info("{}: I/O error: {}", this, cause.toString());
-    close(CloseReason.CLIENT_IO_ERROR);
-    ctx.close();
   }
 
   @Override

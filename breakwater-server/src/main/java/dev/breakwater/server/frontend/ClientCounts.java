@@ -23,12 +23,14 @@ public final class ClientCounts {
     return users.merge(user, 1, Integer::sum);
   }
 
-  void removeDatabase(String database) {
-    databases.computeIfPresent(database, (k, n) -> n > 1 ? n - 1 : null);
-  }
-
-  void removeUser(String user) {
-    users.computeIfPresent(user, (k, n) -> n > 1 ? n - 1 : null);
+  /** A client counted in {@code database} and {@code user} (either null: not counted in one) left. */
+  void remove(String database, String user) {
+    if (database != null) {
+      databases.computeIfPresent(database, (k, n) -> n > 1 ? n - 1 : null);
+    }
+    if (user != null) {
+      users.computeIfPresent(user, (k, n) -> n > 1 ? n - 1 : null);
+    }
   }
 
   /** The clients of a database (the admin console's {@code pgbouncer} included), logging in or not. */

@@ -19,9 +19,9 @@ import dev.breakwater.server.pool.Pool;
 import dev.breakwater.server.pool.PoolKey;
 import dev.breakwater.server.pool.PoolSettings;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
@@ -49,8 +49,6 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
   private static final int MAX_INSPECTED = 64 * 1024;
   private static final FrameScanner.Inspected LOGIN_TYPES =
       FrameScanner.Inspected.of(MessageType.TERMINATE, MessageType.PASSWORD);
-  /** Stop reading a client that sent this much the login could not read yet. */
-  private static final int MAX_HELD = 1 << 20;
   /** How long a login at its database's or user's client limit waits, after the loops settled, before it asks again. */
   private static final long SETTLE_MILLIS = 2;
 
@@ -71,15 +69,8 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
   /** The secret auth_query found, which servers of this client's pool can log in with. */
   private Secret queriedSecret;
 
-  /**
-   * Bytes read while the login cannot read them (auth_query looks the user up, a password check
-   * runs, the server parameters are awaited), or null. Reserved in {@link ClientMemory#GLOBAL}
-   * when it has room; reading pauses past {@link #MAX_HELD} or when it has none.
-   */
-  private List<ByteBuf> held;
-  private int heldBytes;
-  private int heldReserved;
-  private boolean readingPaused;
+  /** Bytes read while the login cannot read them, or null. */
+  private HeldBytes held;
   /** A scan of this handler's is running (its scanner is not to be released under it). */
   private boolean scanning;
   private boolean terminated;
@@ -130,7 +121,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
       // this client connected frees its place; its loop may be this one, between two polls), then
       // the login goes on; what the client sends meanwhile waits.
       settled = true;
-      held = new ArrayList<>();
+      held = new HeldBytes(ctx.channel());
       EventLoops.settled(ctx.channel().eventLoop().parent())
           .whenComplete((ok, e) -> ctx.executor().schedule(() -> {
             List<ByteBuf> bytes = takeHeld();
@@ -208,7 +199,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
           CloseReason.DATABASE_DISABLED);
       return;
     }
-    held = new ArrayList<>();
+    held = new HeldBytes(ctx.channel());
     frontend
         .authQuery()
         .lookup(settings, entry, startup.user(), client.eventLoop())
@@ -219,24 +210,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
           }
           if (error != null) {
             bytes.forEach(ByteBuf::release);
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-            log.warn("{}: auth_query failed: {}", client, cause.getMessage());
-            if (cause instanceof AuthQuery.ConfigError
-                || (cause instanceof dev.breakwater.server.backend.InternalQuery.QueryFailed q
-                    && !q.error().isFatal())) {
-              // auth_dbname, auth_user or auth_query is wrong (the query itself failed):
-              // PgBouncer's words, and the reason only in the log.
-              client.fatal(
-                  "F0000", // config_file_error
-                  "bouncer config error",
-                  "the authentication query could not run; the pooler's log says why",
-                  CloseReason.CLIENT_LOGIN_FAILED);
-              return;
-            }
-            client.fatal(
-                SqlState.CONNECTION_FAILURE,
-                "authentication query failed: " + cause.getMessage(),
-                CloseReason.CLIENT_LOGIN_FAILED);
+            AuthQuery.failed(client, error);
             return;
           }
           // No row: the same exchange and answer as a wrong password (PgBouncer says "no such
@@ -325,7 +299,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
    * sends meanwhile waits, as during an auth_query lookup, and the exchange goes on here after.
    */
   private void awaitPasswordCheck() {
-    held = new ArrayList<>();
+    held = new HeldBytes(ctx.channel());
     authenticator.pending().whenComplete((ignored, error) -> client.eventLoop().execute(() -> {
       List<ByteBuf> bytes = takeHeld();
       if (bytes == null) {
@@ -412,7 +386,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     pool.addClient(client);
     pool.unhold();
     // What the client sends from now on is the session's: it waits for the login to end.
-    held = new ArrayList<>();
+    held = new HeldBytes(ctx.channel());
     if (client.replication() != ReplicationMode.NONE) {
       // Its own server, opened now with the replication parameter: the login finishes with that
       // server's parameters once it has logged in (replicationLinked), or fails with its error.
@@ -428,17 +402,33 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     }
   }
 
-  /** A server lent for the login brought the parameters to tell the client. On the client's loop. */
-  void welcome(Map<String, String> serverParameters) {
-    if (!done && !client.isClosed()) {
-      finish(serverParameters, null, false);
-    }
+  /** A server lent for the login brought the parameters to tell the client. From any thread. */
+  static void welcome(Channel channel, Map<String, String> serverParameters) {
+    channel.eventLoop().execute(() -> {
+      ClientLogin login = channel.pipeline().get(ClientLogin.class);
+      if (login != null && !login.done && !login.client.isClosed()) {
+        login.finish(serverParameters, null, false);
+      }
+    });
   }
 
-  /** A replication client's own server logged in and is linked. On the client's loop. */
-  void replicationLinked(Map<String, String> serverParameters) {
-    if (!done && authenticated && !admission.console() && !client.isClosed()) {
-      finish(serverParameters, null, false);
+  /**
+   * A replication client's own server logged in and is linked: the client's login ends with that
+   * server's parameters: at once on the client's loop (where its server runs), so that nothing the
+   * server sends next can reach the client ahead of it. From any thread.
+   */
+  static void replicationLinked(Channel channel, Map<String, String> serverParameters) {
+    Runnable finish = () -> {
+      ClientLogin login = channel.pipeline().get(ClientLogin.class);
+      if (login != null && !login.done && login.authenticated && !login.admission.console()
+          && !login.client.isClosed()) {
+        login.finish(serverParameters, null, false);
+      }
+    };
+    if (channel.eventLoop().inEventLoop()) {
+      finish.run();
+    } else {
+      channel.eventLoop().execute(finish);
     }
   }
 
@@ -476,7 +466,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
       return;
     }
     if (held != null) {
-      hold(in);
+      held.add(in);
       return;
     }
     scanning = true;
@@ -509,7 +499,7 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     if (done) {
       ctx.fireChannelRead(in);
     } else {
-      hold(in);
+      held.add(in);
     }
   }
 
@@ -538,40 +528,20 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     bytes.release(); // nothing is forwarded during the login (every message is read or refused)
   }
 
-  /** Keeps what the client sent until the login can read it, or the session takes it. */
-  private void hold(ByteBuf in) {
-    int n = in.readableBytes();
-    held.add(in);
-    heldBytes += n;
-    boolean reserved = ClientMemory.GLOBAL.reserve(n);
-    if (reserved) {
-      heldReserved += n;
-    }
-    if ((!reserved || heldBytes > MAX_HELD) && !readingPaused) {
-      readingPaused = true;
-      ctx.channel().config().setAutoRead(false);
-    }
-  }
-
   /**
    * The bytes held, to be read now; null (and the bytes released) when the client closed
    * meanwhile.
    */
   private List<ByteBuf> takeHeld() {
-    List<ByteBuf> bytes = held != null ? held : List.of();
+    HeldBytes h = held;
     held = null;
-    ClientMemory.GLOBAL.release(heldReserved);
-    heldReserved = 0;
-    heldBytes = 0;
     if (client.isClosed()) {
-      bytes.forEach(ByteBuf::release);
+      if (h != null) {
+        h.release();
+      }
       return null;
     }
-    if (readingPaused) {
-      readingPaused = false;
-      ctx.channel().config().setAutoRead(true);
-    }
-    return bytes;
+    return h != null ? h.take() : List.of();
   }
 
   /** Reads the bytes held, in order, as if they came now. */
@@ -613,12 +583,10 @@ final class ClientLogin extends ChannelInboundHandlerAdapter implements FrameSca
     if (!scanning) {
       scanner.release();
     }
-    List<ByteBuf> bytes = held;
+    HeldBytes h = held;
     held = null;
-    if (bytes != null) {
-      bytes.forEach(ByteBuf::release);
+    if (h != null) {
+      h.release();
     }
-    ClientMemory.GLOBAL.release(heldReserved);
-    heldReserved = 0;
   }
 }

@@ -146,7 +146,7 @@ final class ClientNotifications {
                 + MAX_QUEUED
                 + " bytes): it does not read them fast enough");
     if (channel.isWritable()) {
-      client.sendAndClose(error, CloseReason.NOTIFICATION_QUEUE_FULL);
+      ClientErrors.sendAndClose(client, error, CloseReason.NOTIFICATION_QUEUE_FULL);
     } else {
       ByteBuf out = channel.alloc().buffer();
       error.encode(out, MessageType.ERROR_RESPONSE);
