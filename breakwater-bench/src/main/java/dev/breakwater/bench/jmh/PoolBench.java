@@ -137,14 +137,13 @@ public class PoolBench {
       Constructor<ClientConnection> make =
           ClientConnection.class.getDeclaredConstructor(
               dev.breakwater.server.frontend.Frontend.class,
-              dev.breakwater.protocol.StartupPacket.StartupMessage.class,
-              long.class);
+              io.netty.channel.Channel.class,
+              long.class,
+              String.class,
+              String.class);
       make.setAccessible(true);
-      Field channel = ClientConnection.class.getDeclaredField("channel");
-      channel.setAccessible(true);
       for (int i = 0; i < clients.length; i++) {
-        clients[i] = make.newInstance(null, null, System.nanoTime());
-        channel.set(clients[i], new FakeChannel(loop));
+        clients[i] = make.newInstance(null, new FakeChannel(loop), System.nanoTime(), "bench", "bench");
         slot[i] = (int) bench.nextSlot.getAndIncrement();
         bench.slots.put(clients[i].id(), slot[i]);
       }
@@ -203,7 +202,8 @@ public class PoolBench {
             task.getClass(),
             c -> {
               for (Field each : c.getDeclaredFields()) {
-                if (ClientConnection.class.isAssignableFrom(each.getType())) {
+                // Captured as the client's type or as one it implements (a Borrower, a LinkedClient).
+                if (each.getType().isAssignableFrom(ClientConnection.class) && each.getType() != Object.class) {
                   each.setAccessible(true);
                   return each;
                 }
