@@ -144,6 +144,9 @@ public record Transport(
     };
   }
 
+  private static final io.netty.channel.RecvByteBufAllocator SHARED_READ_SIZES =
+      new io.netty.channel.AdaptiveRecvByteBufAllocator();
+
   /**
    * The socket options of a TCP connection, to a client or to PostgreSQL, as pgbouncer.ini sets
    * them: {@code tcp_keepalive} and, where set (non-zero), {@code tcp_keepidle}, {@code
@@ -155,6 +158,9 @@ public record Transport(
   public Map<ChannelOption<?>, Object> tcpOptions(General g) {
     Map<ChannelOption<?>, Object> o = new LinkedHashMap<>();
     o.put(ChannelOption.SO_KEEPALIVE, g.tcpKeepalive());
+    // One read-size allocator for every connection (each still sizes its own reads): Netty makes
+    // one per channel otherwise, 32 bytes that every idle client would keep.
+    o.put(ChannelOption.RCVBUF_ALLOCATOR, SHARED_READ_SIZES);
     boolean keepalive = g.tcpKeepalive();
     switch (name) {
       case "epoll" -> {

@@ -61,6 +61,8 @@ class TcpOptionsIT {
       Channel server = pool.servers(ServerConnection.class).get(0).channel();
       assertThat(client.config().getOption(ChannelOption.SO_KEEPALIVE)).isFalse();
       assertThat(server.config().getOption(ChannelOption.SO_KEEPALIVE)).isFalse();
+      // One read-size allocator for all connections, not one that each idle client keeps.
+      assertThat(client.config().getRecvByteBufAllocator()).isSameAs(server.config().getRecvByteBufAllocator());
       c.commit();
     }
   }
