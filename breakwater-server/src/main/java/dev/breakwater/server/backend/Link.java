@@ -63,6 +63,12 @@ public final class Link {
   private volatile boolean unsynced;
   /** What the linked server's last ReadyForQuery said. */
   private TransactionStatus status = TransactionStatus.IDLE;
+  /**
+   * The link ended at a ReadyForQuery in the middle of a server read whose last replies (that
+   * ReadyForQuery among them) are still to be written to the client: a notification written now
+   * would land inside them. Cleared by {@link #repliesWritten}.
+   */
+  private boolean repliesUnwritten;
   /** The replies still due after the last ReadyForQuery (before the link ended at it). */
   private int dueAfterReady;
   /** When the client went idle in a transaction (0: it is not), for idle_transaction_timeout. */
@@ -212,6 +218,7 @@ public final class Link {
             mode == PoolMode.STATEMENT, pinned, uncertain);
     if (verdict == ReleaseRule.AtReady.RELEASE || verdict == ReleaseRule.AtReady.REFUSE) {
       unlink();
+      repliesUnwritten = true;
     }
     return verdict;
   }
@@ -230,8 +237,23 @@ public final class Link {
         ReleaseRule.atReady(state(cancelsInFlight), transactionMode, false, pinned, uncertain);
     if (verdict == ReleaseRule.AtReady.RELEASE) {
       unlink();
+      repliesUnwritten = true;
     }
     return verdict;
+  }
+
+  /** The server's read that ended the link has written its replies to the client (server's loop). */
+  synchronized void repliesWritten() {
+    repliesUnwritten = false;
+  }
+
+  /**
+   * Whether a notification for the client must wait: a server is linked (it would land inside a
+   * reply), or the link just ended and the last replies are not written yet. Called with the
+   * client's monitor held (the order is always the client's, then the link's).
+   */
+  public synchronized boolean holdsNotifications() {
+    return server != null || repliesUnwritten;
   }
 
   /** The replies still due after the last ReadyForQuery. */

@@ -107,6 +107,13 @@ final class Replies implements FrameScanner.Handler {
   void finishRead() {
     AfterRead next = afterRead;
     afterRead = AfterRead.NOTHING;
+    LinkedClient released = releasedClient;
+    releasedClient = null;
+    if (released != null) {
+      // What this read had for the client is written: its notifications may follow it now.
+      released.link().repliesWritten();
+      released.flushNotifications();
+    }
     if (next == AfterRead.CHECK_STATE) {
       if (s.stateRef.get() != ServerState.CLOSED && s.link != null && !s.own.running()) {
         s.own.startStateCheck();
@@ -116,11 +123,6 @@ final class Replies implements FrameScanner.Handler {
     if (next != AfterRead.NOTHING && s.stateRef.get() != ServerState.CLOSED) {
       s.channel.config().setAutoRead(true);
       s.mapper.clear();
-      LinkedClient released = releasedClient;
-      releasedClient = null;
-      if (released != null) {
-        released.flushNotifications();
-      }
       if (ReleaseRule.needsCleanup(
           next == AfterRead.ROLLBACK, s.pool.settings().resetQueryAlways(), s.tracker.cleanupQuery())) {
         s.own.cleanUpAndRelease(false);

@@ -16,8 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A client's LISTEN side, made at its first LISTEN: the channels it listens on through its pool's
  * listening connection ({@link Listener}), and the notifications kept for it while it is in a
- * transaction or does not read. The queue is guarded by the client's monitor, which guards its
- * link to a server too: a notification is written only while the client has no server.
+ * transaction or does not read. The queue is guarded by the client's monitor; a notification is
+ * written only while its {@link dev.breakwater.server.backend.Link} holds none back (no server
+ * linked, and the replies of the read that ended the last link written), asked under the link's
+ * monitor inside the client's.
  */
 final class ClientNotifications {
 
@@ -71,7 +73,7 @@ final class ClientNotifications {
         message.release();
         return;
       }
-      if (client.server() != null || (queue != null && !queue.isEmpty()) || !channel.isWritable()) {
+      if (client.link().holdsNotifications() || (queue != null && !queue.isEmpty()) || !channel.isWritable()) {
         int size = message.readableBytes();
         if (queuedBytes + (long) size > MAX_QUEUED) {
           message.release();
@@ -98,7 +100,7 @@ final class ClientNotifications {
   void flush() {
     Channel channel = client.channel();
     synchronized (client) {
-      if (queue == null || queue.isEmpty() || client.server() != null) {
+      if (queue == null || queue.isEmpty() || client.link().holdsNotifications()) {
         return;
       }
       ByteBuf m;

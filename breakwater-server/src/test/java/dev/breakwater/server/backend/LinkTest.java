@@ -167,6 +167,26 @@ class LinkTest {
         .isEqualTo(ReleaseRule.AtReady.KEEP);
   }
 
+  /**
+   * Found by review: the link ends at a ReadyForQuery in the middle of the server's read, before
+   * that read's last replies are written to the client; a notification written in between landed
+   * inside them. Notifications wait until the read says its replies are written.
+   */
+  @Test
+  void notificationsWaitForTheRepliesOfTheReadThatEndedTheLink() {
+    Client c = new Client();
+    assertThat(c.link.holdsNotifications()).isFalse();
+    c.link.attach(server);
+    assertThat(c.link.holdsNotifications()).isTrue();
+    c.link.deliver(null, 1, false, false);
+    assertThat(c.link.atReady(server, TransactionStatus.IDLE, PoolMode.TRANSACTION, false, false, 0, 1))
+        .isEqualTo(ReleaseRule.AtReady.RELEASE);
+    assertThat(c.link.server()).isNull();
+    assertThat(c.link.holdsNotifications()).as("replies of that read not written yet").isTrue();
+    c.link.repliesWritten();
+    assertThat(c.link.holdsNotifications()).isFalse();
+  }
+
   /** Random sequences of the events a link sees; the model says what "done" is. */
   @Test
   void randomEventsNeverReleaseAnUnfinishedLink() throws Exception {
