@@ -61,6 +61,10 @@ public final class Listener implements SessionTracker.Listens {
     set.add(c);
     c.listening().add(channel);
     c.listener(this);
+    if (c.isClosed()) {
+      // The client closed meanwhile, maybe before it could see this listener: not kept.
+      unlistenAll(c);
+    }
     java.util.concurrent.CompletableFuture<Void> pending = listening.get(channel);
     return pending != null ? pending : java.util.concurrent.CompletableFuture.completedFuture(null);
   }

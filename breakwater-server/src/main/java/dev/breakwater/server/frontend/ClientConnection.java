@@ -343,7 +343,9 @@ public final class ClientConnection extends ClientSession {
 
   @Override
   public boolean startWaiting() {
-    if (state == ClientState.IDLE) {
+    // A replication client has its own server or none: never a pooled one (its server gone, what
+    // it sends meanwhile waits for its close).
+    if (state == ClientState.IDLE && replication == ReplicationMode.NONE) {
       state = ClientState.WAITING;
       return true;
     }

@@ -79,6 +79,8 @@ abstract sealed class ClientSession extends ChannelInboundHandlerAdapter
     this.scanner = new FrameScanner(ctx.alloc(), MAX_INSPECTED, CLIENT_TYPES);
     scanner.budget(ClientMemory.GLOBAL);
     this.outbox = new Outbox(ctx.alloc());
+    // client_idle_timeout counts from the login's end, not from the connect (a long auth_query).
+    lastActivityNanos = System.nanoTime();
   }
 
   /** Tells the client {@code out} from the session's place in the pipeline. */
