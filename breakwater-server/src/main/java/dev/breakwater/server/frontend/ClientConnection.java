@@ -331,12 +331,15 @@ public final class ClientConnection extends ClientSession {
 
   @Override
   public void linked() {
-    state = ClientState.ACTIVE;
+    // A replication client's server is linked during its login: it stays LOGIN until loggedIn.
+    if (state != ClientState.LOGIN) {
+      state = ClientState.ACTIVE;
+    }
   }
 
   @Override
   public void unlinked() {
-    if (!closed) {
+    if (!closed && state != ClientState.LOGIN) {
       state = ClientState.IDLE;
     }
   }
