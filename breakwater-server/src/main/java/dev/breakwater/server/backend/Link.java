@@ -144,11 +144,6 @@ public final class Link {
     return pendingBytes > MAX_PENDING;
   }
 
-  /** Whether the client has work for a server: bytes kept, or replies due. */
-  public synchronized boolean hasWork() {
-    return (pending != null && !pending.isEmpty()) || due > 0;
-  }
-
   /**
    * The client closed: nothing more is linked or kept. Returns the server linked now, which must
    * be told ({@link ServerConnection#onClientClosed}), or null.

@@ -78,7 +78,7 @@ class LinkTest {
     long before = ClientMemory.GLOBAL.used();
     assertThat(c.link.deliver(bytes(), 1, false, false)).isEqualTo(Link.Delivery.KEPT_ASK_POOL);
     assertThat(c.link.deliver(bytes(), 1, false, false)).isEqualTo(Link.Delivery.KEPT);
-    assertThat(c.link.hasWork()).isTrue();
+    assertThat(c.link.due()).isEqualTo(2);
     assertThat(ClientMemory.GLOBAL.used()).isEqualTo(before + 16);
     assertThat(c.link.attach(server)).isTrue();
     assertThat(c.linked).isTrue();
