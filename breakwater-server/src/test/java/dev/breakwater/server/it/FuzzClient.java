@@ -332,9 +332,16 @@ final class FuzzClient implements AutoCloseable {
     current.settings.put(guc, new LinkedHashSet<>(Set.of(value)));
   }
 
-  /** A SET the pooler cannot see: the old value or the new may show. */
+  /**
+   * A SET the pooler cannot see: the session value it knew or the new one may show. Not a SET
+   * LOCAL's value: the SET replaces it, and the pooler, when it cannot read the setting back (a
+   * placeholder such as fuzz.owner, which pg_settings does not list), gives the client the session
+   * value it tracked. (The model had kept the SET LOCAL's value as the old one; a 30-minute run
+   * found it, seed 1219861725.)
+   */
   void setUntracked(String guc, String value) {
-    Set<String> v = new LinkedHashSet<>(visible(guc));
+    Set<String> known = current.settings.get(guc);
+    Set<String> v = new LinkedHashSet<>(known == null ? Set.of(defaults.apply(guc)) : known);
     v.add(value);
     local.remove(guc);
     current.settings.put(guc, v);
