@@ -64,11 +64,12 @@ public final class Link {
   /** What the linked server's last ReadyForQuery said. */
   private TransactionStatus status = TransactionStatus.IDLE;
   /**
-   * The link ended at a ReadyForQuery in the middle of a server read whose last replies (that
+   * Links ended at a ReadyForQuery in the middle of a server read whose last replies (that
    * ReadyForQuery among them) are still to be written to the client: a notification written now
-   * would land inside them. Cleared by {@link #repliesWritten}.
+   * would land inside them. One per such read, taken back by {@link #repliesWritten} (a count, not
+   * a flag: the client may be linked and released again before the first read's flush is done).
    */
-  private boolean repliesUnwritten;
+  private int repliesUnwritten;
   /** The replies still due after the last ReadyForQuery (before the link ended at it). */
   private int dueAfterReady;
   /** When the client went idle in a transaction (0: it is not), for idle_transaction_timeout. */
@@ -86,11 +87,6 @@ public final class Link {
 
   /** The server linked now, or null. */
   public ServerConnection server() {
-    return server;
-  }
-
-  /** The linked server, read under the monitor: a link just made on another loop is seen. */
-  public synchronized ServerConnection linkedServer() {
     return server;
   }
 
@@ -213,7 +209,7 @@ public final class Link {
             mode == PoolMode.STATEMENT, pinned, uncertain);
     if (verdict == ReleaseRule.AtReady.RELEASE || verdict == ReleaseRule.AtReady.REFUSE) {
       unlink();
-      repliesUnwritten = true;
+      repliesUnwritten++;
     }
     return verdict;
   }
@@ -232,14 +228,14 @@ public final class Link {
         ReleaseRule.atReady(state(cancelsInFlight), transactionMode, false, pinned, uncertain);
     if (verdict == ReleaseRule.AtReady.RELEASE) {
       unlink();
-      repliesUnwritten = true;
+      repliesUnwritten++;
     }
     return verdict;
   }
 
   /** The server's read that ended the link has written its replies to the client (server's loop). */
   synchronized void repliesWritten() {
-    repliesUnwritten = false;
+    repliesUnwritten--;
   }
 
   /**
@@ -248,7 +244,7 @@ public final class Link {
    * client's monitor held (the order is always the client's, then the link's).
    */
   public synchronized boolean holdsNotifications() {
-    return server != null || repliesUnwritten;
+    return server != null || repliesUnwritten > 0;
   }
 
   /** The replies still due after the last ReadyForQuery. */

@@ -364,10 +364,10 @@ public final class ClientConnection extends ClientSession {
 
   /** Cancels what this client's server runs now, if anything. */
   public void cancelRunningQuery() {
-    // Read under the lock that guards it: a cancel request comes on another connection's loop,
-    // and an unsynchronized read could miss the link just made (the cancel lost) or see one
-    // undone. The server checks on its own loop that it is still this client's (cancelFor).
-    ServerConnection s = link.linkedServer();
+    // A cancel request comes on another connection's loop: the link's server is volatile, so a
+    // link just made is seen. The server checks on its own loop that it is still this client's
+    // (cancelFor).
+    ServerConnection s = link.server();
     if (s != null) {
       log.debug("{}: forwarding cancel request to {}", this, s);
       s.cancelFor(link);

@@ -185,6 +185,17 @@ class LinkTest {
     assertThat(c.link.holdsNotifications()).as("replies of that read not written yet").isTrue();
     c.link.repliesWritten();
     assertThat(c.link.holdsNotifications()).isFalse();
+    // Linked and released again before the first read's flush: the notifications wait for both.
+    c.link.attach(server);
+    c.link.deliver(null, 1, false, false);
+    c.link.atReady(server, TransactionStatus.IDLE, PoolMode.TRANSACTION, false, false, 0, 1);
+    c.link.attach(server);
+    c.link.deliver(null, 1, false, false);
+    c.link.atReady(server, TransactionStatus.IDLE, PoolMode.TRANSACTION, false, false, 0, 1);
+    c.link.repliesWritten();
+    assertThat(c.link.holdsNotifications()).as("the second read's replies not written yet").isTrue();
+    c.link.repliesWritten();
+    assertThat(c.link.holdsNotifications()).isFalse();
   }
 
   /** Random sequences of the events a link sees; the model says what "done" is. */
