@@ -51,7 +51,7 @@ public final class Breakwater implements AutoCloseable, Control {
   private final Transport transport;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
-  /** The pooler's event loops ({@code -Dbreakwater.threads}, else one per core); the HTTP listener gets as many. */
+  /** The pooler's event loops ({@link #threads}); the HTTP listener gets as many. */
   private final int threads;
   private final DnsAddressResolverGroup resolver;
   private final Backend backend;
@@ -137,6 +137,20 @@ public final class Breakwater implements AutoCloseable, Control {
     return RunningConfig.loadSecrets(settings);
   }
 
+  /**
+   * The number of event loops: {@code -Dbreakwater.threads} where given (tests use it), else
+   * {@code worker_threads}, else one per core the JVM sees.
+   */
+  static int threads(General general) {
+    Integer forced = Integer.getInteger("breakwater.threads");
+    if (forced != null && forced > 0) {
+      return forced;
+    }
+    return general.workerThreads() > 0
+        ? general.workerThreads()
+        : Runtime.getRuntime().availableProcessors();
+  }
+
   /** Starts listening with settings and secrets already loaded. */
   public static Breakwater start(Settings settings, Map<String, Secret> secrets)
       throws InterruptedException, ConfigException {
@@ -145,11 +159,11 @@ public final class Breakwater implements AutoCloseable, Control {
         Version.banner(),
         Runtime.version(),
         ProcessHandle.current().pid());
-    int threads = Integer.getInteger("breakwater.threads", Runtime.getRuntime().availableProcessors());
+    int threads = threads(settings.general());
     dev.breakwater.server.frontend.Hba hba = RunningConfig.hba(settings);
     dev.breakwater.server.frontend.IdentMap identMap = RunningConfig.identMap(settings);
     dev.breakwater.server.tls.Tls tls = RunningConfig.tls(settings);
-    log.info("TLS implementation: {}", tls.providerName());
+    log.info("TLS implementation: {}; {} event loops", tls.providerName(), threads);
     Breakwater b = new Breakwater(settings, secrets, threads, tls);
     b.frontend.hba(hba);
     b.frontend.identMap(identMap);

@@ -143,7 +143,8 @@ public record General(
     int httpMaxRequestSize,
     int httpMaxResponseSize,
     HttpToken httpAuthToken,
-    Set<String> httpAllowedHosts) {
+    Set<String> httpAllowedHosts,
+    int workerThreads) {
 
   public General {
     listenAddr = List.copyOf(listenAddr);
@@ -363,7 +364,8 @@ public record General(
         v.i("http_max_request_size"),
         v.i("http_max_response_size"),
         v.get("http_auth_token_file", HttpToken.class),
-        v.set("http_allowed_hosts"));
+        v.set("http_allowed_hosts"),
+        v.i("worker_threads"));
   }
 
   /** Typed reads from the values map; a name missing from the table is a programming error. */

@@ -117,7 +117,8 @@ final class SettingTable {
           "http_max_request_size",
           "http_max_response_size",
           "http_auth_token_file",
-          "http_allowed_hosts");
+          "http_allowed_hosts",
+          "worker_threads");
 
   static final List<SettingDefinition> ALL =
       List.of(
@@ -402,6 +403,11 @@ final class SettingTable {
                   + " state that cannot follow it (advisory locks, temporary tables, cursors WITH HOLD,"
                   + " PREPARE, LOAD, SET ROLE). 0: PgBouncer's behaviour.",
               General::sessionPinning),
+          integer("worker_threads", "0", 0, 1024, NO_RELOAD,
+              "Breakwater: event loops, the threads that serve clients and servers (and as many for"
+                  + " the HTTP endpoint). 0: one per core the JVM sees. PgCat's worker_threads."
+                  + " See docs/operations.md on choosing it.",
+              General::workerThreads),
           enumOf("tls_provider", "auto", RELOAD, TlsProvider.allowedNames(), TlsProvider::parse,
               "Breakwater: TLS implementation on both sides. auto: BoringSSL (netty-tcnative) where"
                   + " its native library loads, else the JDK's; openssl: BoringSSL or refuse to start;"

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP listener on {@code http_listen_addr}:{@code http_listen_port}, on event loops of its
  * own so that scrapes and the dashboard never delay the pooler's loops: as many as the pooler has
- * ({@code -Dbreakwater.threads}, else one per core), each HTTP connection, and so each WebSocket
+ * (worker_threads, else one per core), each HTTP connection, and so each WebSocket
  * session, staying on one of them. Requests are read whole (at most {@code
  * http_max_request_size}, for {@code POST /sql}); idle connections are closed after a minute. Neon's
  * serverless driver is served here too: {@code POST /sql} ({@link SqlOverHttp}) and the WebSocket
