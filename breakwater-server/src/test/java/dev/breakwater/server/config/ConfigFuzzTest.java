@@ -3,16 +3,14 @@ package dev.breakwater.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.fuzz.Fuzz;
+import dev.breakwater.server.fuzz.Gen;
+import dev.breakwater.testkit.LeakCheck;
 import java.nio.file.Path;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The ini reader and the [pgbouncer] / [databases] / [users] sections: bad text is a ConfigException with the file and line, nothing else. */
-@AddLifecycleHook(Fuzz.class)
+@ExtendWith(LeakCheck.class)
 class ConfigFuzzTest {
 
   static final Path INI = Path.of("/nonexistent/fuzz/pgbouncer.ini");
@@ -42,25 +40,23 @@ class ConfigFuzzTest {
     }
   }
 
-  @Property(tries = 3000)
-  void anyText(@ForAll("text") String text) {
-    load(text);
+  @Test
+  void anyText() {
+    Fuzz.check(3000, text(), ConfigFuzzTest::load);
   }
 
-  @Property(tries = 3000)
-  void mutatedValid(@ForAll("mutated") String text) {
-    load(text);
+  @Test
+  void mutatedValid() {
+    Fuzz.check(3000, mutated(), ConfigFuzzTest::load);
   }
 
-  @Provide
-  Arbitrary<String> text() {
+  static Gen<String> text() {
     return Fuzz.textOf("[databases]", "[pgbouncer]", "[users]", "[peers]", "\n", "=", "host=", "port=", "pool_size=",
         "listen_port", "pool_mode", "auth_type", "1", "-1", "99999999999", "0x10", "1.5", "*", "app", "'quoted value'");
   }
 
-  @Provide
-  Arbitrary<String> mutated() {
-    return Fuzz.mutated(Arbitraries.just(VALID.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+  static Gen<String> mutated() {
+    return Fuzz.mutated(Gen.just(VALID.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
         .map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8).replace("%include", "%inc"));
   }
 }

@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.config.ConfigException;
 import dev.breakwater.server.fuzz.Fuzz;
+import dev.breakwater.server.fuzz.Gen;
+import dev.breakwater.testkit.LeakCheck;
 import java.nio.file.Path;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The hba file: bad lines are a ConfigException with the file and line, nothing else. */
-@AddLifecycleHook(Fuzz.class)
+@ExtendWith(LeakCheck.class)
 class HbaFuzzTest {
 
   static final Path HBA = Path.of("/nonexistent/fuzz/hba.conf");
@@ -35,25 +33,23 @@ class HbaFuzzTest {
     }
   }
 
-  @Property(tries = 3000)
-  void anyText(@ForAll("text") String text) {
-    parse(text);
+  @Test
+  void anyText() {
+    Fuzz.check(3000, text(), HbaFuzzTest::parse);
   }
 
-  @Property(tries = 3000)
-  void mutatedValid(@ForAll("mutated") String text) {
-    parse(text);
+  @Test
+  void mutatedValid() {
+    Fuzz.check(3000, mutated(), HbaFuzzTest::parse);
   }
 
-  @Provide
-  Arbitrary<String> text() {
+  static Gen<String> text() {
     return Fuzz.textOf("local", "host", "hostssl", "hostnossl", "all", "sameuser", "replication", "+", "@", "/", "32",
         "128", "127.0.0.1", "::1", "255.255.0.0", "trust", "md5", "scram-sha-256", "peer", "reject", "map=", "\n");
   }
 
-  @Provide
-  Arbitrary<String> mutated() {
-    return Fuzz.mutated(Arbitraries.just(VALID.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+  static Gen<String> mutated() {
+    return Fuzz.mutated(Gen.just(VALID.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
         .map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8));
   }
 }

@@ -4,27 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.protocol.FrameScanner;
 import dev.breakwater.protocol.ProtocolException;
+import dev.breakwater.testkit.LeakCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * FrameScanner, which frames every byte a client or server sends: whatever the bytes and however
  * they are split into reads, it sees the same messages and forwards the same bytes as when they come
  * in one read, throws nothing but ProtocolException, and holds no buffer after release.
  */
-@AddLifecycleHook(Fuzz.class)
+@ExtendWith(LeakCheck.class)
 class FrameScannerFuzzTest {
 
   static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
@@ -108,22 +103,26 @@ class FrameScannerFuzzTest {
     return rec;
   }
 
-  @Property(tries = 2000)
-  void anySplitSeesWhatOneReadSees(@ForAll("streams") byte[] stream, @ForAll("cuts") List<Integer> cuts, @ForAll boolean forwardOversized) {
-    Recorder whole = run(stream, List.of(), forwardOversized);
-    Recorder split = run(stream, cuts, forwardOversized);
-    boolean failed = !whole.events.isEmpty() && whole.events.get(whole.events.size() - 1).equals("!");
-    assertThat(split.events).isEqualTo(whole.events);
-    if (!failed) {
-      // Everything is forwarded but the dropped (X) messages.
-      assertThat(split.forwarded.toByteArray()).isEqualTo(whole.forwarded.toByteArray());
-    }
+  @Test
+  void anySplitSeesWhatOneReadSees() {
+    Fuzz.check(2000, streams(), cuts(), Gen.booleans(), (stream, cuts, forwardOversized) -> {
+      Recorder whole = run(stream, List.of(), forwardOversized);
+      Recorder split = run(stream, cuts, forwardOversized);
+      boolean failed = !whole.events.isEmpty() && whole.events.get(whole.events.size() - 1).equals("!");
+      assertThat(split.events).isEqualTo(whole.events);
+      if (!failed) {
+        // Everything is forwarded but the dropped (X) messages.
+        assertThat(split.forwarded.toByteArray()).isEqualTo(whole.forwarded.toByteArray());
+      }
+    });
   }
 
-  @Property(tries = 2000)
-  void arbitraryBytes(@ForAll("anyBytes") byte[] stream, @ForAll("cuts") List<Integer> cuts) {
-    run(stream, cuts, false);
-    run(stream, cuts, true);
+  @Test
+  void arbitraryBytes() {
+    Fuzz.check(2000, Gen.bytes(200), cuts(), (stream, cuts) -> {
+      run(stream, cuts, false);
+      run(stream, cuts, true);
+    });
   }
 
   /**
@@ -131,7 +130,7 @@ class FrameScannerFuzzTest {
    * forwarded type the handler refuses by throwing from onForwardedHeader (a client's query before
    * its password), was taken out of the scanner first and leaked.
    */
-  @Example
+  @Test
   void aRefusedHeaderAcrossReadsIsFreed() throws InterruptedException {
     for (int i = 0; i < 20; i++) {
       FrameScanner scanner = new FrameScanner(ALLOC, MAX_INSPECTED, (byte) 'p');
@@ -153,26 +152,19 @@ class FrameScannerFuzzTest {
         scanner.release();
       }
     }
-    dev.breakwater.testkit.LeakCheck.check("aRefusedHeaderAcrossReadsIsFreed");
+    LeakCheck.check("aRefusedHeaderAcrossReadsIsFreed");
   }
 
-  @Provide
-  Arbitrary<byte[]> anyBytes() {
-    return Fuzz.bytes(200);
-  }
-
-  @Provide
-  Arbitrary<List<Integer>> cuts() {
-    return Arbitraries.integers().between(0, 1 << 16).list().ofMaxSize(8);
+  static Gen<List<Integer>> cuts() {
+    return Gen.ints(0, 1 << 16).list(0, 8);
   }
 
   /** Well-framed messages of inspected (Q, P, X) and forwarded types, then a few edits. */
-  @Provide
-  Arbitrary<byte[]> streams() {
-    Arbitrary<byte[]> message =
-        Combinators.combine(Arbitraries.of((byte) 'Q', (byte) 'P', (byte) 'X', (byte) 'D', (byte) 'S'), Fuzz.bytes(90))
-            .as((type, body) -> Fuzz.concat(new byte[] {type}, Fuzz.int32(body.length + 4), body));
-    Arbitrary<byte[]> valid = message.list().ofMaxSize(6).map(l -> Fuzz.concat(l.toArray(new byte[0][])));
+  static Gen<byte[]> streams() {
+    Gen<byte[]> message =
+        Gen.combine(Gen.of((byte) 'Q', (byte) 'P', (byte) 'X', (byte) 'D', (byte) 'S'), Gen.bytes(90),
+            (type, body) -> Fuzz.concat(new byte[] {type}, Fuzz.int32(body.length + 4), body));
+    Gen<byte[]> valid = message.list(0, 6).map(l -> Fuzz.concat(l.toArray(new byte[0][])));
     return Fuzz.mutated(valid);
   }
 }

@@ -1,102 +1,222 @@
 package dev.breakwater.server.fuzz;
 
-import dev.breakwater.testkit.LeakCheck;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.lifecycle.AroundContainerHook;
-import net.jqwik.api.lifecycle.AroundPropertyHook;
-import net.jqwik.api.lifecycle.ContainerLifecycleContext;
-import net.jqwik.api.lifecycle.PropertyExecutionResult;
-import net.jqwik.api.lifecycle.PropertyExecutor;
-import net.jqwik.api.lifecycle.PropertyLifecycleContext;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 /**
- * What every fuzz property shares (classes add it with {@code @AddLifecycleHook(Fuzz.class)}): a
- * fixed seed, so that a run is reproducible ({@code -Dbreakwater.fuzz.decoderSeed=N} for another, {@code
- * random} for a new one each run); the tries of the property's annotation, the CI budget, or
- * {@code -Dbreakwater.fuzz.tries=N} for a longer run; one line per property with its tries and time
- * ({@code FUZZ ...} in the test's output); and Netty's leak detector watching the whole class.
+ * Runs the fuzz properties, and holds the inputs they share. A property is a plain Jupiter
+ * {@code @Test} that calls {@link #check}: it gets
+ *
+ * <ul>
+ *   <li>a fixed seed, so that a run is reproducible ({@code -Dbreakwater.fuzz.decoderSeed=N} for
+ *       another, {@code random} for a new one per property, printed);
+ *   <li>its own number of tries, or {@code -Dbreakwater.fuzz.tries=N} for a longer run;
+ *   <li>one line with its tries and time ({@code FUZZ Class.property: ...} in the test's output);
+ *   <li>on the first failing input, greedy shrinking (the first simpler input that still fails
+ *       the same way is kept, until none does or {@link #SHRINK_STEPS} runs are spent), then an
+ *       AssertionError with the seed, the try and the shrunk input, its failure as the cause.
+ * </ul>
+ *
+ * Every fuzz class carries {@code @ExtendWith(LeakCheck.class)} (the build also auto-detects it for
+ * every class): Jupiter starts it before the class's {@code @BeforeAll}, which may start a pooler,
+ * so before any buffer is made (Netty makes its leak detector once, with the factory installed at
+ * that time), and it fails the class on a leaked buffer after its {@code @AfterAll}.
  */
-public final class Fuzz implements AroundPropertyHook, AroundContainerHook {
-
-  static {
-    // Before any buffer class is loaded (a class's @BeforeContainer may start a pooler): Netty's
-    // leak detector is made once, with the factory installed at that time.
-    LeakCheck.start();
-  }
+public final class Fuzz {
 
   /** The seed of a run when none is given. */
-  static final String SEED = "20261205";
+  static final long SEED = 20261205L;
 
-  @Override
-  public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
-    String tries = System.getProperty("breakwater.fuzz.tries", "");
-    if (!tries.isBlank() && !context.targetMethod().isAnnotationPresent(net.jqwik.api.Example.class)) {
-      context.attributes().setTries(Integer.parseInt(tries.strip()));
-    }
-    String seed = System.getProperty("breakwater.fuzz.decoderSeed", SEED).strip();
-    if (!seed.equals("random") && context.attributes().seed().filter(s -> !s.isEmpty()).isEmpty()) {
-      context.attributes().setSeed(seed);
-    }
+  /** The most runs of a property spent shrinking one failure. */
+  static final int SHRINK_STEPS = 2000;
+
+  private Fuzz() {}
+
+  public interface Property<A> {
+    void test(A a) throws Exception;
+  }
+
+  public interface Property2<A, B> {
+    void test(A a, B b) throws Exception;
+  }
+
+  public interface Property3<A, B, C> {
+    void test(A a, B b, C c) throws Exception;
+  }
+
+  /** Checks {@code property} on {@code tries} values of {@code a} (the calling test names the property). */
+  @SuppressWarnings("unchecked")
+  public static <A> void check(int tries, Gen<A> a, Property<A> property) {
+    run(tries, Gen.all(a), l -> property.test((A) l.get(0)));
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <A, B> void check(int tries, Gen<A> a, Gen<B> b, Property2<A, B> property) {
+    run(tries, Gen.all(a, b), l -> property.test((A) l.get(0), (B) l.get(1)));
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <A, B, C> void check(int tries, Gen<A> a, Gen<B> b, Gen<C> c, Property3<A, B, C> property) {
+    run(tries, Gen.all(a, b, c), l -> property.test((A) l.get(0), (B) l.get(1), (C) l.get(2)));
+  }
+
+  private static void run(int defaultTries, Gen<List<Object>> gen, Property<List<Object>> property) {
+    String name =
+        StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+            .walk(frames -> frames.filter(f -> f.getDeclaringClass() != Fuzz.class).findFirst())
+            .map(f -> f.getDeclaringClass().getSimpleName() + "." + f.getMethodName())
+            .orElse("?");
+    String given = System.getProperty("breakwater.fuzz.tries", "").strip();
+    int tries = given.isEmpty() ? defaultTries : Integer.parseInt(given);
+    String seedProperty = System.getProperty("breakwater.fuzz.decoderSeed", "").strip();
+    long seed =
+        seedProperty.isEmpty() ? SEED
+            : seedProperty.equals("random") ? ThreadLocalRandom.current().nextLong() : Long.parseLong(seedProperty);
     long start = System.nanoTime();
-    PropertyExecutionResult r = property.execute();
-    System.out.printf(
-        "FUZZ %s.%s: %d tries, %d ms, seed %s, %s%n",
-        context.containerClass().getSimpleName(), context.targetMethod().getName(), r.countTries(),
-        (System.nanoTime() - start) / 1_000_000, r.seed().orElse("?"), r.status());
-    return r;
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = 1; i <= tries; i++) {
+      Shrinkable<List<Object>> input = gen.next(random);
+      Throwable failure = failure(property, input.value());
+      if (failure != null) {
+        AssertionError e = shrink(name, seed, i, input, failure, property);
+        line(name, i, start, seed, "FAILED");
+        throw e;
+      }
+    }
+    line(name, tries, start, seed, "SUCCESSFUL");
   }
 
-  /** From the class to its properties. */
-  @Override
-  public net.jqwik.api.lifecycle.PropagationMode propagateTo() {
-    return net.jqwik.api.lifecycle.PropagationMode.ALL_DESCENDANTS;
+  private static void line(String name, int tries, long start, long seed, String status) {
+    System.out.printf("FUZZ %s: %d tries, %d ms, seed %d, %s%n", name, tries, (System.nanoTime() - start) / 1_000_000, seed, status);
   }
 
-  @Override
-  public int aroundPropertyProximity() {
-    return -10;
-  }
-
-  @Override
-  public void beforeContainer(ContainerLifecycleContext context) {
-    LeakCheck.start();
-  }
-
-  @Override
-  public void afterContainer(ContainerLifecycleContext context) {
+  private static <T> Throwable failure(Property<T> property, T value) {
     try {
-      LeakCheck.check(context.label());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      property.test(value);
+      return null;
+    } catch (Throwable t) { // StackOverflowError included: it is what a decoder must not throw
+      return t;
     }
   }
 
-  // ---- generators ----
-
-  /** Arbitrary bytes, at most {@code max}. */
-  public static Arbitrary<byte[]> bytes(int max) {
-    return Arbitraries.bytes().array(byte[].class).ofMaxSize(max);
+  private static AssertionError shrink(
+      String name, long seed, int at, Shrinkable<List<Object>> input, Throwable failure, Property<List<Object>> property) {
+    Shrinkable<List<Object>> smallest = input;
+    Throwable cause = failure;
+    int steps = 0;
+    int kept = 0;
+    search:
+    while (steps < SHRINK_STEPS) {
+      var candidates = smallest.shrinks().get().iterator();
+      while (candidates.hasNext() && steps < SHRINK_STEPS) {
+        Shrinkable<List<Object>> candidate = candidates.next();
+        steps++;
+        Throwable t = failure(property, candidate.value());
+        // The same kind of failure: a shrink may not slip into another bug.
+        if (t != null && t.getClass() == failure.getClass()) {
+          smallest = candidate;
+          cause = t;
+          kept++;
+          continue search;
+        }
+      }
+      break;
+    }
+    String dot = name.replace('.', '#');
+    AssertionError e =
+        new AssertionError(
+            String.format(
+                "%s failed at try %d, seed %d; shrunk (%d of %d runs kept) to:%n%s%nfailing with: %s%n"
+                    + "first failing input:%n%s%nreplay: mvn -o test -pl breakwater-server -Dtest='%s' "
+                    + "-Dsurefire.failIfNoSpecifiedTests=false -Dbreakwater.fuzz.decoderSeed=%d",
+                name, at, seed, kept, steps, arguments(smallest.value()), cause, arguments(input.value()),
+                dot, seed),
+            cause);
+    if (cause != failure) {
+      e.addSuppressed(failure);
+    }
+    return e;
   }
+
+  private static String arguments(List<Object> values) {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      lines.add("  #" + (i + 1) + " " + describe(values.get(i)));
+    }
+    return String.join("\n", lines);
+  }
+
+  /** A value as a failure report shows it: bytes in hex, strings escaped, records by component. */
+  static String describe(Object v) {
+    if (v instanceof byte[] b) {
+      return b.length + " bytes " + HexFormat.of().formatHex(b);
+    }
+    if (v instanceof String s) {
+      String shown = s.length() > 2000 ? s.substring(0, 2000) : s;
+      return "\"" + escape(shown) + "\"" + (shown == s ? "" : "… (" + s.length() + " chars)");
+    }
+    if (v instanceof Character c) {
+      return "'" + escape(String.valueOf(c)) + "'";
+    }
+    if (v instanceof List<?> l) {
+      return l.stream().map(Fuzz::describe).collect(Collectors.joining(", ", "[", "]"));
+    }
+    if (v instanceof Map<?, ?> m) {
+      return m.entrySet().stream()
+          .map(e -> describe(e.getKey()) + "=" + describe(e.getValue()))
+          .collect(Collectors.joining(", ", "{", "}"));
+    }
+    if (v instanceof Record r) {
+      List<String> parts = new ArrayList<>();
+      for (RecordComponent c : r.getClass().getRecordComponents()) {
+        try {
+          c.getAccessor().setAccessible(true);
+          parts.add(c.getName() + "=" + describe(c.getAccessor().invoke(r)));
+        } catch (ReflectiveOperationException e) {
+          parts.add(c.getName() + "=?");
+        }
+      }
+      return r.getClass().getSimpleName() + "[" + String.join(", ", parts) + "]";
+    }
+    return String.valueOf(v);
+  }
+
+  private static String escape(String s) {
+    StringBuilder out = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '\\' -> out.append("\\\\");
+        case '"' -> out.append("\\\"");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> out.append(c < 0x20 || c >= 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+      }
+    }
+    return out.toString();
+  }
+
+  // ---- the inputs the properties share ----
 
   /** One change to a valid input: overwrite, insert, delete or cut at a position (taken modulo the length). */
   public record Edit(int kind, int at, byte value) {}
 
-  public static Arbitrary<List<Edit>> edits() {
-    return Combinators.combine(
-            Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 1 << 16), Arbitraries.bytes())
-        .as(Edit::new)
-        .list()
-        .ofMaxSize(4);
+  /** Up to four edits; they shrink to fewer. */
+  public static Gen<List<Edit>> edits() {
+    return Gen.combine(Gen.ints(0, 3), Gen.ints(0, 1 << 16), Gen.ints(Byte.MIN_VALUE, Byte.MAX_VALUE), (k, at, v) -> new Edit(k, at, v.byteValue()))
+        .list(0, 4);
   }
 
-  /** Valid inputs with a few edits: shrinks towards the valid input itself. */
-  public static Arbitrary<byte[]> mutated(Arbitrary<byte[]> valid) {
-    return Combinators.combine(valid, edits()).as(Fuzz::apply);
+  /** Valid inputs with a few edits: shrinks towards the valid input itself (fewer edits first), then a simpler one. */
+  public static Gen<byte[]> mutated(Gen<byte[]> valid) {
+    return Gen.combine(edits(), valid, (edits, v) -> apply(v, edits));
   }
 
   public static byte[] apply(byte[] valid, List<Edit> edits) {
@@ -132,12 +252,12 @@ public final class Fuzz implements AroundPropertyHook, AroundContainerHook {
   }
 
   /** Text made mostly of the given words and punctuation, for parsers of text. */
-  public static Arbitrary<String> textOf(String... words) {
+  public static Gen<String> textOf(String... words) {
     List<String> pieces = new ArrayList<>(List.of(words));
     pieces.addAll(List.of(" ", "\t", "\n", "\r\n", "\"", "'", "=", ",", ";", "#", "[", "]", "\\", "\0", "é", "\uD83D\uDE00"));
-    Arbitrary<String> piece =
-        Arbitraries.oneOf(Arbitraries.of(pieces), Arbitraries.strings().ofMaxLength(3), Arbitraries.chars().map(String::valueOf));
-    return piece.list().ofMaxSize(40).map(l -> String.join("", l));
+    Gen<String> piece =
+        Gen.oneOf(Gen.of(pieces.toArray(new String[0])), Gen.strings(Gen.chars(), 0, 3), Gen.chars().map(String::valueOf));
+    return piece.list(0, 40).map(l -> String.join("", l));
   }
 
   /** A big-endian int in 4 bytes. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.frontend.StartupHandler;
 import dev.breakwater.server.it.Pooler;
+import dev.breakwater.testkit.LeakCheck;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -12,17 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A connection's first bytes, through the real StartupHandler (and the ClientLogin it hands
@@ -31,17 +25,17 @@ import net.jqwik.api.statistics.Statistics;
  * authentication request) or closes; no exception reaches the end of the pipeline, and no buffer
  * leaks (leak detection is paranoid in tests).
  */
-@AddLifecycleHook(Fuzz.class)
+@ExtendWith(LeakCheck.class)
 class StartupHandlerFuzzTest {
 
   static Pooler pooler;
 
-  @BeforeContainer
+  @BeforeAll
   static void start() throws Exception {
     pooler = Pooler.builder().start();
   }
 
-  @AfterContainer
+  @AfterAll
   static void stop() {
     if (pooler != null) {
       pooler.close();
@@ -117,25 +111,30 @@ class StartupHandlerFuzzTest {
     return false;
   }
 
-  @Property(tries = 1000)
-  void arbitraryFirstBytes(@ForAll("anyBytes") byte[] stream, @ForAll("cuts") List<Integer> cuts) {
-    check(stream, cuts);
+  @Test
+  void arbitraryFirstBytes() {
+    Fuzz.check(1000, Gen.bytes(80), cuts(), StartupHandlerFuzzTest::check);
   }
 
-  @Property(tries = 1000)
-  void mutatedStartupPackets(@ForAll("mutatedStartups") byte[] stream, @ForAll("cuts") List<Integer> cuts) {
-    check(stream, cuts);
+  @Test
+  void mutatedStartupPackets() {
+    Fuzz.check(1000, StartupPacketFuzzTest.mutatedPackets(), cuts(), StartupHandlerFuzzTest::check);
   }
 
-  /** A valid StartupMessage for a SCRAM, an MD5 or an unknown user, then mutated password and SASL messages. */
-  @Property(tries = 1000)
-  void mutatedPasswordAndSaslMessages(
-      @ForAll("users") String user, @ForAll("mutatedAuth") byte[] auth, @ForAll("cuts") List<Integer> cuts) {
-    byte[] startup = StartupPacketFuzzTest.startup(3 << 16, Map.of("user", user, "database", Roles.DATABASE));
-    String r = check(Fuzz.concat(startup, auth), cuts, startup.length);
-    Statistics.label("answered").collect(r.replaceAll("(.)\\1+", "$1"));
-    Statistics.label("asked for a password").collect(r.startsWith("R"));
-    Statistics.label("asked for a password").coverage(c -> c.check(true).percentage(p -> p > 90));
+  /**
+   * A valid StartupMessage for a SCRAM, an MD5 or an unknown user, then mutated password and SASL
+   * messages; not vacuous: more than 90% of them are asked for a password.
+   */
+  @Test
+  void mutatedPasswordAndSaslMessages() {
+    int[] asked = {0, 0}; // asked for a password, of all
+    Fuzz.check(1000, Gen.of(Roles.SCRAM, Roles.MD5, Roles.PLAIN, "nobody"), mutatedAuth(), cuts(), (user, auth, cuts) -> {
+      byte[] startup = StartupPacketFuzzTest.startup(3 << 16, Map.of("user", user, "database", Roles.DATABASE));
+      String r = check(Fuzz.concat(startup, auth), cuts, startup.length);
+      asked[0] += r.startsWith("R") ? 1 : 0;
+      asked[1]++;
+    });
+    assertThat(asked[0]).as("asked for a password, of %d", asked[1]).isGreaterThan(asked[1] * 9 / 10);
   }
 
   /**
@@ -143,7 +142,7 @@ class StartupHandlerFuzzTest {
    * instead of the password closes the client without an ErrorResponse, which the property had
    * counted as a failure at 20,000 tries.
    */
-  @Example
+  @Test
   void terminateInsteadOfThePassword() {
     byte[] startup = StartupPacketFuzzTest.startup(3 << 16, Map.of("user", Roles.SCRAM, "database", Roles.DATABASE));
     byte[] terminate = {'X', 0, 0, 0, 5, 0};
@@ -155,7 +154,7 @@ class StartupHandlerFuzzTest {
    * and two bytes) threw IndexOutOfBoundsException: the client was dropped as an I/O error, with
    * no ErrorResponse.
    */
-  @Example
+  @Test
   void saslInitialResponseWithoutItsLength() {
     byte[] startup = StartupPacketFuzzTest.startup(3 << 16, Map.of("user", Roles.SCRAM, "database", Roles.DATABASE));
     byte[] sasl = message('p', Fuzz.concat(cstring("SCRAM-SHA-256"), new byte[2]));
@@ -167,51 +166,33 @@ class StartupHandlerFuzzTest {
    * start of another: the scan went on after the close and kept the partial message in a buffer
    * nobody released.
    */
-  @Example
+  @Test
   void closedInTheMiddleOfAReadKeepsNoBuffer() throws InterruptedException {
     byte[] startup = StartupPacketFuzzTest.startup(3 << 16, Map.of("user", Roles.MD5, "database", Roles.DATABASE));
     byte[] wrong = message('p', cstring("md5" + "0".repeat(32)));
     for (int i = 0; i < 20; i++) {
       assertThat(check(Fuzz.concat(startup, wrong, new byte[] {'p', 0, 0}), List.of(startup.length))).endsWith("E|closed");
     }
-    dev.breakwater.testkit.LeakCheck.check("closedInTheMiddleOfAReadKeepsNoBuffer");
+    LeakCheck.check("closedInTheMiddleOfAReadKeepsNoBuffer");
   }
 
-  @Provide
-  Arbitrary<String> users() {
-    return Arbitraries.of(Roles.SCRAM, Roles.MD5, Roles.PLAIN, "nobody");
-  }
-
-  @Provide
-  Arbitrary<byte[]> anyBytes() {
-    return Fuzz.bytes(80);
-  }
-
-  @Provide
-  Arbitrary<List<Integer>> cuts() {
-    return Arbitraries.integers().between(0, 1 << 16).list().ofMaxSize(4);
-  }
-
-  @Provide
-  Arbitrary<byte[]> mutatedStartups() {
-    return new StartupPacketFuzzTest().mutatedPackets();
+  static Gen<List<Integer>> cuts() {
+    return Gen.ints(0, 1 << 16).list(0, 4);
   }
 
   /** PasswordMessage, SASLInitialResponse and SASLResponse as a client would send them. */
-  @Provide
-  Arbitrary<byte[]> mutatedAuth() {
-    Arbitrary<byte[]> password =
-        Arbitraries.of("md5" + "0".repeat(32), Roles.password(Roles.MD5), "").map(p -> message('p', cstring(p)));
-    Arbitrary<byte[]> first =
-        Arbitraries.of("n,,n=,r=abcdefghijklmnop", "y,,n=x,r=0123", "p=tls-server-end-point,,n=,r=x")
+  static Gen<byte[]> mutatedAuth() {
+    Gen<byte[]> password =
+        Gen.of("md5" + "0".repeat(32), Roles.password(Roles.MD5), "").map(p -> message('p', cstring(p)));
+    Gen<byte[]> first =
+        Gen.of("n,,n=,r=abcdefghijklmnop", "y,,n=x,r=0123", "p=tls-server-end-point,,n=,r=x")
             .map(s -> {
               byte[] data = s.getBytes(StandardCharsets.UTF_8);
               return message('p', Fuzz.concat(cstring("SCRAM-SHA-256"), Fuzz.int32(data.length), data));
             });
-    Arbitrary<byte[]> last =
-        Arbitraries.of("c=biws,r=abcdefghijklmnop,p=" + "A".repeat(43) + "=").map(s -> message('p', s.getBytes(StandardCharsets.UTF_8)));
-    Arbitrary<byte[]> valid =
-        Combinators.combine(Arbitraries.oneOf(password, first), last).as((a, b) -> Fuzz.concat(a, b));
+    Gen<byte[]> last =
+        Gen.just(message('p', ("c=biws,r=abcdefghijklmnop,p=" + "A".repeat(43) + "=").getBytes(StandardCharsets.UTF_8)));
+    Gen<byte[]> valid = Gen.combine(Gen.oneOf(password, first), last, (a, b) -> Fuzz.concat(a, b));
     return Fuzz.mutated(valid);
   }
 

@@ -3,20 +3,16 @@ package dev.breakwater.server.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.fuzz.Fuzz;
+import dev.breakwater.server.fuzz.Gen;
+import dev.breakwater.testkit.LeakCheck;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The frontend messages the pooler reads after login (Parse, Bind, Describe, Close, Execute,
@@ -25,51 +21,53 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * PostgreSQL: each batch is answered up to a ReadyForQuery, or with an ErrorResponse and a close;
  * and the pool stays usable (a plain query right after, on the single server, succeeds).
  */
-@AddLifecycleHook(Fuzz.class)
+@ExtendWith(LeakCheck.class)
 class FrontendMessagesFuzzTest {
 
   static Pooler pooler;
 
-  @BeforeContainer
+  @BeforeAll
   static void start() throws Exception {
     pooler =
         Pooler.builder().set("auth_type", "trust").poolMode("transaction").poolSize(1)
             .set("max_prepared_statements", "10").start();
   }
 
-  @AfterContainer
+  @AfterAll
   static void stop() {
     if (pooler != null) {
       pooler.close();
     }
   }
 
-  @Property(tries = 250)
-  void mutatedExtendedAndSimpleQueries(@ForAll("batches") List<byte[]> batch) throws Exception {
-    try (PgWire w = new PgWire(pooler.port()).timeout(5_000).login(Roles.DATABASE, Roles.TRUST, "")) {
-      List<byte[]> all = new ArrayList<>(batch);
-      all.add(PgWire.sync());
-      try {
-        w.send(Fuzz.concat(all.toArray(new byte[0][])));
-      } catch (java.net.SocketException closedBeforeAll) {
-        // refused before the end of the batch: the close is read below
-      }
-      for (; ; ) {
-        PgWire.Message m = w.read();
-        if (m == null) {
-          break; // closed: after an ErrorResponse (checked below when the error was fatal)
+  @Test
+  void mutatedExtendedAndSimpleQueries() {
+    Fuzz.check(250, batches(), batch -> {
+      try (PgWire w = new PgWire(pooler.port()).timeout(5_000).login(Roles.DATABASE, Roles.TRUST, "")) {
+        List<byte[]> all = new ArrayList<>(batch);
+        all.add(PgWire.sync());
+        try {
+          w.send(Fuzz.concat(all.toArray(new byte[0][])));
+        } catch (java.net.SocketException closedBeforeAll) {
+          // refused before the end of the batch: the close is read below
         }
-        if (m.type() == 'Z') {
-          break;
+        for (; ; ) {
+          PgWire.Message m = w.read();
+          if (m == null) {
+            break; // closed: after an ErrorResponse (checked below when the error was fatal)
+          }
+          if (m.type() == 'Z') {
+            break;
+          }
         }
       }
-    }
-    try (PgWire w = new PgWire(pooler.port()).timeout(5_000).login(Roles.DATABASE, Roles.TRUST, "")) {
-      w.send(PgWire.query("SELECT 1"));
-      PgWire.Message m = w.readUntil('Z');
-      assertThat(m).as("the pool still answers").isNotNull();
-      assertThat(m.type()).as("the pool still answers: " + m).isEqualTo('Z');
-    }
+      try (PgWire w = new PgWire(pooler.port()).timeout(5_000).login(Roles.DATABASE, Roles.TRUST, "")) {
+        w.send(PgWire.query("SELECT 1"));
+        PgWire.Message m = w.readUntil('Z');
+        assertThat(m).as("the pool still answers").isNotNull();
+        assertThat(m.type()).as("the pool still answers: " + m).isEqualTo('Z');
+      }
+    });
   }
 
   /**
@@ -77,7 +75,7 @@ class FrontendMessagesFuzzTest {
    * IndexOutOfBoundsException on the server's event loop; the client never got an answer and its
    * server stayed linked. Each is now a protocol violation: an ErrorResponse, then a close.
    */
-  @Example
+  @Test
   void emptyParseDescribeAndClose() throws Exception {
     for (char type : new char[] {'P', 'D', 'C'}) {
       try (PgWire w = new PgWire(pooler.port()).timeout(5_000).login(Roles.DATABASE, Roles.TRUST, "")) {
@@ -98,7 +96,7 @@ class FrontendMessagesFuzzTest {
    * parameter) in one write, then Sync: the next client of the same server got "unrecognized
    * configuration parameter x" for a query of its own.
    */
-  @Example
+  @Test
   void aRefusedSetPipelinedAfterAQueryDoesNotReachTheNextClient() throws Exception {
     for (String[] batch : new String[][] {{"SET x = 1"}, {"SELECT 1", "SET x = 1"}}) {
       try (PgWire w = new PgWire(pooler.port()).timeout(5_000).login(Roles.DATABASE, Roles.TRUST, "")) {
@@ -120,34 +118,32 @@ class FrontendMessagesFuzzTest {
     }
   }
 
-  @Provide
-  Arbitrary<List<byte[]>> batches() {
-    Arbitrary<String> name = Arbitraries.of("", "s1", "s2", "p1");
-    Arbitrary<String> sql = Arbitraries.of("SELECT 1", "SELECT $1::int", "SELECT $1::text, $2::int", "BEGIN", "COMMIT", "", "SELEC", "SET x = 1");
-    Arbitrary<byte[]> parse =
-        Combinators.combine(name, sql, Arbitraries.integers().between(0, 2))
-            .as((n, s, k) -> body(cstr(n), cstr(s), short16(k), repeat(PgWire.int32(23), k)));
-    Arbitrary<byte[]> bind =
-        Combinators.combine(name, name, Arbitraries.integers().between(0, 2), Arbitraries.of("1", "x", ""))
-            .as((portal, stmt, k, v) -> {
+  static Gen<List<byte[]>> batches() {
+    Gen<String> name = Gen.of("", "s1", "s2", "p1");
+    Gen<String> sql = Gen.of("SELECT 1", "SELECT $1::int", "SELECT $1::text, $2::int", "BEGIN", "COMMIT", "", "SELEC", "SET x = 1");
+    Gen<byte[]> parse =
+        Gen.combine(name, sql, Gen.ints(0, 2), (n, s, k) -> body(cstr(n), cstr(s), short16(k), repeat(PgWire.int32(23), k)));
+    Gen<byte[]> bind =
+        Gen.combine(name, name, Gen.ints(0, 2), Gen.of("1", "x", ""),
+            (portal, stmt, k, v) -> {
               byte[] value = v.getBytes(StandardCharsets.UTF_8);
               return body(cstr(portal), cstr(stmt), short16(0), short16(k),
                   repeat(Fuzz.concat(PgWire.int32(value.length), value), k), short16(1), short16(0));
             });
-    Arbitrary<byte[]> describe = Combinators.combine(Arbitraries.of("S", "P"), name).as((t, n) -> body(cstr(t).length == 2 ? t.getBytes() : new byte[0], cstr(n)));
-    Arbitrary<byte[]> close = Combinators.combine(Arbitraries.of("S", "P"), name).as((t, n) -> body(t.getBytes(), cstr(n)));
-    Arbitrary<byte[]> execute = Combinators.combine(name, Arbitraries.of(0, 1)).as((n, max) -> body(cstr(n), PgWire.int32(max)));
-    Arbitrary<byte[]> query = sql.map(s -> body(cstr(s)));
-    Arbitrary<byte[]> message =
-        Arbitraries.oneOf(
+    Gen<byte[]> describe = Gen.combine(Gen.of("S", "P"), name, (t, n) -> body(cstr(t).length == 2 ? t.getBytes() : new byte[0], cstr(n)));
+    Gen<byte[]> close = Gen.combine(Gen.of("S", "P"), name, (t, n) -> body(t.getBytes(), cstr(n)));
+    Gen<byte[]> execute = Gen.combine(name, Gen.of(0, 1), (n, max) -> body(cstr(n), PgWire.int32(max)));
+    Gen<byte[]> query = sql.map(s -> body(cstr(s)));
+    Gen<byte[]> message =
+        Gen.oneOf(
             Fuzz.mutated(parse).map(b -> PgWire.typed('P', b)),
             Fuzz.mutated(bind).map(b -> PgWire.typed('B', b)),
             Fuzz.mutated(describe).map(b -> PgWire.typed('D', b)),
             Fuzz.mutated(close).map(b -> PgWire.typed('C', b)),
             Fuzz.mutated(execute).map(b -> PgWire.typed('E', b)),
             Fuzz.mutated(query).map(b -> PgWire.typed('Q', b)),
-            Arbitraries.just(PgWire.flush()));
-    return message.list().ofMinSize(1).ofMaxSize(6);
+            Gen.just(PgWire.flush()));
+    return message.list(1, 6);
   }
 
   static byte[] body(byte[]... parts) {
