@@ -58,7 +58,7 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
     check(context.getDisplayName());
   }
 
-  /** Starts watching (for runners other than Jupiter, e.g. jqwik's properties). */
+  /** Starts watching: forgets the leaks reported before (a class's callback, or a runner of its own). */
   public static void start() {
     install();
     LEAKS.clear();

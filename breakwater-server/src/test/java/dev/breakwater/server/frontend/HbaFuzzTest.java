@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.config.ConfigException;
 import dev.breakwater.server.fuzz.Fuzz;
-import dev.breakwater.server.fuzz.Gen;
 import dev.breakwater.testkit.LeakCheck;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,21 +34,13 @@ class HbaFuzzTest {
 
   @Test
   void anyText() {
-    Fuzz.check(3000, text(), HbaFuzzTest::parse);
+    Fuzz.check(3000, Fuzz.textOf("local", "host", "hostssl", "hostnossl", "all", "sameuser", "replication", "+", "@", "/",
+        "32", "128", "127.0.0.1", "::1", "255.255.0.0", "trust", "md5", "scram-sha-256", "peer", "reject", "map=", "\n"),
+        HbaFuzzTest::parse);
   }
 
   @Test
   void mutatedValid() {
-    Fuzz.check(3000, mutated(), HbaFuzzTest::parse);
-  }
-
-  static Gen<String> text() {
-    return Fuzz.textOf("local", "host", "hostssl", "hostnossl", "all", "sameuser", "replication", "+", "@", "/", "32",
-        "128", "127.0.0.1", "::1", "255.255.0.0", "trust", "md5", "scram-sha-256", "peer", "reject", "map=", "\n");
-  }
-
-  static Gen<String> mutated() {
-    return Fuzz.mutated(Gen.just(VALID.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-        .map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8));
+    Fuzz.check(3000, Fuzz.mutated(VALID), HbaFuzzTest::parse);
   }
 }

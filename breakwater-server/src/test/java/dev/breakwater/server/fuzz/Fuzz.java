@@ -1,6 +1,7 @@
 package dev.breakwater.server.fuzz;
 
 import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -112,11 +113,28 @@ public final class Fuzz {
     Throwable cause = failure;
     int steps = 0;
     int kept = 0;
+    // The candidates of the input kept are tried from the position of the one that was kept (those
+    // before it mostly failed already), round to the start: a full round without a failure ends.
+    int from = 0;
     search:
     while (steps < SHRINK_STEPS) {
-      var candidates = smallest.shrinks().get().iterator();
-      while (candidates.hasNext() && steps < SHRINK_STEPS) {
-        Shrinkable<List<Object>> candidate = candidates.next();
+      Shrinkable<List<Object>> current = smallest;
+      var after = current.shrinks().get().skip(from).iterator();
+      var before = current.shrinks().get().limit(from).iterator();
+      int nextAfter = from;
+      int nextBefore = 0;
+      while (steps < SHRINK_STEPS) {
+        int index;
+        Shrinkable<List<Object>> candidate;
+        if (after.hasNext()) {
+          index = nextAfter++;
+          candidate = after.next();
+        } else if (before.hasNext()) {
+          index = nextBefore++;
+          candidate = before.next();
+        } else {
+          break;
+        }
         steps++;
         Throwable t = failure(property, candidate.value());
         // The same kind of failure: a shrink may not slip into another bug.
@@ -124,6 +142,7 @@ public final class Fuzz {
           smallest = candidate;
           cause = t;
           kept++;
+          from = index;
           continue search;
         }
       }
@@ -133,10 +152,10 @@ public final class Fuzz {
     AssertionError e =
         new AssertionError(
             String.format(
-                "%s failed at try %d, seed %d; shrunk (%d of %d runs kept) to:%n%s%nfailing with: %s%n"
+                "%s failed at try %d, seed %d; shrunk in %d runs (%d simpler inputs kept) to:%n%s%nfailing with: %s%n"
                     + "first failing input:%n%s%nreplay: mvn -o test -pl breakwater-server -Dtest='%s' "
                     + "-Dsurefire.failIfNoSpecifiedTests=false -Dbreakwater.fuzz.decoderSeed=%d",
-                name, at, seed, kept, steps, arguments(smallest.value()), cause, arguments(input.value()),
+                name, at, seed, steps, kept, arguments(smallest.value()), cause, arguments(input.value()),
                 dot, seed),
             cause);
     if (cause != failure) {
@@ -156,7 +175,7 @@ public final class Fuzz {
   /** A value as a failure report shows it: bytes in hex, strings escaped, records by component. */
   static String describe(Object v) {
     if (v instanceof byte[] b) {
-      return b.length + " bytes " + HexFormat.of().formatHex(b);
+      return b.length + " bytes" + (b.length == 0 ? "" : " " + HexFormat.of().formatHex(b));
     }
     if (v instanceof String s) {
       String shown = s.length() > 2000 ? s.substring(0, 2000) : s;
@@ -217,6 +236,11 @@ public final class Fuzz {
   /** Valid inputs with a few edits: shrinks towards the valid input itself (fewer edits first), then a simpler one. */
   public static Gen<byte[]> mutated(Gen<byte[]> valid) {
     return Gen.combine(edits(), valid, (edits, v) -> apply(v, edits));
+  }
+
+  /** {@code valid} text with a few edits to its UTF-8 bytes (a broken sequence reads as U+FFFD). */
+  public static Gen<String> mutated(String valid) {
+    return mutated(Gen.just(valid.getBytes(StandardCharsets.UTF_8))).map(b -> new String(b, StandardCharsets.UTF_8));
   }
 
   public static byte[] apply(byte[] valid, List<Edit> edits) {
