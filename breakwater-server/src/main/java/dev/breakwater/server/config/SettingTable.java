@@ -403,11 +403,6 @@ final class SettingTable {
                   + " state that cannot follow it (advisory locks, temporary tables, cursors WITH HOLD,"
                   + " PREPARE, LOAD, SET ROLE). 0: PgBouncer's behaviour.",
               General::sessionPinning),
-          integer("worker_threads", "0", 0, 1024, NO_RELOAD,
-              "Breakwater: event loops, the threads that serve clients and servers (and as many for"
-                  + " the HTTP endpoint). 0: one per core the JVM sees. PgCat's worker_threads."
-                  + " See docs/operations.md on choosing it.",
-              General::workerThreads),
           enumOf("tls_provider", "auto", RELOAD, TlsProvider.allowedNames(), TlsProvider::parse,
               "Breakwater: TLS implementation on both sides. auto: BoringSSL (netty-tcnative) where"
                   + " its native library loads, else the JDK's; openssl: BoringSSL or refuse to start;"
@@ -431,7 +426,12 @@ final class SettingTable {
               "Breakwater: host names, besides localhost and the address a request came to, that"
                   + " the HTTP endpoint accepts in the Host header (against DNS rebinding); * accepts"
                   + " any. /live, /ready, POST /sql and /v2 accept any.",
-              General::httpAllowedHosts));
+              General::httpAllowedHosts),
+          integer("worker_threads", "0", 0, 1024, NO_RELOAD,
+              "Breakwater: event loops, the threads that serve clients and servers (and as many for"
+                  + " the HTTP endpoint). 0: one per core the JVM sees. PgCat's worker_threads."
+                  + " See docs/operations.md on choosing it.",
+              General::workerThreads));
 
   static final Map<String, SettingDefinition> BY_NAME = index();
 

@@ -129,13 +129,13 @@ class SettingTableTest {
   void pgbouncerSettingsAreInShowConfigOrderWithBreakwatersLast() {
     List<String> names =
         ConfigLoader.definitions().stream().map(SettingDefinition::name).toList();
-    List<String> pgbouncer = names.subList(0, names.size() - 12);
+    List<String> pgbouncer = names.subList(0, names.size() - 13);
     assertThat(pgbouncer).isSorted();
-    assertThat(names.subList(names.size() - 12, names.size()))
+    assertThat(names.subList(names.size() - 13, names.size()))
         .containsExactly("http_listen_addr", "http_listen_port", "http_serverless", "http_tls",
             "http_max_request_size", "http_max_response_size", "auth_cache_ttl", "session_pinning",
-            "tls_provider", "log_format", "http_auth_token_file", "http_allowed_hosts");
-    assertThat(names).hasSize(110).doesNotHaveDuplicates();
+            "tls_provider", "log_format", "http_auth_token_file", "http_allowed_hosts", "worker_threads");
+    assertThat(names).hasSize(111).doesNotHaveDuplicates();
   }
 
   @Test
@@ -157,7 +157,7 @@ class SettingTableTest {
         "disable_pqexec", "job_name", "listen_addr", "listen_backlog", "listen_port", "pidfile",
         "pkt_buf", "resolv_conf", "so_reuseport", "track_extra_parameters", "unix_socket_dir",
         "unix_socket_group", "unix_socket_mode", "user", "http_listen_addr", "http_listen_port", "http_tls",
-        "log_format");
+        "log_format", "worker_threads");
   }
 
   /**

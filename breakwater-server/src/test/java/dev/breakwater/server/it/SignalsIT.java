@@ -77,7 +77,11 @@ class SignalsIT {
       awaitListening(port);
       Files.writeString(ini, Files.readString(ini).replace("default_pool_size = 2", "default_pool_size = 4"));
       signal(p, "HUP");
-      Thread.sleep(500);
+      // The reload runs on its own thread: on a loaded machine it can take more than a moment.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!Files.readString(log).contains("configuration reloaded") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
       assertThat(Files.readString(log)).contains("configuration reloaded");
       try (Connection c = connect(port)) {
         c.setAutoCommit(false);
