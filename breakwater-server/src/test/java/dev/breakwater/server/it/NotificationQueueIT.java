@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -47,9 +49,20 @@ class NotificationQueueIT {
       try (Connection other = pooler.connect(Roles.PLAIN)) {
         other.createStatement().execute("LISTEN bw_flood");
         sender.createStatement().execute("NOTIFY bw_flood, 'after'");
-        var n = other.unwrap(org.postgresql.PGConnection.class).getNotifications(5000);
-        assertThat(n).isNotNull();
-        assertThat(n[0].getParameter()).isEqualTo("after");
+        // Flood notifications still on their way to the pooler's listening server when other's
+        // LISTEN took effect can reach other too (the shared listener hands on what arrives;
+        // docs/architecture.md): what matters here is that "after" arrives.
+        List<String> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!seen.contains("after") && System.nanoTime() < deadline) {
+          var n = other.unwrap(org.postgresql.PGConnection.class).getNotifications(500);
+          if (n != null) {
+            for (var one : n) {
+              seen.add(one.getParameter());
+            }
+          }
+        }
+        assertThat(seen).contains("after");
       }
     }
   }
