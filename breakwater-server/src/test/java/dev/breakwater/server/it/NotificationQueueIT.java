@@ -51,7 +51,7 @@ class NotificationQueueIT {
         sender.createStatement().execute("NOTIFY bw_flood, 'after'");
         // Flood notifications still on their way to the pooler's listening server when other's
         // LISTEN took effect can reach other too (the shared listener hands on what arrives;
-        // docs/architecture.md): what matters here is that "after" arrives.
+        // docs/architecture.md): "after" must arrive, after nothing but those.
         List<String> seen = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!seen.contains("after") && System.nanoTime() < deadline) {
@@ -63,6 +63,10 @@ class NotificationQueueIT {
           }
         }
         assertThat(seen).contains("after");
+        // Nothing but those: each one before "after" is one of the flood's (200, of 50 payloads).
+        List<String> before = seen.subList(0, seen.indexOf("after"));
+        assertThat(before).hasSizeLessThanOrEqualTo(200).allSatisfy(
+            payload -> assertThat(payload).matches("p{7900}([1-9]|[1-4][0-9]|50)"));
       }
     }
   }
