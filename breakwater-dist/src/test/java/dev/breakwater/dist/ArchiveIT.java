@@ -162,6 +162,8 @@ class ArchiveIT {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
     pb.environment().put("BREAKWATER_EXTRA_JAVA_OPTS", "-Dbreakwater.it.extra=1");
+    // The launcher runs JAVA_HOME's java: the one this test runs on.
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     Process p = pb.start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -177,6 +179,13 @@ class ArchiveIT {
       assertThat(p.toHandle().children().flatMap(c -> c.info().arguments().stream()).flatMap(java.util.Arrays::stream))
           .as("BREAKWATER_EXTRA_JAVA_OPTS added to the JVM's options")
           .contains("-Dbreakwater.it.extra=1", "-XX:+UseParallelGC");
+      java.util.List<String> jvmArgs =
+          p.toHandle().children().flatMap(c -> c.info().arguments().stream()).flatMap(java.util.Arrays::stream).toList();
+      if (Runtime.version().feature() >= 25) {
+        assertThat(jvmArgs).as("compact object headers on Java 25 and newer").contains("-XX:+UseCompactObjectHeaders");
+      } else {
+        assertThat(jvmArgs).as("no compact object headers before Java 25").doesNotContain("-XX:+UseCompactObjectHeaders");
+      }
       Properties props = new Properties();
       props.setProperty("user", Roles.PLAIN);
       props.setProperty("password", Roles.password(Roles.PLAIN));
