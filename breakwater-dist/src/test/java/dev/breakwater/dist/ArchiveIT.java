@@ -164,6 +164,7 @@ class ArchiveIT {
     pb.environment().put("BREAKWATER_EXTRA_JAVA_OPTS", "-Dbreakwater.it.extra=1");
     // The launcher runs JAVA_HOME's java: the one this test runs on.
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().remove("BREAKWATER_JAVA_OPTS");
     Process p = pb.start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
