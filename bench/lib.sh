@@ -259,6 +259,10 @@ start_pgbouncer() {
 
 # PgBouncer learned max_prepared_statements (prepared statements in transaction mode) in 1.21.
 pgbouncer_version() { pgbouncer --version 2>/dev/null | awk 'NR == 1 {print $2}'; }
+# The commit Breakwater was built from, with "+changes" when its sources differ from it.
+breakwater_commit() {
+  (cd "$ROOT" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- breakwater-server breakwater-protocol || echo "+changes")")
+}
 pgbouncer_supports_prepared() {
   local v major minor
   v=$(pgbouncer_version)

@@ -177,11 +177,11 @@ class ArchiveIT {
       assertThat(Files.readAllLines(log))
           .as("log_format = json: the JSON lines")
           .anySatisfy(l -> assertThat(l).startsWith("{").contains("\"formattedMessage\":\"listening on"));
-      assertThat(p.toHandle().children().flatMap(c -> c.info().arguments().stream()).flatMap(java.util.Arrays::stream))
-          .as("BREAKWATER_EXTRA_JAVA_OPTS added to the JVM's options")
-          .contains("-Dbreakwater.it.extra=1", "-XX:+UseParallelGC");
       java.util.List<String> jvmArgs =
           p.toHandle().children().flatMap(c -> c.info().arguments().stream()).flatMap(java.util.Arrays::stream).toList();
+      assertThat(jvmArgs)
+          .as("BREAKWATER_EXTRA_JAVA_OPTS added to the JVM's options")
+          .contains("-Dbreakwater.it.extra=1", "-XX:+UseParallelGC");
       if (Runtime.version().feature() >= 25) {
         assertThat(jvmArgs).as("compact object headers on Java 25 and newer").contains("-XX:+UseCompactObjectHeaders");
       } else {
