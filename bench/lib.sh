@@ -41,10 +41,12 @@ free_port() {
   echo "$p"
 }
 
+# Waits until something listens on the port (a connection's TIME_WAIT left on it, as after a
+# restart on the same port, is not a listener).
 wait_port() { # port pid what
   local i
   for i in $(seq 1 600); do
-    if ! port_free "$1"; then return 0; fi
+    if [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; then return 0; fi
     if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then die "$3 exited before listening on $1"; fi
     sleep 0.1
   done
@@ -56,15 +58,15 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 
-stop_pid() { # pid [name]
+stop_pid() { # pid [name] [seconds to wait before SIGKILL, 10]
   local pid=$1 i
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do
+  for i in $(seq 1 $((${3:-10} * 10))); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done
-  log "${2:-$pid} did not stop in 10 s: killing it"
+  log "${2:-$pid} did not stop in ${3:-10} s: killing it"
   kill -KILL "$pid" 2>/dev/null || true
 }
 
@@ -259,6 +261,8 @@ start_pgbouncer() {
 
 # PgBouncer learned max_prepared_statements (prepared statements in transaction mode) in 1.21.
 pgbouncer_version() { pgbouncer --version 2>/dev/null | awk 'NR == 1 {print $2}'; }
+# shellcheck source=bench/jit.sh
+source "$(dirname "${BASH_SOURCE[0]}")/jit.sh"
 # The commit Breakwater was built from, with "+changes" when its sources differ from it.
 breakwater_commit() {
   (cd "$ROOT" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- breakwater-server breakwater-protocol || echo "+changes")")
