@@ -1,5 +1,7 @@
 package dev.breakwater.protocol;
 
+import io.netty.buffer.ByteBuf;
+
 /** The status byte of ReadyForQuery. */
 public enum TransactionStatus {
   /** 'I': not in a transaction block. */
@@ -17,6 +19,18 @@ public enum TransactionStatus {
 
   public byte code() {
     return code;
+  }
+
+  /**
+   * The status of a whole ReadyForQuery message (type and length included).
+   *
+   * @throws ProtocolException when its body is not the one status byte
+   */
+  public static TransactionStatus ofReadyForQuery(ByteBuf message) {
+    if (message.readableBytes() != 6) {
+      throw new ProtocolException("ReadyForQuery of " + message.readableBytes() + " bytes, not 6");
+    }
+    return of(message.getByte(message.readerIndex() + 5));
   }
 
   public static TransactionStatus of(byte code) {

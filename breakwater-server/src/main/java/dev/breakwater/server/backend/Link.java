@@ -72,6 +72,11 @@ public final class Link {
   private int repliesUnwritten;
   /** The replies still due after the last ReadyForQuery (before the link ended at it). */
   private int dueAfterReady;
+  /**
+   * At the last ReadyForQuery the client had nothing on its way: no reply due, nothing unsynced,
+   * no bytes in flight. Written and read on the server's loop only.
+   */
+  private boolean nothingAfterReady;
   /** When the client went idle in a transaction (0: it is not), for idle_transaction_timeout. */
   private volatile long idleInTransactionSince;
   /** The end of the server's last read while the client was unsynced, 0 once it sent more. */
@@ -202,6 +207,7 @@ public final class Link {
     this.status = status;
     due--;
     dueAfterReady = due;
+    nothingAfterReady = due <= 0 && !unsynced && inFlight == 0;
     // Idle in a transaction: the client has nothing running and nothing on its way.
     idleInTransactionSince = status != TransactionStatus.IDLE && due <= 0 ? now : 0;
     ReleaseRule.AtReady verdict =
@@ -250,6 +256,14 @@ public final class Link {
   /** The replies still due after the last ReadyForQuery. */
   synchronized int dueAfterReady() {
     return dueAfterReady;
+  }
+
+  /**
+   * On the server's loop, after {@link #atReady}: whether the client then had nothing on its way,
+   * so that the server, until sent more, owes it no reply.
+   */
+  boolean nothingAfterReady() {
+    return nothingAfterReady;
   }
 
   /** Replies the client still expects. */

@@ -286,7 +286,7 @@ final class OwnQueries {
         }
         return false;
       case MessageType.READY_FOR_QUERY:
-        return s.replies.onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message);
+        return s.replies.onReadyForQuery(TransactionStatus.ofReadyForQuery(message), message);
       case MessageType.PARAMETER_STATUS:
         return s.replies.onParameterStatus(message);
       case MessageType.ERROR_RESPONSE:

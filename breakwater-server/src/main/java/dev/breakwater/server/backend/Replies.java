@@ -51,6 +51,13 @@ final class Replies implements FrameScanner.Handler {
   LinkedClient readTarget;
   /** A ReadyForQuery waiting for the shared connection's LISTEN (see onReadyForQuery). */
   ByteBuf heldReadyForQuery;
+  /**
+   * The linked client had nothing on its way at its last ReadyForQuery, and nothing of its has
+   * been written to the server since: the server owes no reply, so only what PostgreSQL sends
+   * unasked (ParameterStatus, NoticeResponse, NotificationResponse, a FATAL error) may come. Anything
+   * else is a broken server's, whose replies can no longer be matched to requests.
+   */
+  boolean quiet;
   /** The client whose transaction ended in this read: its queued notifications follow the Z. */
   private LinkedClient releasedClient;
   AfterRead afterRead = AfterRead.NOTHING;
@@ -68,9 +75,12 @@ final class Replies implements FrameScanner.Handler {
       }
     } catch (ProtocolException e) {
       // The login is ServerLoginHandler's: what reaches this handler comes after it.
-      s.outbox.clear();
       log.warn("S-{}: {} broke the protocol: {}", s.id, s.where(), e.getMessage());
-      s.closeNow(CloseReason.SERVER_PROTOCOL_VIOLATION, null);
+      failRead(CloseReason.SERVER_PROTOCOL_VIOLATION);
+    } catch (RuntimeException e) {
+      // The pooler's own bug: what the server and its client were told is unknown, so both go.
+      log.error("S-{}: internal error reading what {} sent", s.id, s.where(), e);
+      failRead(CloseReason.INTERNAL_ERROR);
     } finally {
       in.release();
     }
@@ -80,6 +90,26 @@ final class Replies implements FrameScanner.Handler {
       l.readDone(); // idle_transaction_timeout counts unsynced clients too
     }
     finishRead();
+    if (s.closingReason == CloseReason.SERVER_FATAL && s.stateRef.get() != ServerState.CLOSED) {
+      // PostgreSQL closes a session right after its FATAL error; one that has not yet is not used
+      // again (a client handed it is sent to another), so it is closed here and now.
+      s.closeNow(CloseReason.SERVER_FATAL, null);
+    }
+  }
+
+  /**
+   * The read ends the server: what it had for its client is dropped, and a client its read had
+   * already released (its last replies among those dropped) is closed too.
+   */
+  private void failRead(CloseReason reason) {
+    s.outbox.clear();
+    LinkedClient released = releasedClient;
+    releasedClient = null;
+    afterRead = AfterRead.NOTHING;
+    s.closeNow(reason, null);
+    if (released != null) {
+      released.serverLost(s, reason, null);
+    }
   }
 
   /**
@@ -98,6 +128,7 @@ final class Replies implements FrameScanner.Handler {
   /** The link ended at a ReadyForQuery: {@code next} runs once the current read is done. */
   private void unlinkedAfterRead(Link l, AfterRead next) {
     s.link = null;
+    quiet = false;
     afterRead = next;
     releasedClient = l.client();
     s.scanner.pause();
@@ -170,7 +201,14 @@ final class Replies implements FrameScanner.Handler {
     if (readTarget == null && !s.own.running()) {
       // Forwarded unread, to nobody: see onUnlinkedMessage.
       dropped(type);
+    } else if (quiet && type != MessageType.NOTICE_RESPONSE && type != MessageType.ERROR_RESPONSE
+        && !s.own.running()) {
+      throw unasked(type);
     }
+  }
+
+  private ProtocolException unasked(byte type) {
+    return new ProtocolException(MessageType.describe(type) + " with no request outstanding");
   }
 
   /**
@@ -245,6 +283,10 @@ final class Replies implements FrameScanner.Handler {
     if (s.link == null && type != MessageType.READY_FOR_QUERY) {
       return onUnlinkedMessage(type, message);
     }
+    if (quiet && type != MessageType.PARAMETER_STATUS && type != MessageType.NOTICE_RESPONSE
+        && !(type == MessageType.ERROR_RESPONSE && ErrorFields.decode(message).isFatal())) {
+      throw unasked(type);
+    }
     boolean forward;
     boolean split = s.mapper.mapsStatements() && s.mapper.splitting();
     if (split) {
@@ -256,13 +298,13 @@ final class Replies implements FrameScanner.Handler {
       case MessageType.READY_FOR_QUERY:
         if (split) {
           // Replies queued up to here go first; the ReadyForQuery follows unless it is withheld.
-          if (onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message)) {
+          if (onReadyForQuery(TransactionStatus.ofReadyForQuery(message), message)) {
             s.outbox.add(message.retainedSlice());
           }
           s.mapper.updateSplitting();
           return false;
         }
-        forward = onReadyForQuery(TransactionStatus.of(message.getByte(message.readerIndex() + 5)), message);
+        forward = onReadyForQuery(TransactionStatus.ofReadyForQuery(message), message);
         break;
       case MessageType.PARAMETER_STATUS:
         forward = onParameterStatus(message);
@@ -460,6 +502,7 @@ final class Replies implements FrameScanner.Handler {
     ReleaseRule.AtReady verdict =
         l.atReady(s, status, mode, s.tracker.pinned(), s.tracker.uncertainty() != null,
             s.cancels.cancelsInFlight, now);
+    quiet = l.nothingAfterReady();
     switch (verdict) {
       case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE; // the client keeps it meanwhile
       case RELEASE -> unlinkedAfterRead(l, AfterRead.RELEASE);

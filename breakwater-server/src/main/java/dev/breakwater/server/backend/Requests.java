@@ -68,6 +68,7 @@ final class Requests {
     s.queryStartNanos = 0;
     s.transactionStartNanos = 0;
     s.link = l;
+    s.replies.quiet = false;
     s.used = true;
     // The client's parameters are changed only by its linked server's loop: this one, from now.
     String sync = s.parameters.syncFor(c);
@@ -127,6 +128,7 @@ final class Requests {
 
   /** Scans the client's bytes, rewriting statement names, and queues them for the server. */
   void writeFromClient(LinkedClient c, ByteBuf batch) {
+    s.replies.quiet = false; // replies may be owed from now
     if (s.cancels.holds(c, batch)) {
       return;
     }

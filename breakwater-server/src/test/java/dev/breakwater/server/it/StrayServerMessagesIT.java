@@ -5,19 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.breakwater.server.backend.ServerConnection;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,12 +28,12 @@ class StrayServerMessagesIT {
   /** Answered, then followed 200 ms later (the server back in the pool) by a NoticeResponse. */
   private static final String STRAY_WHILE_IDLE = "SELECT 'stray while idle'";
 
-  private ScriptedServer server;
+  private ScriptedPostgres server;
   private Pooler pooler;
 
   @BeforeEach
   void start() throws Exception {
-    server = new ScriptedServer();
+    server = new ScriptedPostgres(StrayServerMessagesIT::answer);
     pooler =
         Pooler.builder()
             .set("auth_type", "trust")
@@ -110,130 +103,29 @@ class StrayServerMessagesIT {
     }
   }
 
-  /** A PostgreSQL stand-in on loopback: trust login, one text row for any simple query. */
-  private static final class ScriptedServer implements AutoCloseable {
-    private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private final AtomicInteger logins = new AtomicInteger();
-    private final Thread acceptor;
-
-    ScriptedServer() throws IOException {
-      acceptor = new Thread(this::accept, "scripted-postgres");
-      acceptor.setDaemon(true);
-      acceptor.start();
+  /** The scripted server's answers: the default, with stray messages after or later for two queries. */
+  private static boolean answer(String sql, List<byte[]> usual, OutputStream out) throws IOException, InterruptedException {
+    if (sql.equals(STRAY_IN_SAME_READ)) {
+      ByteArrayOutputStream reply = new ByteArrayOutputStream();
+      usual.forEach(reply::writeBytes);
+      ScriptedPostgres.message(reply, 'N', ScriptedPostgres.notice("meant for nobody"));
+      ScriptedPostgres.message(reply, 'S', ScriptedPostgres.cstrings("application_name", "stray"));
+      out.write(reply.toByteArray());
+      out.flush();
+      return true;
     }
-
-    int port() {
-      return listener.getLocalPort();
-    }
-
-    int logins() {
-      return logins.get();
-    }
-
-    private void accept() {
-      while (!listener.isClosed()) {
-        try {
-          Socket s = listener.accept();
-          sockets.add(s);
-          Thread t = new Thread(() -> serve(s), "scripted-postgres-conn");
-          t.setDaemon(true);
-          t.start();
-        } catch (IOException e) {
-          return;
-        }
+    if (sql.equals(STRAY_WHILE_IDLE)) {
+      for (byte[] m : usual) {
+        out.write(m);
       }
+      out.flush();
+      Thread.sleep(200);
+      ByteArrayOutputStream late = new ByteArrayOutputStream();
+      ScriptedPostgres.message(late, 'N', ScriptedPostgres.notice("late, and meant for nobody"));
+      out.write(late.toByteArray());
+      out.flush();
+      return true;
     }
-
-    private void serve(Socket s) {
-      try (s) {
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        OutputStream out = s.getOutputStream();
-        int length = in.readInt();
-        in.readFully(new byte[length - 4]);
-        logins.incrementAndGet();
-        ByteArrayOutputStream hello = new ByteArrayOutputStream();
-        message(hello, 'R', ByteBuffer.allocate(4).putInt(0).array());
-        for (String[] p :
-            new String[][] {
-              {"server_version", "17.0"}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
-              {"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"standard_conforming_strings", "on"},
-              {"TimeZone", "UTC"}, {"application_name", ""}
-            }) {
-          message(hello, 'S', cstrings(p[0], p[1]));
-        }
-        message(hello, 'K', ByteBuffer.allocate(8).putInt(4242).putInt(77).array());
-        message(hello, 'Z', new byte[] {'I'});
-        out.write(hello.toByteArray());
-        out.flush();
-        for (; ; ) {
-          int type = in.read();
-          if (type < 0 || type == 'X') {
-            return;
-          }
-          byte[] body = new byte[in.readInt() - 4];
-          in.readFully(body);
-          if (type != 'Q') {
-            continue;
-          }
-          String sql = new String(body, 0, body.length - 1, StandardCharsets.UTF_8);
-          ByteArrayOutputStream reply = new ByteArrayOutputStream();
-          if (sql.regionMatches(true, 0, "SET", 0, 3) || sql.regionMatches(true, 0, "RESET", 0, 5)) {
-            message(reply, 'C', cstrings(sql.split(" ")[0].toUpperCase()));
-          } else {
-            ByteBuffer rowDescription = ByteBuffer.allocate(2 + 9 + 18);
-            rowDescription.putShort((short) 1).put("?column?".getBytes(StandardCharsets.US_ASCII)).put((byte) 0);
-            rowDescription.putInt(0).putShort((short) 0).putInt(25).putShort((short) -1).putInt(-1).putShort((short) 0);
-            message(reply, 'T', rowDescription.array());
-            byte[] text = sql.getBytes(StandardCharsets.UTF_8);
-            message(reply, 'D', ByteBuffer.allocate(6 + text.length).putShort((short) 1).putInt(text.length).put(text).array());
-            message(reply, 'C', cstrings("SELECT 1"));
-          }
-          message(reply, 'Z', new byte[] {'I'});
-          if (sql.equals(STRAY_IN_SAME_READ)) {
-            message(reply, 'N', notice("meant for nobody"));
-            message(reply, 'S', cstrings("application_name", "stray"));
-          }
-          out.write(reply.toByteArray());
-          out.flush();
-          if (sql.equals(STRAY_WHILE_IDLE)) {
-            Thread.sleep(200);
-            ByteArrayOutputStream late = new ByteArrayOutputStream();
-            message(late, 'N', notice("late, and meant for nobody"));
-            out.write(late.toByteArray());
-            out.flush();
-          }
-        }
-      } catch (IOException | InterruptedException e) {
-        // The pooler closed the connection, or the test ended.
-      }
-    }
-
-    private static byte[] notice(String text) {
-      return cstrings("SNOTICE", "VNOTICE", "C00000", "M" + text, "");
-    }
-
-    private static byte[] cstrings(String... strings) {
-      ByteArrayOutputStream b = new ByteArrayOutputStream();
-      for (String s : strings) {
-        b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-        b.write(0);
-      }
-      return b.toByteArray();
-    }
-
-    private static void message(ByteArrayOutputStream out, char type, byte[] body) {
-      out.write(type);
-      out.writeBytes(ByteBuffer.allocate(4).putInt(body.length + 4).array());
-      out.writeBytes(body);
-    }
-
-    @Override
-    public void close() throws IOException {
-      listener.close();
-      for (Socket s : sockets) {
-        s.close();
-      }
-    }
+    return false;
   }
 }
