@@ -54,9 +54,12 @@ final class ServerLogin {
         authenticated = true;
         return null;
       case Authentication.CLEARTEXT_PASSWORD:
-        out = alloc.buffer();
-        FrontendMessages.password(out, plainPassword("cleartext"));
-        return out;
+        {
+          String password = plainPassword("cleartext");
+          out = alloc.buffer();
+          FrontendMessages.password(out, password);
+          return out;
+        }
       case Authentication.MD5_PASSWORD:
         {
           String stored;
@@ -67,25 +70,33 @@ final class ServerLogin {
           } else {
             stored = Md5Password.encrypt(plainPassword("md5"), cfg.serverUser());
           }
+          String response = Md5Password.saltedResponse(stored, auth.data());
           out = alloc.buffer();
-          FrontendMessages.password(out, Md5Password.saltedResponse(stored, auth.data()));
+          FrontendMessages.password(out, response);
           return out;
         }
       case Authentication.SASL:
         if (!auth.mechanisms().contains(ScramClient.MECHANISM)) {
           throw failure("server offers no SASL mechanism Breakwater supports: " + auth.mechanisms());
         }
-        scram = scramClient();
-        out = alloc.buffer();
-        FrontendMessages.saslInitialResponse(out, ScramClient.MECHANISM, scram.clientFirst());
-        return out;
+        {
+          scram = scramClient();
+          byte[] first = scram.clientFirst();
+          out = alloc.buffer();
+          FrontendMessages.saslInitialResponse(out, ScramClient.MECHANISM, first);
+          return out;
+        }
       case Authentication.SASL_CONTINUE:
         if (scram == null) {
           throw new ProtocolException("SASL continue without SASL start");
         }
-        out = alloc.buffer();
-        FrontendMessages.saslResponse(out, scram.onServerFirst(auth.data()));
-        return out;
+        {
+          // Computed before the buffer is taken: a malformed server-first message throws.
+          byte[] response = scram.onServerFirst(auth.data());
+          out = alloc.buffer();
+          FrontendMessages.saslResponse(out, response);
+          return out;
+        }
       case Authentication.SASL_FINAL:
         if (scram == null) {
           throw new ProtocolException("SASL final without SASL start");

@@ -173,6 +173,12 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
       log.warn("S-{}: login to {} failed: {}", server.id(), server.where(), e.getMessage());
       failed = true;
       server.loginFailed(CloseReason.SERVER_LOGIN_FAILED, ErrorFields.of("FATAL", e.sqlState(), e.getMessage()));
+    } catch (IndexOutOfBoundsException e) {
+      // Every message is read within its own bytes: a field past its end is a malformed message.
+      log.warn("S-{}: login to {} failed: malformed message: {}", server.id(), server.where(), e.toString());
+      failed = true;
+      server.loginFailed(CloseReason.SERVER_LOGIN_FAILED,
+          ErrorFields.of("FATAL", SqlState.PROTOCOL_VIOLATION, "malformed message from the server at login"));
     } finally {
       in.release();
     }
@@ -230,6 +236,10 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
       case MessageType.BACKEND_KEY_DATA:
         {
           ByteBuf body = Codec.body(message);
+          if (body.readableBytes() != 8) {
+            // Protocol 3.0, which the pooler asks for: a process ID and a 4-byte key.
+            throw new ProtocolException("BackendKeyData of " + body.readableBytes() + " bytes, not 8");
+          }
           server.backendKey(body.readInt(), body.readInt());
           break;
         }

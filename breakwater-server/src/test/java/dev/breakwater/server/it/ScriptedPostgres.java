@@ -36,13 +36,29 @@ final class ScriptedPostgres implements AutoCloseable {
     boolean answer(String sql, List<byte[]> usual, OutputStream out) throws IOException, InterruptedException;
   }
 
+  /** What a connection is sent at login. */
+  @FunctionalInterface
+  interface Login {
+    /**
+     * The bytes sent after the startup packet, given the usual login (AuthenticationOk, the
+     * ParameterStatus messages, BackendKeyData, ReadyForQuery), one message an element.
+     */
+    byte[] reply(List<byte[]> usual);
+  }
+
   private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final AtomicInteger logins = new AtomicInteger();
   private final Script script;
+  private final Login login;
 
   ScriptedPostgres(Script script) throws IOException {
+    this(script, ScriptedPostgres::concat);
+  }
+
+  ScriptedPostgres(Script script, Login login) throws IOException {
     this.script = script;
+    this.login = login;
     Thread acceptor = new Thread(this::accept, "scripted-postgres");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -90,7 +106,7 @@ final class ScriptedPostgres implements AutoCloseable {
       }
       message(hello, 'K', ByteBuffer.allocate(8).putInt(4242).putInt(77).array());
       message(hello, 'Z', new byte[] {'I'});
-      out.write(hello.toByteArray());
+      out.write(login.reply(messages(hello.toByteArray())));
       out.flush();
       ByteArrayOutputStream batch = new ByteArrayOutputStream();
       String parsed = "";
@@ -120,9 +136,7 @@ final class ScriptedPostgres implements AutoCloseable {
           }
         }
         if (!script.answer(sql, usual, out)) {
-          ByteArrayOutputStream reply = new ByteArrayOutputStream();
-          usual.forEach(reply::writeBytes);
-          out.write(reply.toByteArray());
+          out.write(concat(usual));
           out.flush();
         }
       }
@@ -168,6 +182,13 @@ final class ScriptedPostgres implements AutoCloseable {
       }
     }
     return b.length;
+  }
+
+  /** Messages in one array, to be sent in one write (as PostgreSQL sends a reply). */
+  static byte[] concat(List<byte[]> messages) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    messages.forEach(out::writeBytes);
+    return out.toByteArray();
   }
 
   /** Whole messages, one an element. */
