@@ -186,8 +186,10 @@ public final class FrameScanner {
   }
 
   /**
-   * Called from {@link Handler#onMessage}: hands on every byte before the current message now, so
-   * that what the handler does next (route elsewhere, add its own bytes) comes after them.
+   * Called from a handler callback for a message ({@link Handler#onMessage}, {@link
+   * Handler#onForwardedHeader}, {@link Handler#onOversizedHead}): hands on every byte before the
+   * current message now, so that what the handler does next (route elsewhere, add its own bytes,
+   * throw) comes after them.
    */
   public void flushBefore() {
     if (scanning != null && messageAt > runStart) {
@@ -244,6 +246,7 @@ public final class FrameScanner {
     try {
       while (in.isReadable()) {
         int at = in.readerIndex();
+        messageAt = at;
         int readable = in.readableBytes();
         if (readable < HEADER) {
           flush(in, runStart, at, handler);
@@ -263,7 +266,6 @@ public final class FrameScanner {
         if (inspected[type & 0xff]) {
           if (total <= maxInspectedLength) {
             if (readable >= total) {
-              messageAt = at;
               boolean forward = handler.onMessage(type, in.slice(at, (int) total));
               if (!forward) {
                 flush(in, runStart, at, handler);
@@ -297,7 +299,6 @@ public final class FrameScanner {
             account();
             return true;
           }
-          messageAt = at;
           handler.onOversizedHead(type, in.slice(at, head));
         }
         handler.onForwardedHeader(type, length);

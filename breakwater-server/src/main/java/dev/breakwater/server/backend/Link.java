@@ -22,8 +22,9 @@ import io.netty.buffer.ByteBuf;
  * server's loop takes it to make the link ({@link #attach}), at each ReadyForQuery ({@link
  * #atReady}, {@link #reconsider}), when a batch arrives ({@link #arrived}) and when the link ends
  * otherwise ({@link #detach}). {@link #server} and the idle-in-transaction clocks are volatile as
- * well, for views, the janitor and backpressure, which read them without the monitor. A pool's lock
- * never nests with it.
+ * well, for views, the janitor and backpressure, which read them without the monitor. One field is
+ * the server's loop's alone: {@link #nothingAfterReady}, written in {@link #atReady} and read
+ * right after it, on that loop, without the monitor. A pool's lock never nests with it.
  */
 public final class Link {
 

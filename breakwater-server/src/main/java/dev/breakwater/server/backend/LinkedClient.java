@@ -76,6 +76,12 @@ public interface LinkedClient extends dev.breakwater.server.pool.PoolClient, Sta
   /** The linked server went away. */
   void serverLost(ServerConnection s, CloseReason reason, ErrorFields error);
 
+  /**
+   * The linked server went away while part of a message of its had been relayed to the client: the
+   * client is closed without an ErrorResponse, which would land inside that message.
+   */
+  void serverLostMidMessage(ServerConnection s, CloseReason reason);
+
   /** Statement mode: the client opened a transaction. */
   void refuseTransaction();
 

@@ -77,6 +77,10 @@ final class Replies implements FrameScanner.Handler {
       // The login is ServerLoginHandler's: what reaches this handler comes after it.
       log.warn("S-{}: {} broke the protocol: {}", s.id, s.where(), e.getMessage());
       failRead(CloseReason.SERVER_PROTOCOL_VIOLATION);
+    } catch (IndexOutOfBoundsException e) {
+      // Every message is read within its own bytes: a field past its end is a malformed message.
+      log.warn("S-{}: {} broke the protocol: malformed message: {}", s.id, s.where(), e.toString());
+      failRead(CloseReason.SERVER_PROTOCOL_VIOLATION);
     } catch (RuntimeException e) {
       // The pooler's own bug: what the server and its client were told is unknown, so both go.
       log.error("S-{}: internal error reading what {} sent", s.id, s.where(), e);
@@ -93,23 +97,21 @@ final class Replies implements FrameScanner.Handler {
     if (s.closingReason == CloseReason.SERVER_FATAL && s.stateRef.get() != ServerState.CLOSED) {
       // PostgreSQL closes a session right after its FATAL error; one that has not yet is not used
       // again (a client handed it is sent to another), so it is closed here and now.
-      s.closeNow(CloseReason.SERVER_FATAL, null);
+      s.closeNow(CloseReason.SERVER_FATAL, s.unseenFatal);
     }
   }
 
   /**
-   * The read ends the server: what it had for its client is dropped, and a client its read had
-   * already released (its last replies among those dropped) is closed too.
+   * The read ends the server. What the outbox holds goes to its client first: the messages before
+   * the faulty one (a handler that throws hands them on first), so the error the close sends the
+   * client follows whole messages; dropped, they could have left the client with the first part of
+   * a message whose rest was among them. A client this read released gets the rest of its replies
+   * so, and {@link #finishRead} finishes with it as usual.
    */
   private void failRead(CloseReason reason) {
-    s.outbox.clear();
-    LinkedClient released = releasedClient;
-    releasedClient = null;
+    flushToClient();
     afterRead = AfterRead.NOTHING;
     s.closeNow(reason, null);
-    if (released != null) {
-      released.serverLost(s, reason, null);
-    }
   }
 
   /**
@@ -190,6 +192,15 @@ final class Replies implements FrameScanner.Handler {
 
   @Override
   public void onForwardedHeader(byte type, int length) {
+    try {
+      forwardedHeader(type);
+    } catch (RuntimeException e) {
+      s.scanner.flushBefore(); // the messages before this one go to the client before the error
+      throw e;
+    }
+  }
+
+  private void forwardedHeader(byte type) {
     if (s.mapper.mapsStatements() && !s.own.running() && s.mapper.hasRequests()) {
       s.mapper.advance(type);
       if (type == MessageType.ERROR_RESPONSE) {
@@ -265,6 +276,15 @@ final class Replies implements FrameScanner.Handler {
 
   @Override
   public boolean onMessage(byte type, ByteBuf message) {
+    try {
+      return message(type, message);
+    } catch (RuntimeException e) {
+      s.scanner.flushBefore(); // the messages before this one go to the client before the error
+      throw e;
+    }
+  }
+
+  private boolean message(byte type, ByteBuf message) {
     if (type == MessageType.NOTIFICATION_RESPONSE) {
       if (s.listenerRole != null) {
         s.listenerRole.onNotification(message);
@@ -550,6 +570,9 @@ final class Replies implements FrameScanner.Handler {
     if (error.isFatal()) {
       log.info("S-{}: {} sent {}", s.id, s.where(), error);
       s.closingReason = CloseReason.SERVER_FATAL;
+      if (s.own.running()) {
+        s.unseenFatal = error;
+      }
     }
     if (s.own.running()) {
       if (s.own.internalError == null) {

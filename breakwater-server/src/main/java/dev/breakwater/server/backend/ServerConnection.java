@@ -110,6 +110,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
   volatile long testedSinceNanos;
   private boolean loginDone;
   volatile CloseReason closingReason;
+  /**
+   * A FATAL error that answered one of Breakwater's own queries: the linked client never saw it,
+   * so the close sends it (a FATAL the client saw closes it without another).
+   */
+  ErrorFields unseenFatal;
   volatile long idleSinceNanos = System.nanoTime();
 
   TransactionStatus transactionStatus = TransactionStatus.IDLE;
@@ -510,6 +515,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
       channel.close();
     }
     cancels.clear();
+    // Part of a message relayed to the client, the rest never to come: no error may follow it.
+    boolean cutMidMessage = c != null && scanner != null && scanner.midForwardedMessage() && !own.running();
     if (scanner != null) {
       scanner.release();
     }
@@ -528,6 +535,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     backend.events().serverClosed(this, reason, neverReady ? loginFailure(error) : null);
     if (c != null && replicationFor != null) {
       c.relayEnded(relay.relayEndError(reason, error));
+    } else if (c != null && cutMidMessage) {
+      c.serverLostMidMessage(this, reason);
     } else if (c != null) {
       c.serverLost(this, reason, error);
     } else if (replicationFor != null && neverReady) {
@@ -562,7 +571,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     CloseReason reason = closingReason != null ? closingReason : CloseReason.SERVER_CLOSED;
-    closeNow(reason, null);
+    closeNow(reason, reason == CloseReason.SERVER_FATAL ? unseenFatal : null);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.breakwater.server.backend;
 
+import dev.breakwater.protocol.ProtocolException;
+
 import dev.breakwater.server.sql.Effect;
 import dev.breakwater.server.sql.StatementClassifier;
 import io.netty.buffer.ByteBuf;
@@ -480,6 +482,9 @@ final class SessionTracker {
     Map<String, String> session = new java.util.HashMap<>();
     String pin = null;
     for (List<String> row : rows) {
+      if (row.size() != 3 || row.get(0) == null || row.get(1) == null) {
+        throw new ProtocolException("the session state check's answer has a row " + row + ", not a kind, a name and a value");
+      }
       String kind = row.get(0);
       String name = row.get(1);
       if (kind.equals("p")) {

@@ -405,6 +405,11 @@ public final class ClientConnection extends ClientSession {
   }
 
   @Override
+  public void serverLostMidMessage(ServerConnection s, CloseReason reason) {
+    ClientErrors.serverLostMidMessage(this, s, reason);
+  }
+
+  @Override
   public void relayEnded(ErrorFields error) {
     ClientErrors.relayEnded(this, error);
   }

@@ -88,7 +88,8 @@ final class ClientErrors {
       if (client.isClosed()) {
         return;
       }
-      if (reason == CloseReason.SERVER_FATAL) {
+      if (reason == CloseReason.SERVER_FATAL && error == null) {
+        // The client had the FATAL error itself.
         log.info("{}: server {} ended the session", client, s);
         client.close(CloseReason.LINKED_SERVER_LOST);
         return;
@@ -99,6 +100,18 @@ final class ClientErrors {
               : ErrorFields.of("FATAL", SqlState.CONNECTION_FAILURE, "server conn crashed?");
       log.warn("{}: closing because its server {} closed: {}", client, s, reason.description());
       sendAndClose(client, e, CloseReason.LINKED_SERVER_LOST);
+    });
+  }
+
+  /** See {@link ClientConnection#serverLostMidMessage}. From the server's loop. */
+  static void serverLostMidMessage(ClientConnection client, ServerConnection s, CloseReason reason) {
+    client.eventLoop().execute(() -> {
+      if (client.isClosed()) {
+        return;
+      }
+      log.warn("{}: closing because its server {} closed in the middle of a message: {}", client, s,
+          reason.description());
+      client.close(CloseReason.LINKED_SERVER_LOST);
     });
   }
 

@@ -405,6 +405,9 @@ class LinkTest {
     public void serverLost(ServerConnection s, CloseReason reason, ErrorFields error) {}
 
     @Override
+    public void serverLostMidMessage(ServerConnection s, CloseReason reason) {}
+
+    @Override
     public void refuseTransaction() {}
 
     @Override

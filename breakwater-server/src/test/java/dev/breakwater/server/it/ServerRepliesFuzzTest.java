@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
@@ -45,7 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ServerRepliesFuzzTest {
 
   private static final String MARK = "/*fuzz*/";
-  private static final Pattern NOT_IO = Pattern.compile("(?i)I/O error(?!.*ioexception)|internal error|raised an exception");
+  private static final Pattern NOT_IO = Pattern.compile("(?i)I/O error(?!.*(ioexception|socketexception))|internal error|raised an exception");
 
   static ScriptedPostgres server;
   static Pooler plain;
@@ -84,23 +85,115 @@ class ServerRepliesFuzzTest {
     }
   }
 
+  /** The start of the query that reads a session's state back (SessionTracker.CHECK_QUERY). */
+  private static final String STATE_CHECK = "SELECT 's', name, setting FROM pg_catalog.pg_settings";
+  /** The query whose answer gets the messages: one holding MARK, or the state check. */
+  static volatile String insertInto = MARK;
+
+  /** A query answered with the first bytes of its RowDescription, then a close. */
+  private static final String CUT = "SELECT 'cut short'";
+
+  /**
+   * A query answered in two writes, the CommandComplete split between them, and a ParseComplete
+   * owed to no one after the ReadyForQuery.
+   */
+  private static final String SPLIT = "SELECT 'split, then out of turn'";
+
   private static boolean answer(String sql, List<byte[]> usual, OutputStream out) throws IOException {
-    if (!sql.contains(MARK)) {
-      return false;
+    if (sql.equals(CUT)) {
+      out.write(usual.get(0), 0, 16);
+      out.flush();
+      pause(); // read by the pooler, and relayed, before the close
+      out.close();
+      return true;
+    }
+    if (sql.equals(SPLIT)) {
+      byte[] reply = ScriptedPostgres.concat(usual);
+      int cut = usual.get(0).length + usual.get(1).length + 6;
+      out.write(reply, 0, cut);
+      out.flush();
+      pause();
+      out.write(Fuzz.concat(Arrays.copyOfRange(reply, cut, reply.length), PgWire.typed('1', new byte[0])));
+      out.flush();
+      return true;
+    }
+    boolean check = sql.startsWith(STATE_CHECK);
+    if (!sql.contains(insertInto)) {
+      if (check) {
+        out.write(ScriptedPostgres.concat(stateCheckReply()));
+        out.flush();
+      }
+      return check;
     }
     Insert insert = next.get();
-    List<byte[]> reply = new ArrayList<>(usual);
-    reply.addAll(Math.min(insert.at(), reply.size()), insert.messages());
+    List<byte[]> reply = new ArrayList<>(check ? stateCheckReply() : usual);
+    List<byte[]> messages = insert.messages();
+    if (check) {
+      // After the read-back's ReadyForQuery the client's next query is on its way already (its
+      // bytes follow the read-back): a message there, or after a ReadyForQuery that ends the
+      // read-back early, looks like the start of that query's answer, which no count of requests
+      // can tell apart. The read-back gets its messages before its end, and no ReadyForQuery.
+      messages = messages.stream().filter(m -> m[0] != 'Z').toList();
+    }
+    reply.addAll(Math.min(insert.at(), reply.size() - (check ? 1 : 0)), messages);
     out.write(ScriptedPostgres.concat(reply));
     out.flush();
     return true;
   }
 
+  private static void pause() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** What PostgreSQL answers to the state check of a session that set work_mem. */
+  private static List<byte[]> stateCheckReply() {
+    List<byte[]> reply = new ArrayList<>();
+    reply.add(PgWire.typed('T', Fuzz.concat(new byte[] {0, 3}, column("?column?"), column("name"), column("setting"))));
+    reply.add(row("s", "work_mem", "64MB"));
+    reply.add(row("s", "role", "none"));
+    reply.add(row("a", "session_authorization", Roles.TRUST));
+    reply.add(PgWire.typed('C', ScriptedPostgres.cstrings("SELECT 3")));
+    reply.add(PgWire.typed('Z', new byte[] {'I'}));
+    return reply;
+  }
+
+  private static byte[] column(String name) {
+    return Fuzz.concat(ScriptedPostgres.cstrings(name), new byte[18]);
+  }
+
+  /** A DataRow of text values, null for SQL NULL. */
+  static byte[] row(String... values) {
+    return PgWire.typed('D', rowBody(values));
+  }
+
+  private static byte[] rowBody(String... values) {
+    List<byte[]> parts = new ArrayList<>();
+    parts.add(new byte[] {0, (byte) values.length});
+    for (String v : values) {
+      if (v == null) {
+        parts.add(Fuzz.int32(-1));
+      } else {
+        byte[] b = v.getBytes(StandardCharsets.UTF_8);
+        parts.add(Fuzz.int32(b.length));
+        parts.add(b);
+      }
+    }
+    return Fuzz.concat(parts.toArray(new byte[0][]));
+  }
+
   /** Where the generated messages go: a pool and database, and a request. */
   record Target(String pooler, String database) {}
 
-  /** A simple query, or Parse (of an unnamed or a named statement), Bind, Describe, Execute, Sync. */
-  enum Request { QUERY, UNNAMED, NAMED }
+  /**
+   * A simple query, or Parse (of an unnamed or a named statement), Bind, Describe, Execute, Sync;
+   * or a DO block, which in transaction pooling has the pooler read the session's state back
+   * after it: the messages then go into the answer to that read-back.
+   */
+  enum Request { QUERY, UNNAMED, NAMED, UNSEEN }
 
   @Test
   void generatedMessagesInAReply() {
@@ -130,10 +223,30 @@ class ServerRepliesFuzzTest {
   @Test
   void aServerThatSentFatalIsClosedWithoutWaitingForItToClose() throws Exception {
     byte[] fatal = PgWire.typed('E', ScriptedPostgres.cstrings("SFATAL", "VFATAL", "C57P01", "Mterminating connection", ""));
-    try (LogCapture log = new LogCapture(ServerConnection.class)) {
+    try (LogCapture log = new LogCapture("dev.breakwater.server.stats.ConnectionLog")) {
       round(new Target("plain", "tx"), Request.QUERY, new Insert(4, List.of(fatal)));
-      assertThat(log.lines()).anyMatch(l -> l.contains("sent FATAL 57P01 terminating connection with no client linked"));
+      assertThat(log.lines()).anyMatch(l -> l.contains("closing because: server sent a FATAL error"));
     }
+  }
+
+  /**
+   * What PostgreSQL sends unasked (a notice, a parameter's new value, a notification) while its
+   * session-pooled client has nothing running is relayed, and the server kept: the quiet check
+   * closes no healthy server.
+   */
+  @Test
+  void whatPostgresSendsUnaskedKeepsTheServer() throws Exception {
+    List<byte[]> unasked = List.of(
+        PgWire.typed('N', ScriptedPostgres.notice("unasked")),
+        PgWire.typed('S', ScriptedPostgres.cstrings("TimeZone", "Europe/Paris")),
+        PgWire.typed('A', Fuzz.concat(Fuzz.int32(4242), ScriptedPostgres.cstrings("channel", "payload"))));
+    round(new Target("plain", "session"), Request.QUERY, new Insert(0, List.of()));
+    int logins = server.logins();
+    try (LogCapture log = new LogCapture(ServerConnection.class)) {
+      round(new Target("plain", "session"), Request.QUERY, new Insert(4, unasked));
+      assertThat(log.lines()).noneMatch(l -> l.contains("broke the protocol"));
+    }
+    assertThat(server.logins()).as("no server closed, none logged in").isEqualTo(logins);
   }
 
   /**
@@ -153,6 +266,71 @@ class ServerRepliesFuzzTest {
     }
   }
 
+  /**
+   * Regression (found by a 4,000-try run: a FATAL error in the state read-back, and in the same read
+   * the first bytes of the answer to the client's next query): a server lost after part of a
+   * message had been relayed to the client had an ErrorResponse sent after that part, which the
+   * client read as the rest of the message. It is closed without one now.
+   */
+  @Test
+  void aServerLostInTheMiddleOfAMessageClosesTheClientWithoutAnError() throws Exception {
+    try (PgWire w = new PgWire(plain.port()).timeout(2_000).login("tx", Roles.TRUST, "")) {
+      w.send(PgWire.query(CUT));
+      assertThat(w.read()).as("the RowDescription cut short, and nothing after it").isNull();
+    }
+  }
+
+  /**
+   * Regression (found by a 4,000-try run, the reply split across the pooler's reads): a protocol
+   * violation dropped what the read had for the client, the rest of a message whose first part had
+   * gone out among it, and the ErrorResponse followed that first part. What came before the fault
+   * goes out now, then the error.
+   */
+  @Test
+  void aFaultAfterTheRestOfASplitMessageSendsTheRestFirst() throws Exception {
+    try (PgWire w = new PgWire(plain.port()).timeout(2_000).login("session", Roles.TRUST, "")) {
+      w.send(PgWire.query(SPLIT));
+      List<PgWire.Message> got = new ArrayList<>();
+      for (PgWire.Message m = w.read(); m != null; m = w.read()) {
+        got.add(m);
+      }
+      assertThat(got).extracting(PgWire.Message::type).containsExactly('T', 'D', 'C', 'Z', 'E');
+      assertThat(new String(got.get(2).body(), StandardCharsets.UTF_8)).isEqualTo("SELECT 1\0");
+    }
+  }
+
+  /**
+   * Regression (shrunk): a row of the session-state read-back with a NULL kind threw
+   * NullPointerException on the server's loop. A row that is not a kind, a name and a value is a
+   * protocol violation now.
+   */
+  @Test
+  void aMalformedStateReadBackRowIsAProtocolViolation() throws Exception {
+    try (LogCapture log = new LogCapture(ServerConnection.class)) {
+      round(new Target("plain", "tx"), Request.UNSEEN, new Insert(1, List.of(row(null, "work_mem", "1MB"))));
+      assertThat(log.lines()).anyMatch(l -> l.contains("the session state check's answer has a row [null, work_mem, 1MB]"));
+    }
+  }
+
+  /**
+   * Regression (shrunk): a FATAL error in answer to the session-state read-back, which the client
+   * never sees, closed the client without a word. It gets that error now.
+   */
+  @Test
+  void aFatalErrorInTheReadBackReachesTheClient() throws Exception {
+    byte[] fatal = PgWire.typed('E', ScriptedPostgres.cstrings("SFATAL", "VFATAL", "C57P01", "Mterminating connection", ""));
+    next.set(new Insert(1, List.of(fatal)));
+    insertInto = STATE_CHECK;
+    try (PgWire w = new PgWire(plain.port()).timeout(2_000).login("tx", Roles.TRUST, "")) {
+      w.send(PgWire.query("DO $$ BEGIN PERFORM 1; END $$"));
+      assertThat(w.readUntil('Z').type()).isEqualTo('Z');
+      assertThat(w.errorThenClose()).as("the read-back's FATAL error, then a close").isNotNull()
+          .extracting(Object::toString).asString().contains("57P01");
+    } finally {
+      insertInto = MARK;
+    }
+  }
+
   private static int rounds;
 
   static void round(Target target, Request request, Insert insert) throws Exception {
@@ -162,8 +340,11 @@ class ServerRepliesFuzzTest {
     try (LogCapture log = new LogCapture("dev.breakwater");
         LogCapture netty = new LogCapture("io.netty")) {
       try (PgWire w = new PgWire(pooler.port()).timeout(2_000).login(target.database(), Roles.TRUST, "")) {
+        insertInto = request == Request.UNSEEN ? STATE_CHECK : MARK;
         if (request == Request.QUERY) {
           w.send(PgWire.query(sql));
+        } else if (request == Request.UNSEEN) {
+          w.send(PgWire.query("DO $$ BEGIN PERFORM " + rounds + "; END $$"));
         } else {
           String name = request == Request.NAMED ? "s1" : "";
           w.send(
@@ -179,7 +360,10 @@ class ServerRepliesFuzzTest {
           String again = "SELECT 'again " + rounds + "'";
           w.send(PgWire.query(again));
           List<PgWire.Message> got = answered(w, all);
-          if (got != null) {
+          if (got != null && got.stream().anyMatch(ServerRepliesFuzzTest::fatal)) {
+            // PostgreSQL may end a session at any time: the close follows the FATAL error.
+            assertThat(w.read()).as("closed after a FATAL error").isNull();
+          } else if (got != null) {
             got.removeIf(m -> "NSA".indexOf(m.type()) >= 0); // what PostgreSQL may send unasked
             assertThat(got).as("the answer to the client's next query").extracting(PgWire.Message::type)
                 .containsExactly('T', 'D', 'C', 'Z');
@@ -199,6 +383,10 @@ class ServerRepliesFuzzTest {
       }
       onlyIoErrors(log, netty);
     }
+  }
+
+  private static boolean fatal(PgWire.Message m) {
+    return m.type() == 'E' && new String(m.body(), StandardCharsets.UTF_8).contains("VFATAL\0");
   }
 
   /** No line of the pooler's says an exception other than an I/O one was thrown; none of Netty's warns. */
@@ -221,6 +409,8 @@ class ServerRepliesFuzzTest {
         m = w.read();
       } catch (SocketTimeoutException e) {
         throw new AssertionError("the client waited for an answer, after " + got, e);
+      } catch (IOException e) {
+        throw new IOException(e.getMessage() + ", after " + all, e);
       }
       if (m == null) {
         assertThat(all).as("closed, after an ErrorResponse").extracting(PgWire.Message::type).contains('E');
@@ -274,6 +464,11 @@ class ServerRepliesFuzzTest {
     {'C', ScriptedPostgres.cstrings("DISCARD ALL")},
     {'C', ScriptedPostgres.cstrings("BEGIN")},
     {'D', Fuzz.concat(new byte[] {0, 1}, Fuzz.int32(1), new byte[] {'x'})},
+    {'D', rowBody("s", "search_path", "x")},
+    {'D', rowBody("p", null, null)},
+    {'D', rowBody(null, "work_mem", "1MB")},
+    {'D', rowBody("s", "work_mem")},
+    {'D', rowBody("a", "session_authorization", "someone")},
     {'T', Fuzz.concat(new byte[] {0, 1}, ScriptedPostgres.cstrings("c"), new byte[18])},
     {'I', new byte[0]},
     {'1', new byte[0]},
