@@ -25,6 +25,7 @@ public enum CloseReason {
   SERVER_CLOSED("server closed the connection"),
   SERVER_FATAL("server sent a FATAL error"),
   SERVER_PROTOCOL_VIOLATION("server broke the protocol"),
+  SERVER_MID_MESSAGE("server was in the middle of a message when its client's transaction ended"),
   SERVER_IO_ERROR("server I/O error"),
   CONNECT_FAILED("could not connect to server"),
   CONNECT_TIMEOUT("server_connect_timeout"),

@@ -225,7 +225,7 @@ final class OwnQueries {
             s.mapper.serverReset();
           }
           s.tracker.cleaned();
-          s.pool.release(s);
+          s.replies.returnAfterRead();
         }
         break;
       case CONNECT_QUERY:
@@ -256,7 +256,7 @@ final class OwnQueries {
           } else {
             q.complete(rows);
           }
-          s.pool.release(s);
+          s.replies.returnAfterRead();
           break;
         }
       case CHECK:

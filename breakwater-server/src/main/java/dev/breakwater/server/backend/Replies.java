@@ -45,6 +45,8 @@ final class Replies implements FrameScanner.Handler {
     ROLLBACK,
     /** The client's session state is uncertain: read it back before the server may go. */
     CHECK_STATE,
+    /** One of Breakwater's own queries (a reset, a lookup) is done: back to the pool as it is. */
+    RETURN,
   }
 
   /** The client the current read's forwarded bytes go to. */
@@ -79,7 +81,8 @@ final class Replies implements FrameScanner.Handler {
       failRead(CloseReason.SERVER_PROTOCOL_VIOLATION);
     } catch (IndexOutOfBoundsException e) {
       // Every message is read within its own bytes: a field past its end is a malformed message.
-      log.warn("S-{}: {} broke the protocol: malformed message: {}", s.id, s.where(), e.toString());
+      // With the stack: a pooler's own out-of-bounds read would look the same.
+      log.warn("S-{}: {} broke the protocol: malformed message", s.id, s.where(), e);
       failRead(CloseReason.SERVER_PROTOCOL_VIOLATION);
     } catch (RuntimeException e) {
       // The pooler's own bug: what the server and its client were told is unknown, so both go.
@@ -111,7 +114,7 @@ final class Replies implements FrameScanner.Handler {
   private void failRead(CloseReason reason) {
     flushToClient();
     afterRead = AfterRead.NOTHING;
-    s.closeNow(reason, null);
+    s.closeNow(reason, s.unseenFatal); // a FATAL error of an own query's, earlier in the read
   }
 
   /**
@@ -125,6 +128,16 @@ final class Replies implements FrameScanner.Handler {
       case CHECK_STATE -> afterRead = AfterRead.CHECK_STATE;
       default -> { }
     }
+  }
+
+  /**
+   * One of Breakwater's own queries ended (at its ReadyForQuery, in the middle of a read): the
+   * server goes back to the pool once the rest of the read has been read with no client linked,
+   * so that nothing the server said after it reaches the next client.
+   */
+  void returnAfterRead() {
+    afterRead = AfterRead.RETURN;
+    s.scanner.pause();
   }
 
   /** The link ended at a ReadyForQuery: {@code next} runs once the current read is done. */
@@ -147,9 +160,25 @@ final class Replies implements FrameScanner.Handler {
       released.link().repliesWritten();
       released.flushNotifications();
     }
+    if (next != AfterRead.NOTHING && s.stateRef.get() != ServerState.CLOSED && !s.scanner.atBoundary()) {
+      // The read ended inside a message that came after the ReadyForQuery (an asynchronous
+      // notice, say): its rest would go to whoever has the server next, or be dropped while its
+      // start is already with this client. The server goes instead. (After an own query's
+      // ReadyForQuery too: RETURN.)
+      log.warn("S-{}: {} was in the middle of a message when its client's transaction ended: closing it",
+          s.id, s.where());
+      s.closeNow(CloseReason.SERVER_MID_MESSAGE, null);
+      return;
+    }
     if (next == AfterRead.CHECK_STATE) {
       if (s.stateRef.get() != ServerState.CLOSED && s.link != null && !s.own.running()) {
         s.own.startStateCheck();
+      }
+      return;
+    }
+    if (next == AfterRead.RETURN) {
+      if (s.stateRef.get() != ServerState.CLOSED) {
+        s.pool.release(s);
       }
       return;
     }

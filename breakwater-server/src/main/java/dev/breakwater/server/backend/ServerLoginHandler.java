@@ -175,7 +175,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
       server.loginFailed(CloseReason.SERVER_LOGIN_FAILED, ErrorFields.of("FATAL", e.sqlState(), e.getMessage()));
     } catch (IndexOutOfBoundsException e) {
       // Every message is read within its own bytes: a field past its end is a malformed message.
-      log.warn("S-{}: login to {} failed: malformed message: {}", server.id(), server.where(), e.toString());
+      log.warn("S-{}: login to {} failed: malformed message", server.id(), server.where(), e);
       failed = true;
       server.loginFailed(CloseReason.SERVER_LOGIN_FAILED,
           ErrorFields.of("FATAL", SqlState.PROTOCOL_VIOLATION, "malformed message from the server at login"));

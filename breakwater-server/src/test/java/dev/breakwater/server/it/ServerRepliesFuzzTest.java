@@ -40,7 +40,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * </ul>
  *
  * In transaction pooling, session pooling, and transaction pooling with prepared statements
- * mapped (max_prepared_statements).
+ * mapped (max_prepared_statements). (Session pooling reads no session state back: there a DO
+ * block's try gets nothing put in.) Each answer is one write, as PostgreSQL sends a reply; the
+ * pooler's reads still split it now and then, when its read buffer has shrunk.
  */
 @ExtendWith(LeakCheck.class)
 class ServerRepliesFuzzTest {
@@ -87,7 +89,9 @@ class ServerRepliesFuzzTest {
 
   /** The start of the query that reads a session's state back (SessionTracker.CHECK_QUERY). */
   private static final String STATE_CHECK = "SELECT 's', name, setting FROM pg_catalog.pg_settings";
-  /** The query whose answer gets the messages: one holding MARK, or the state check. */
+  /** The reset query of session pooling (server_reset_query's default). */
+  private static final String RESET_QUERY = "DISCARD ALL";
+  /** The query whose answer gets the messages: one holding MARK, the state check, or the reset. */
   static volatile String insertInto = MARK;
 
   /** A query answered with the first bytes of its RowDescription, then a close. */
@@ -99,7 +103,19 @@ class ServerRepliesFuzzTest {
    */
   private static final String SPLIT = "SELECT 'split, then out of turn'";
 
+  /** A query answered whole, then a NoticeResponse split across two writes. */
+  private static final String NOTICE_SPLIT = "SELECT 'then a notice, split'";
+
   private static boolean answer(String sql, List<byte[]> usual, OutputStream out) throws IOException {
+    if (sql.equals(NOTICE_SPLIT)) {
+      byte[] notice = PgWire.typed('N', ScriptedPostgres.notice("after the ReadyForQuery"));
+      out.write(Fuzz.concat(ScriptedPostgres.concat(usual), Arrays.copyOf(notice, 12)));
+      out.flush();
+      pause();
+      out.write(Arrays.copyOfRange(notice, 12, notice.length));
+      out.flush();
+      return true;
+    }
     if (sql.equals(CUT)) {
       out.write(usual.get(0), 0, 16);
       out.flush();
@@ -138,8 +154,17 @@ class ServerRepliesFuzzTest {
     reply.addAll(Math.min(insert.at(), reply.size() - (check ? 1 : 0)), messages);
     out.write(ScriptedPostgres.concat(reply));
     out.flush();
+    byte[] rest = later;
+    if (rest != null) {
+      pause();
+      out.write(rest);
+      out.flush();
+    }
     return true;
   }
+
+  /** Bytes written 100 ms after the answer that gets the messages, or null. */
+  static volatile byte[] later;
 
   private static void pause() {
     try {
@@ -191,9 +216,11 @@ class ServerRepliesFuzzTest {
   /**
    * A simple query, or Parse (of an unnamed or a named statement), Bind, Describe, Execute, Sync;
    * or a DO block, which in transaction pooling has the pooler read the session's state back
-   * after it: the messages then go into the answer to that read-back.
+   * after it: the messages then go into the answer to that read-back; or a plain query in session
+   * pooling, whose client's leaving has the pooler run the reset query: the messages go into its
+   * answer (before its ReadyForQuery or after it), and the next client must not see them.
    */
-  enum Request { QUERY, UNNAMED, NAMED, UNSEEN }
+  enum Request { QUERY, UNNAMED, NAMED, UNSEEN, RESET }
 
   @Test
   void generatedMessagesInAReply() {
@@ -223,9 +250,11 @@ class ServerRepliesFuzzTest {
   @Test
   void aServerThatSentFatalIsClosedWithoutWaitingForItToClose() throws Exception {
     byte[] fatal = PgWire.typed('E', ScriptedPostgres.cstrings("SFATAL", "VFATAL", "C57P01", "Mterminating connection", ""));
-    try (LogCapture log = new LogCapture("dev.breakwater.server.stats.ConnectionLog")) {
+    try (LogCapture closes = new LogCapture("dev.breakwater.server.stats.ConnectionLog");
+        LogCapture log = new LogCapture(ServerConnection.class)) {
       round(new Target("plain", "tx"), Request.QUERY, new Insert(4, List.of(fatal)));
-      assertThat(log.lines()).anyMatch(l -> l.contains("closing because: server sent a FATAL error"));
+      assertThat(log.lines()).anyMatch(l -> l.contains("sent FATAL 57P01 terminating connection with no client linked"));
+      assertThat(closes.lines()).anyMatch(l -> l.contains("closing because: server sent a FATAL error"));
     }
   }
 
@@ -331,6 +360,58 @@ class ServerRepliesFuzzTest {
     }
   }
 
+  /**
+   * Found in review: a read that ended inside a message after the releasing ReadyForQuery (its
+   * start dropped, no client being linked) left the server in the pool mid-message, and the next
+   * client of the server got the rest as the start of its answer. Such a server is closed now.
+   */
+  @Test
+  void aServerInTheMiddleOfAMessageAtItsReleaseIsClosed() throws Exception {
+    try (LogCapture log = new LogCapture(ServerConnection.class)) {
+      try (PgWire w = new PgWire(plain.port()).timeout(2_000).login("tx", Roles.TRUST, "")) {
+        w.send(PgWire.query(NOTICE_SPLIT));
+        assertThat(w.readUntil('Z').type()).isEqualTo('Z');
+      }
+      // At once: the notice's rest comes while the next client has the server.
+      round(new Target("plain", "tx"), Request.QUERY, new Insert(0, List.of()));
+      assertThat(log.lines()).anyMatch(l -> l.contains("was in the middle of a message when its client's transaction ended"));
+    }
+  }
+
+  /**
+   * Found in review: one of Breakwater's own queries (here session pooling's reset) gave the
+   * server back at its ReadyForQuery whatever followed in the read; when that was the start of a
+   * message (a notice, its rest still to come), a waiting client handed the server got the rest as
+   * the start of its answer. The rest of the read is read first now, with no client linked, and a
+   * server left in the middle of a message is closed.
+   */
+  @Test
+  void aServerInTheMiddleOfAMessageAfterTheResetIsClosed() throws Exception {
+    byte[] notice = PgWire.typed('N', ScriptedPostgres.notice("after the reset"));
+    next.set(new Insert(4, List.of(Arrays.copyOf(notice, 12))));
+    later = Arrays.copyOfRange(notice, 12, notice.length);
+    try (PgWire a = new PgWire(plain.port()).timeout(2_000).login("session", Roles.TRUST, "");
+        PgWire b = new PgWire(plain.port()).timeout(2_000)) {
+      a.send(PgWire.query("SELECT 'a'"));
+      assertThat(a.readUntil('Z').type()).isEqualTo('Z');
+      insertInto = RESET_QUERY;
+      // b logs in and asks while a has the pool's one server: b waits for it.
+      b.send(PgWire.startup("user", Roles.TRUST, "database", "session"), PgWire.query("SELECT 'b'"));
+      Thread.sleep(100);
+      a.close(); // the reset runs; its answer has the start of a notice after its ReadyForQuery
+      assertThat(b.readUntil('Z').type()).as("b's login").isEqualTo('Z');
+      List<PgWire.Message> got = new ArrayList<>();
+      for (PgWire.Message m = b.read(); m != null; m = m.type() == 'Z' ? null : b.read()) {
+        got.add(m);
+      }
+      assertThat(got).extracting(PgWire.Message::type).containsExactly('T', 'D', 'C', 'Z');
+      assertThat(new String(got.get(1).body(), StandardCharsets.UTF_8)).contains("SELECT 'b'");
+    } finally {
+      insertInto = MARK;
+      later = null;
+    }
+  }
+
   private static int rounds;
 
   static void round(Target target, Request request, Insert insert) throws Exception {
@@ -340,8 +421,12 @@ class ServerRepliesFuzzTest {
     try (LogCapture log = new LogCapture("dev.breakwater");
         LogCapture netty = new LogCapture("io.netty")) {
       try (PgWire w = new PgWire(pooler.port()).timeout(2_000).login(target.database(), Roles.TRUST, "")) {
-        insertInto = request == Request.UNSEEN ? STATE_CHECK : MARK;
-        if (request == Request.QUERY) {
+        insertInto = switch (request) {
+          case UNSEEN -> STATE_CHECK;
+          case RESET -> target.database().equals("session") ? RESET_QUERY : "(nothing)";
+          default -> MARK;
+        };
+        if (request == Request.QUERY || request == Request.RESET) {
           w.send(PgWire.query(sql));
         } else if (request == Request.UNSEEN) {
           w.send(PgWire.query("DO $$ BEGIN PERFORM " + rounds + "; END $$"));
