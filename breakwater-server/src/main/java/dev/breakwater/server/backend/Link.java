@@ -186,6 +186,14 @@ public final class Link {
     return b;
   }
 
+  /**
+   * PostgreSQL skipped {@code n} of the client's Syncs (sent in copy-in mode, see {@link
+   * CopySyncs}): their ReadyForQuerys will not come.
+   */
+  synchronized void syncsSkipped(int n) {
+    due -= n;
+  }
+
   /** A batch queued by {@link #deliver} reached the server's loop. */
   synchronized void arrived() {
     inFlight--;

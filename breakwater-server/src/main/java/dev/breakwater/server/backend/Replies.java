@@ -230,6 +230,12 @@ final class Replies implements FrameScanner.Handler {
   }
 
   private void forwardedHeader(byte type) {
+    if (type == MessageType.COPY_IN_RESPONSE && s.link != null && !s.own.running()) {
+      int skipped = s.mapper.copySyncs.copyInStarted();
+      if (skipped > 0) {
+        s.link.syncsSkipped(skipped);
+      }
+    }
     if (s.mapper.mapsStatements() && !s.own.running() && s.mapper.hasRequests()) {
       s.mapper.advance(type);
       if (type == MessageType.ERROR_RESPONSE) {

@@ -83,6 +83,9 @@ final class StatementMapper {
     this.toServer = new Outbox(alloc);
   }
 
+  /** The Syncs the server will skip, counted as the client's messages pass. */
+  final CopySyncs copySyncs = new CopySyncs();
+
   /** A client is linked: what its pool mode asks of this direction. */
   void modes(boolean trackSession, boolean mapStatements) {
     this.trackSession = trackSession;
@@ -134,6 +137,7 @@ final class StatementMapper {
   /** The link ended: no request waits for a reply any more. */
   void clear() {
     queue.clear();
+    copySyncs.clear();
     updateSplitting();
   }
 
@@ -190,6 +194,7 @@ final class StatementMapper {
 
     @Override
     public boolean onMessage(byte type, ByteBuf message) {
+      copySyncs.clientMessage(type);
       if (trackSession) {
         if (type == MessageType.QUERY) {
           trackStatement(client, message);
@@ -222,6 +227,7 @@ final class StatementMapper {
 
     @Override
     public void onForwardedHeader(byte type, int length) {
+      copySyncs.clientMessage(type);
       if (trackSession && type == MessageType.FUNCTION_CALL) {
         // A function called by its OID: set_config or anything else.
         tracker.uncertain("function_call");
