@@ -46,11 +46,7 @@ class ExtendedCopyIT {
             PgWire.typed('c', new byte[0]), PgWire.sync());
         assertThat(a.readUntil('Z')).as("the copy's error").extracting(PgWire.Message::type).isEqualTo('E');
         assertThat(a.readUntil('Z').type()).isEqualTo('Z');
-        a.send(PgWire.query("ROLLBACK"));
-        assertThat(a.readUntil('Z').type()).isEqualTo('Z');
-        b.send(PgWire.query("SELECT 'b'"));
-        PgWire.Message answer = b.readUntil('Z');
-        assertThat(answer.type()).as("b's answer: " + answer).isEqualTo('Z');
+        endThenServerFree(a, "ROLLBACK", b);
         return;
       }
       a.send(PgWire.typed('d', "1\n2\n".getBytes(StandardCharsets.US_ASCII)), PgWire.typed('c', new byte[0]), PgWire.sync());
@@ -66,15 +62,19 @@ class ExtendedCopyIT {
       assertThat(row.type()).isEqualTo('D');
       assertThat(new String(row.body(), StandardCharsets.US_ASCII)).endsWith("2");
       assertThat(a.readUntil('Z').type()).isEqualTo('Z');
-      a.send(PgWire.query("COMMIT"));
-      assertThat(a.readUntil('Z').type()).isEqualTo('Z');
-      // a is idle: the pool's one server is free for b.
-      b.send(PgWire.query("SELECT 'b'"));
-      PgWire.Message answer = b.readUntil('Z');
-      assertThat(answer.type()).as("b's answer: " + answer).isEqualTo('Z');
+      endThenServerFree(a, "COMMIT", b);
       // And a can still use it after b.
       a.send(PgWire.query("SELECT 'a again'"));
       assertThat(a.readUntil('Z').type()).isEqualTo('Z');
     }
+  }
+
+  /** {@code a} ends its transaction with {@code end}; then the pool's one server is free for {@code b}. */
+  private static void endThenServerFree(PgWire a, String end, PgWire b) throws Exception {
+    a.send(PgWire.query(end));
+    assertThat(a.readUntil('Z').type()).isEqualTo('Z');
+    b.send(PgWire.query("SELECT 'b'"));
+    PgWire.Message answer = b.readUntil('Z');
+    assertThat(answer.type()).as("b's answer: " + answer).isEqualTo('Z');
   }
 }
