@@ -45,8 +45,7 @@ final class CopySyncs {
   /** The server sent CopyInResponse: the Syncs it skipped, taken. */
   int copyInStarted() {
     int n = syncs;
-    syncs = 0;
-    counting = false;
+    clear();
     return n;
   }
 

@@ -97,11 +97,6 @@ final class Replies implements FrameScanner.Handler {
       l.readDone(); // idle_transaction_timeout counts unsynced clients too
     }
     finishRead();
-    if (s.closingReason == CloseReason.SERVER_FATAL && s.stateRef.get() != ServerState.CLOSED) {
-      // PostgreSQL closes a session right after its FATAL error; one that has not yet is not used
-      // again (a client handed it is sent to another), so it is closed here and now.
-      s.closeNow(CloseReason.SERVER_FATAL, s.unseenFatal);
-    }
   }
 
   /**
@@ -159,6 +154,12 @@ final class Replies implements FrameScanner.Handler {
       // What this read had for the client is written: its notifications may follow it now.
       released.link().repliesWritten();
       released.flushNotifications();
+    }
+    if (s.closingReason == CloseReason.SERVER_FATAL && s.stateRef.get() != ServerState.CLOSED) {
+      // PostgreSQL closes a session right after its FATAL error; one that has not yet is neither
+      // given back nor cleaned up, but closed here and now.
+      s.closeNow(CloseReason.SERVER_FATAL, s.unseenFatal);
+      return;
     }
     if (next != AfterRead.NOTHING && s.stateRef.get() != ServerState.CLOSED && !s.scanner.atBoundary()) {
       // The read ended inside a message that came after the ReadyForQuery (an asynchronous

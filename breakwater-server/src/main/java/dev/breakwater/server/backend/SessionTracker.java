@@ -1,7 +1,6 @@
 package dev.breakwater.server.backend;
 
 import dev.breakwater.protocol.ProtocolException;
-
 import dev.breakwater.server.sql.Effect;
 import dev.breakwater.server.sql.StatementClassifier;
 import io.netty.buffer.ByteBuf;

@@ -64,6 +64,8 @@ final class StatementMapper {
   private boolean splitting;
   /** DISCARD ALL or DEALLOCATE ALL sent: CommandComplete tags are read to learn when it is done. */
   private boolean watchTags;
+  /** The Syncs the server will skip, counted as the client's messages pass. */
+  final CopySyncs copySyncs = new CopySyncs();
 
   StatementMapper(
       Object server,
@@ -82,9 +84,6 @@ final class StatementMapper {
     fromClient.budget(dev.breakwater.server.ClientMemory.GLOBAL);
     this.toServer = new Outbox(alloc);
   }
-
-  /** The Syncs the server will skip, counted as the client's messages pass. */
-  final CopySyncs copySyncs = new CopySyncs();
 
   /** A client is linked: what its pool mode asks of this direction. */
   void modes(boolean trackSession, boolean mapStatements) {
