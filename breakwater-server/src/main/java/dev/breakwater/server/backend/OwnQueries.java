@@ -261,15 +261,15 @@ final class OwnQueries {
         }
       case CHECK:
         {
-          LinkedClient c = checkingFor;
-          checkingFor = null;
           s.idleSinceNanos = System.nanoTime();
           if (error != null) {
+            LinkedClient c = checkingFor;
+            checkingFor = null;
             log.warn("S-{}: server_check_query failed on {}: {}", s.id, s.where(), error);
             s.close(CloseReason.CHECK_FAILED);
             s.pool.requeue(c);
           } else {
-            s.requests.link(c);
+            s.replies.linkAfterRead(); // checkingFor stays, for a close meanwhile to requeue
           }
           break;
         }

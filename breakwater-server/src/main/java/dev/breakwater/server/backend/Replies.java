@@ -47,6 +47,8 @@ final class Replies implements FrameScanner.Handler {
     CHECK_STATE,
     /** One of Breakwater's own queries (a reset, a lookup) is done: back to the pool as it is. */
     RETURN,
+    /** server_check_query passed: the server goes to the client it was checked for. */
+    LINK,
   }
 
   /** The client the current read's forwarded bytes go to. */
@@ -135,6 +137,17 @@ final class Replies implements FrameScanner.Handler {
     s.scanner.pause();
   }
 
+  /**
+   * server_check_query passed (at its ReadyForQuery, in the middle of a read): the client it was
+   * for ({@link OwnQueries#checkingFor}) is linked once the rest of the read has been read with no
+   * client linked, so that nothing the server said after the check reaches that client as the
+   * start of its answer. A server that closes meanwhile gives the client back to the waiting line.
+   */
+  void linkAfterRead() {
+    afterRead = AfterRead.LINK;
+    s.scanner.pause();
+  }
+
   /** The link ended at a ReadyForQuery: {@code next} runs once the current read is done. */
   private void unlinkedAfterRead(Link l, AfterRead next) {
     s.link = null;
@@ -165,7 +178,7 @@ final class Replies implements FrameScanner.Handler {
       // The read ended inside a message that came after the ReadyForQuery (an asynchronous
       // notice, say): its rest would go to whoever has the server next, or be dropped while its
       // start is already with this client. The server goes instead. (After an own query's
-      // ReadyForQuery too: RETURN.)
+      // ReadyForQuery too: RETURN, and LINK, whose client closeNow gives back to the line.)
       log.warn("S-{}: {} was in the middle of a message when its client's transaction ended: closing it",
           s.id, s.where());
       s.closeNow(CloseReason.SERVER_MID_MESSAGE, null);
@@ -180,6 +193,14 @@ final class Replies implements FrameScanner.Handler {
     if (next == AfterRead.RETURN) {
       if (s.stateRef.get() != ServerState.CLOSED) {
         s.pool.release(s);
+      }
+      return;
+    }
+    if (next == AfterRead.LINK) {
+      LinkedClient c = s.own.checkingFor;
+      s.own.checkingFor = null;
+      if (c != null && s.stateRef.get() != ServerState.CLOSED) {
+        s.requests.link(c);
       }
       return;
     }
