@@ -72,6 +72,12 @@ final class Replies implements FrameScanner.Handler {
       while (s.stateRef.get() != ServerState.CLOSED) {
         readTarget = s.client();
         boolean done = s.scanner.scan(in, this);
+        if (s.stateRef.get() == ServerState.CLOSED) {
+          // Closed by a message of this read (a failed check or reset, a refused transaction):
+          // the scan went on past it, and what it handed on or kept of the rest goes.
+          readTarget = null;
+          s.scanner.release();
+        }
         flushToClient();
         if (done) {
           break;

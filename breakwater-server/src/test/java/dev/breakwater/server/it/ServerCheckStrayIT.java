@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.server.backend.ServerConnection;
 import dev.breakwater.server.fuzz.Fuzz;
+import dev.breakwater.server.fuzz.Gen;
 import dev.breakwater.testkit.LeakCheck;
 import dev.breakwater.testkit.TestPostgres.Roles;
 import java.io.IOException;
@@ -37,6 +38,8 @@ class ServerCheckStrayIT {
   /** Written right after the check's answer, in the same write; then, 100 ms later, {@link #later}. */
   static volatile byte[] after = new byte[0];
   static volatile byte[] later = new byte[0];
+  /** The check's whole first write, when set (then {@link #after} is not used). */
+  static volatile byte[] whole;
 
   @BeforeAll
   static void start() throws Exception {
@@ -62,14 +65,80 @@ class ServerCheckStrayIT {
     if (!sql.equals(CHECK)) {
       return false;
     }
-    out.write(Fuzz.concat(ScriptedPostgres.concat(usual), after));
+    byte[] first = whole;
+    out.write(first != null ? first : Fuzz.concat(ScriptedPostgres.concat(usual), after));
     out.flush();
     if (later.length > 0) {
-      Thread.sleep(100);
+      Thread.sleep(first != null ? 30 : 100);
       out.write(later);
       out.flush();
     }
     return true;
+  }
+
+  /**
+   * Generated messages (ServerRepliesFuzzTest's) put into the check's answer, before its
+   * ReadyForQuery or after it, the last of them cut now and then with its rest written 30 ms
+   * later: whatever comes, the client gets exactly its own answer (with only what PostgreSQL may
+   * send unasked besides), from the checked server or, when the check failed or the server broke,
+   * from another; nothing but I/O errors is logged, and no buffer leaks.
+   */
+  @Test
+  void generatedMessagesAroundTheCheck() {
+    Fuzz.check(150, Gen.ints(0, 4), ServerRepliesFuzzTest.messages().list(1, 3), Gen.ints(0, 3),
+        ServerCheckStrayIT::checkRound);
+  }
+
+  private static void checkRound(int at, List<byte[]> messages, int cut) throws Exception {
+    try (LogCapture log = new LogCapture("dev.breakwater");
+        LogCapture netty = new LogCapture("io.netty")) {
+      assertOwnAnswer("used"); // so that the next lend is checked
+      List<byte[]> reply = new ArrayList<>(ScriptedPostgres.messages(ScriptedPostgres.answer(CHECK)));
+      reply.addAll(Math.min(at, reply.size()), messages);
+      byte[] all = ScriptedPostgres.concat(reply);
+      // cut 0: one write; else the last inserted message is cut after 1 to 3 of its bytes
+      int end = all.length;
+      if (cut > 0) {
+        int lastAt = Math.min(at, reply.size() - messages.size()) + messages.size() - 1;
+        int start = 0;
+        for (int i = 0; i < lastAt; i++) {
+          start += reply.get(i).length;
+        }
+        end = Math.min(start + cut, all.length);
+      }
+      whole = Arrays.copyOf(all, end);
+      later = Arrays.copyOfRange(all, end, all.length);
+      assertOwnAnswer("checked");
+      ServerRepliesFuzzTest.onlyIoErrors(log, netty);
+    } finally {
+      whole = null;
+      later = new byte[0];
+    }
+  }
+
+  /**
+   * Found by {@link #generatedMessagesAroundTheCheck} (seed 2246868074067519218, which shrank to no
+   * smaller input: the leak report surfaced a few tries after its cause): a check that failed closed
+   * its server in the middle of a read, and the scan went on past the check's ReadyForQuery; the
+   * first byte of a message there was kept in a buffer that nothing released any more. A read that
+   * closed its server now drops what the scan kept after the close (a leak shows at the class's
+   * end, LeakCheck).
+   */
+  @Test
+  void aFailedCheckThenPartOfAMessageLeaksNothing() throws Exception {
+    List<byte[]> reply = new ArrayList<>(ScriptedPostgres.messages(ScriptedPostgres.answer(CHECK)));
+    reply.add(3, PgWire.typed('E', ScriptedPostgres.cstrings("SERROR", "VERROR", "C42601", "Mcheck failed", "")));
+    try (LogCapture log = new LogCapture(ServerConnection.class)) {
+      for (int i = 0; i < 20; i++) {
+        assertOwnAnswer("used");
+        whole = Fuzz.concat(ScriptedPostgres.concat(reply), new byte[] {'N'});
+        assertOwnAnswer("checked");
+        whole = null;
+      }
+      assertThat(log.lines()).anyMatch(l -> l.contains("server_check_query failed"));
+    } finally {
+      whole = null;
+    }
   }
 
   @Test
@@ -114,6 +183,7 @@ class ServerCheckStrayIT {
       for (PgWire.Message m = w.read(); m != null; m = m.type() == 'Z' ? null : w.read()) {
         got.add(m);
       }
+      got.removeIf(m -> "NSA".indexOf(m.type()) >= 0); // what PostgreSQL may send unasked
       assertThat(got).extracting(PgWire.Message::type).containsExactly('T', 'D', 'C', 'Z');
       assertThat(new String(got.get(1).body(), StandardCharsets.UTF_8)).contains(sql);
     }
