@@ -206,11 +206,10 @@ final class OwnQueries {
           }
         }
         if (error != null) {
-          LinkedClient c = s.client();
-          log.warn("S-{}: setting the parameters of {} failed: {}", s.id, c, error);
-          if (c != null) {
-            c.serverLost(s, CloseReason.SERVER_PROTOCOL_VIOLATION, error);
-          }
+          log.warn("S-{}: setting the parameters of {} failed: {}", s.id, s.client(), error);
+          // The client's messages follow in the same write, to run with settings it did not ask
+          // for: their answers go nowhere. The client gets the error, then a close, with its server.
+          s.closeNow(CloseReason.PARAMETERS_FAILED, error);
         }
         break;
       case RESET:
@@ -232,7 +231,7 @@ final class OwnQueries {
         if (error != null) {
           s.loginFailed(CloseReason.SERVER_LOGIN_FAILED, error);
         } else {
-          s.ready();
+          s.replies.readyAfterRead();
         }
         break;
       case CHECK_STATE:

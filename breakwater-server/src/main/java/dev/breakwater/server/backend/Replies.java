@@ -49,6 +49,8 @@ final class Replies implements FrameScanner.Handler {
     RETURN,
     /** server_check_query passed: the server goes to the client it was checked for. */
     LINK,
+    /** connect_query is done: the server is ready for clients. */
+    READY,
   }
 
   /** The client the current read's forwarded bytes go to. */
@@ -154,6 +156,15 @@ final class Replies implements FrameScanner.Handler {
     s.scanner.pause();
   }
 
+  /**
+   * connect_query is done (at its ReadyForQuery, in the middle of a read): the server goes to the
+   * pool once the rest of the read has been read, as after {@link #returnAfterRead}.
+   */
+  void readyAfterRead() {
+    afterRead = AfterRead.READY;
+    s.scanner.pause();
+  }
+
   /** The link ended at a ReadyForQuery: {@code next} runs once the current read is done. */
   private void unlinkedAfterRead(Link l, AfterRead next) {
     s.link = null;
@@ -184,10 +195,9 @@ final class Replies implements FrameScanner.Handler {
       // The read ended inside a message that came after the ReadyForQuery (an asynchronous
       // notice, say): its rest would go to whoever has the server next, or be dropped while its
       // start is already with this client. The server goes instead. (After an own query's
-      // ReadyForQuery too: RETURN, and LINK, whose client closeNow gives back to the line.)
-      log.warn("S-{}: {} was in the middle of a message when its client's transaction ended: closing it",
-          s.id, s.where());
-      s.closeNow(CloseReason.SERVER_MID_MESSAGE, null);
+      // ReadyForQuery too: RETURN, READY, and LINK, whose client closeNow gives back to the line.)
+      midMessage(next == AfterRead.RELEASE || next == AfterRead.ROLLBACK || next == AfterRead.CHECK_STATE
+          ? "its client's transaction ended" : "one of Breakwater's own queries ended");
       return;
     }
     if (next == AfterRead.CHECK_STATE) {
@@ -199,6 +209,12 @@ final class Replies implements FrameScanner.Handler {
     if (next == AfterRead.RETURN) {
       if (s.stateRef.get() != ServerState.CLOSED) {
         s.pool.release(s);
+      }
+      return;
+    }
+    if (next == AfterRead.READY) {
+      if (s.stateRef.get() != ServerState.CLOSED) {
+        s.ready();
       }
       return;
     }
@@ -220,6 +236,12 @@ final class Replies implements FrameScanner.Handler {
         s.pool.releaseAfterRead(s);
       }
     }
+  }
+
+  /** Closes a server whose read ended inside a message when it was to go on ({@code when}). */
+  void midMessage(String when) {
+    log.warn("S-{}: {} was in the middle of a message when {}: closing it", s.id, s.where(), when);
+    s.closeNow(CloseReason.SERVER_MID_MESSAGE, null);
   }
 
   void flushToClient() {

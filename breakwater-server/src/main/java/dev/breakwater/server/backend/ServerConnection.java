@@ -301,6 +301,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     if (loginDeadline != null) {
       loginDeadline.cancel(false);
     }
+    if (!scanner.atBoundary()) {
+      replies.midMessage("its login ended"); // logged in: no login failure for its waiting clients
+      return;
+    }
     log.debug("S-{}: {} logged in, backend pid {}", id, where(), backendPid);
     backend.events().serverLoggedIn(this);
     if (replicationFor != null) {

@@ -164,8 +164,15 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
       scanner.scan(in, this);
       if (done) {
         ctx.pipeline().remove(this);
+        // What came after the login's ReadyForQuery is read first, with no client: a server given
+        // out before could hand the rest of a message there to its first client. A replication
+        // server's is its client's, relayed once the two are linked.
+        boolean relayRest = server.isReplication();
+        if (in.isReadable() && !relayRest) {
+          ctx.fireChannelRead(in.retain());
+        }
         server.loggedIn();
-        if (in.isReadable()) {
+        if (in.isReadable() && relayRest) {
           ctx.fireChannelRead(in.retain());
         }
       }

@@ -181,6 +181,23 @@ class LoginErrorsIT {
     }
   }
 
+  /**
+   * A setting PostgreSQL refuses (a value it cannot parse) is known to be bad only when it is set
+   * on a server, ahead of the client's first query: the client gets PostgreSQL's error and a close,
+   * and the next client is served (the pool's one server closed and replaced).
+   */
+  @Test
+  void anOptionPostgresRefusesEndsTheClientWithItsError() throws Exception {
+    Properties bad = new Properties();
+    bad.setProperty("options", "-c work_mem=banana");
+    // pgjdbc's first query is its own, at connect.
+    assertServerError(
+        () -> pooler.connect(Roles.DATABASE, Roles.PLAIN, Roles.password(Roles.PLAIN), bad).close(),
+        "22023",
+        "invalid value for parameter \"work_mem\": \"banana\"");
+    assertServes(pooler);
+  }
+
   @Test
   void badOptionsAreRefusedAtLogin() throws Exception {
     Properties bad = new Properties();

@@ -44,6 +44,11 @@ final class ScriptedPostgres implements AutoCloseable {
      * ParameterStatus messages, BackendKeyData, ReadyForQuery), one message an element.
      */
     byte[] reply(List<byte[]> usual);
+
+    /** Bytes written 30 ms after the reply, once the pooler has read it; none by default. */
+    default byte[] later() {
+      return new byte[0];
+    }
   }
 
   private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -108,6 +113,12 @@ final class ScriptedPostgres implements AutoCloseable {
       message(hello, 'Z', new byte[] {'I'});
       out.write(login.reply(messages(hello.toByteArray())));
       out.flush();
+      byte[] later = login.later();
+      if (later.length > 0) {
+        Thread.sleep(30);
+        out.write(later);
+        out.flush();
+      }
       ByteArrayOutputStream batch = new ByteArrayOutputStream();
       String parsed = "";
       for (; ; ) {
