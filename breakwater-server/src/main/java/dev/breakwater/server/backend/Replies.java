@@ -75,8 +75,9 @@ final class Replies implements FrameScanner.Handler {
         readTarget = s.client();
         boolean done = s.scanner.scan(in, this);
         if (s.stateRef.get() == ServerState.CLOSED) {
-          // Closed by a message of this read (a failed check or reset, a refused transaction):
-          // the scan went on past it, and what it handed on or kept of the rest goes.
+          // Closed by a message of this read (a failed check, reset or parameter sync, a refused
+          // transaction): the scan stopped after it (closeNow pauses it); what it handed on or
+          // kept goes.
           readTarget = null;
           s.scanner.release();
         }
@@ -117,6 +118,9 @@ final class Replies implements FrameScanner.Handler {
    * so, and {@link #finishRead} finishes with it as usual.
    */
   private void failRead(CloseReason reason) {
+    if (s.stateRef.get() == ServerState.CLOSED) {
+      readTarget = null; // closed earlier in the read: nothing after that goes to a client
+    }
     flushToClient();
     afterRead = AfterRead.NOTHING;
     s.closeNow(reason, s.unseenFatal); // a FATAL error of an own query's, earlier in the read

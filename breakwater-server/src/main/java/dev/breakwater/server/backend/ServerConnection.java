@@ -292,21 +292,33 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             scanner::inspect);
   }
 
-  /** The login handler saw ReadyForQuery: connect_query, or ready for clients. */
-  void loggedIn() {
-    if (stateRef.get() == ServerState.CLOSED) {
+  /**
+   * The login's ReadyForQuery came: whatever ends the server from now on is no login failure (its
+   * waiting clients are not failed, the pool does not back off). Before what followed that
+   * ReadyForQuery in the same read is read; once.
+   */
+  void loginEnded() {
+    if (loginDone) {
       return;
     }
     loginDone = true;
     if (loginDeadline != null) {
       loginDeadline.cancel(false);
     }
-    if (!scanner.atBoundary()) {
-      replies.midMessage("its login ended"); // logged in: no login failure for its waiting clients
-      return;
-    }
     log.debug("S-{}: {} logged in, backend pid {}", id, where(), backendPid);
     backend.events().serverLoggedIn(this);
+  }
+
+  /** The login handler saw ReadyForQuery: connect_query, or ready for clients. */
+  void loggedIn() {
+    if (stateRef.get() == ServerState.CLOSED) {
+      return;
+    }
+    loginEnded();
+    if (!scanner.atBoundary()) {
+      replies.midMessage("its login ended");
+      return;
+    }
     if (replicationFor != null) {
       relay.linkReplication();
       return;
@@ -519,6 +531,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
       channel.close();
     }
     cancels.clear();
+    if (scanner != null) {
+      scanner.pause(); // closed by a message of a read: the scan stops after it (Replies.read)
+    }
     // Part of a message relayed to the client, the rest never to come: no error may follow it.
     boolean cutMidMessage = c != null && scanner != null && scanner.midForwardedMessage() && !own.running();
     if (scanner != null) {

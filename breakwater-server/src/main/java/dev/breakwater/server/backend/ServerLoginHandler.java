@@ -168,6 +168,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements F
         // out before could hand the rest of a message there to its first client. A replication
         // server's is its client's, relayed once the two are linked.
         boolean relayRest = server.isReplication();
+        server.loginEnded();
         if (in.isReadable() && !relayRest) {
           ctx.fireChannelRead(in.retain());
         }

@@ -49,7 +49,7 @@ class OwnQueryRepliesFuzzTest {
   static ScriptedPostgres server;
   /** server_check_query on every lend of a used server (server_check_delay 0). */
   static Pooler checking;
-  /** No check; connect_query on the servers of any database but {@code tx} and {@code fresh} (from {@code *}). */
+  /** No check; connect_query on the servers of databases from {@code *} (not tx, fresh, fresh2). */
   static Pooler plain;
 
   /** The start of the SQL whose next answer is {@link #first} then {@link #rest}; null for none. */
@@ -92,6 +92,7 @@ class OwnQueryRepliesFuzzTest {
         Pooler.builder().set("auth_type", "trust").set("server_tls_sslmode", "disable").poolSize(1)
             .database("tx = " + db + " pool_mode=transaction")
             .database("fresh = " + db + " pool_mode=transaction")
+            .database("fresh2 = " + db + " pool_mode=transaction")
             .database("* = " + db + " pool_mode=transaction connect_query='" + CONNECT.replace("'", "''") + "'")
             .start();
   }
@@ -253,6 +254,7 @@ class OwnQueryRepliesFuzzTest {
     }
   }
 
+  /** A guard, not a regression: a whole message after the check was dropped before the fix too. */
   @Test
   void aMessageAfterTheCheckDoesNotReachTheClient() throws Exception {
     List<byte[]> reply = new ArrayList<>(ScriptedPostgres.messages(ScriptedPostgres.answer(CHECK)));
@@ -263,6 +265,37 @@ class OwnQueryRepliesFuzzTest {
       write(CHECK, reply, reply.size() - 2, 2, 0);
       assertOwnAnswer(checking, "tx", "checked");
       assertThat(log.lines()).anyMatch(l -> l.contains("with no client linked, the first 'D'"));
+    } finally {
+      nothingScripted();
+    }
+  }
+
+  /**
+   * Found in review: a failed parameter sync closed the server but the scan went on, and the answer
+   * to the client's query (PostgreSQL runs it, in the same write as the sync) reached the client
+   * before the sync's error: the first ReadyForQuery after the close was a protocol violation, and
+   * the messages before it went out first. The scan stops at the close now: the client gets the
+   * error alone, then a close.
+   */
+  @Test
+  void aFailedParameterSyncSendsTheClientOnlyItsError() throws Exception {
+    List<byte[]> reply = new ArrayList<>();
+    reply.add(PgWire.typed('E', ScriptedPostgres.cstrings("SERROR", "VERROR", "C22023", "Minvalid value", "")));
+    reply.add(PgWire.typed('Z', new byte[] {'I'}));
+    reply.addAll(ScriptedPostgres.messages(ScriptedPostgres.answer("SELECT 'stray answer'")));
+    try {
+      write(SYNC, reply, 0, 0, 0);
+      try (PgWire w = new PgWire(plain.port()).timeout(3_000)) {
+        w.send(PgWire.startup("user", Roles.TRUST, "database", "tx", "application_name", "refused"));
+        assertThat(w.readUntil('Z').type()).isEqualTo('Z');
+        w.send(PgWire.query("SELECT 'mine'"));
+        List<PgWire.Message> got = new ArrayList<>();
+        for (PgWire.Message m = w.read(); m != null; m = w.read()) {
+          got.add(m);
+        }
+        assertThat(got).extracting(PgWire.Message::type).containsExactly('E');
+      }
+      assertOwnAnswer(plain, "tx", "next");
     } finally {
       nothingScripted();
     }
@@ -307,6 +340,25 @@ class OwnQueryRepliesFuzzTest {
     }
   }
 
+  /**
+   * Found in review: with what follows a login's ReadyForQuery read before the server is given out,
+   * a fault there (here a ReadyForQuery owed to no one) closed a server that had logged in as one
+   * that failed its login: logged "closed during login" and counted as a login error, which can
+   * fail clients that have waited past server_login_retry. The login ends before that read now:
+   * the server is closed as broken, and another is opened for the client.
+   */
+  @Test
+  void aFaultAfterALoginIsNoLoginFailure() throws Exception {
+    try (LogCapture log = new LogCapture("dev.breakwater")) {
+      loginFirst = PgWire.typed('Z', new byte[] {'I'});
+      assertOwnAnswer(plain, "fresh2", "logged in");
+      assertThat(log.lines()).anyMatch(l -> l.contains("broke the protocol"));
+      assertThat(log.lines()).noneMatch(l -> l.contains("closed during login"));
+    } finally {
+      loginFirst = null;
+    }
+  }
+
   /** A client of its own logs in, asks, and gets exactly its own answer. */
   private static void assertOwnAnswer(Pooler pooler, String database, String text) throws IOException {
     try (PgWire w = new PgWire(pooler.port()).timeout(3_000).login(database, Roles.TRUST, "")) {
@@ -346,11 +398,13 @@ class OwnQueryRepliesFuzzTest {
       if (got == null) {
         return;
       }
+      got.removeIf(m -> "NSA".indexOf(m.type()) >= 0);
       if (got.stream().anyMatch(m -> m.type() == 'E')) {
+        // Nothing of an answer to a query that ran without the settings the client asked for.
+        assertThat(got).as("an error instead of the answer").extracting(PgWire.Message::type).containsOnly('E');
         assertThat(w.read()).as("closed after its error").isNull();
         return;
       }
-      got.removeIf(m -> "NSA".indexOf(m.type()) >= 0);
       assertThat(got).extracting(PgWire.Message::type).containsExactly('T', 'D', 'C', 'Z');
       assertThat(new String(got.get(1).body(), StandardCharsets.UTF_8)).contains(sql);
     }
