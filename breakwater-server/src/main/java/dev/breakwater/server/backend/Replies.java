@@ -82,8 +82,8 @@ final class Replies implements FrameScanner.Handler {
           s.scanner.release();
         }
         flushToClient();
-        if (done) {
-          break;
+        if (done || s.closingReason == CloseReason.SERVER_FATAL) {
+          break; // after a FATAL error PostgreSQL sends nothing: the rest of a read is nobody's
         }
       }
     } catch (ProtocolException e) {
@@ -659,6 +659,7 @@ final class Replies implements FrameScanner.Handler {
     if (error.isFatal()) {
       log.info("S-{}: {} sent {}", s.id, s.where(), error);
       s.closingReason = CloseReason.SERVER_FATAL;
+      s.scanner.pause(); // the read stops after it (read), the server closes at finishRead
       if (s.own.running()) {
         s.unseenFatal = error;
       }
