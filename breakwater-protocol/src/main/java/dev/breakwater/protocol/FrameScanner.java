@@ -305,6 +305,11 @@ public final class FrameScanner {
         int n = (int) Math.min(total, readable);
         in.skipBytes(n);
         remaining = total - n;
+        if (pauseRequested && remaining == 0) {
+          // Asked by onOversizedHead or onForwardedHeader (a FATAL error, streamed).
+          flush(in, runStart, in.readerIndex(), handler);
+          return false;
+        }
       }
       flush(in, runStart, in.readerIndex(), handler);
       return true;

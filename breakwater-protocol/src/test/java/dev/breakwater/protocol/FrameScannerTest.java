@@ -320,6 +320,43 @@ class FrameScannerTest {
     }
   }
 
+  /**
+   * A pause asked for at an oversized message's head (a FATAL error, streamed) stops the scan once
+   * the message is handed on whole, as it does after an inspected message; the next scan goes on.
+   */
+  @Test
+  void aPauseAtAnOversizedHeadStopsTheScanAfterTheMessage() {
+    Random r = new Random(11);
+    byte[] big = message('E', 1000, r);
+    byte[] after = message('Z', 1, r);
+    FrameScanner scanner = new FrameScanner(ALLOC, 200, (byte) 'E', (byte) 'Z');
+    Recorder rec =
+        new Recorder() {
+          @Override
+          public boolean onOversized(byte type, int length) {
+            return true;
+          }
+
+          @Override
+          public void onOversizedHead(byte type, ByteBuf head) {
+            scanner.pause();
+          }
+        };
+    rec.scanner = scanner;
+    ByteBuf in = ALLOC.buffer();
+    in.writeBytes(big).writeBytes(after);
+    try {
+      assertThat(scanner.scan(in, rec)).as("paused").isFalse();
+      assertThat(rec.forwarded.toByteArray()).isEqualTo(big);
+      assertThat(rec.inspected).isEmpty();
+      assertThat(scanner.scan(in, rec)).isTrue();
+      assertThat(rec.inspected).containsExactly("Z:6");
+    } finally {
+      in.release();
+      scanner.release();
+    }
+  }
+
   @Test
   void theHeadOfALongErrorDecodesTheFieldsItHoldsWhole() {
     ByteBuf out = Unpooled.buffer();

@@ -94,13 +94,12 @@ final class Relay {
    * The error a replication client is closed with when its server goes: none when PostgreSQL ended
    * the session (its own error, if any, was relayed) or when the server stopped inside a message.
    */
-  ErrorFields relayEndError(CloseReason reason, ErrorFields error) {
+  ErrorFields relayEndError(CloseReason reason, ErrorFields error, boolean atBoundary) {
     if (reason == CloseReason.SERVER_CLOSED
         || reason == CloseReason.SERVER_FATAL
         || reason == CloseReason.SERVER_IO_ERROR
         || reason == CloseReason.REPLICATION_CLIENT_GONE
-        || s.scanner == null
-        || !s.scanner.atBoundary()) {
+        || !atBoundary) {
       return null;
     }
     return error != null

@@ -340,6 +340,7 @@ final class Replies implements FrameScanner.Handler {
       if (error.isFatal()) {
         log.info("S-{}: {} sent {} with no client linked", s.id, s.where(), error);
         s.closingReason = CloseReason.SERVER_FATAL;
+        s.scanner.pause();
       }
       return; // dropped, and counted, by onForwardedHeader
     }
@@ -494,6 +495,7 @@ final class Replies implements FrameScanner.Handler {
             // The server is going (terminated, idle_session_timeout): its close says so.
             log.info("S-{}: {} sent {} with no client linked", s.id, s.where(), error);
             s.closingReason = CloseReason.SERVER_FATAL;
+            s.scanner.pause(); // the read stops after it, as onError's
           } else {
             log.warn("S-{}: {} sent {} with no client linked: dropped", s.id, s.where(), error);
           }

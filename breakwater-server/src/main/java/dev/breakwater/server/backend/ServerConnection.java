@@ -298,7 +298,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
    * ReadyForQuery in the same read is read; once.
    */
   void loginEnded() {
-    if (loginDone) {
+    if (loginDone || stateRef.get() == ServerState.CLOSED) {
       return;
     }
     loginDone = true;
@@ -536,6 +536,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
     // Part of a message relayed to the client, the rest never to come: no error may follow it.
     boolean cutMidMessage = c != null && scanner != null && scanner.midForwardedMessage() && !own.running();
+    boolean atBoundary = scanner == null || scanner.atBoundary(); // read before the release below
     if (scanner != null) {
       scanner.release();
     }
@@ -553,7 +554,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     log.debug("S-{}: closing {}: {}", id, where(), reason.description());
     backend.events().serverClosed(this, reason, neverReady ? loginFailure(error) : null);
     if (c != null && replicationFor != null) {
-      c.relayEnded(relay.relayEndError(reason, error));
+      c.relayEnded(relay.relayEndError(reason, error, atBoundary));
     } else if (c != null && cutMidMessage) {
       c.serverLostMidMessage(this, reason);
     } else if (c != null) {
