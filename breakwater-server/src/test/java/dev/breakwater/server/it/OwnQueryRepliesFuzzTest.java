@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * What a broken server says in answer to Breakwater's own queries that come before a client's
  * bytes reach it: server_check_query (before a used server is lent), the parameter sync (the
  * set_config that brings a server to its next client's settings, ahead of the client's query in the
- * same write) and connect_query (after a server's login). Generated messages (ServerRepliesFuzzTest's)
+ * same write), connect_query (after a server's login) and the auth_query lookup of a user the auth
+ * file does not list. Generated messages (ServerRepliesFuzzTest's)
  * go into the answer, and the bytes from the start of the last of them are now and then written
  * 30 ms later, so that a read ends inside a message. Whatever comes:
  *
@@ -30,8 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>after a check, the client gets exactly its own answer (with only what PostgreSQL may send
  *       unasked besides), from the checked server or, when the check failed or the server broke,
  *       from another;
- *   <li>after a parameter sync or a connect_query, the client gets its own answer, or an
- *       ErrorResponse and a close; the next client gets its own answer;
+ *   <li>after a parameter sync, a connect_query or a lookup, the client gets its own answer, or an
+ *       ErrorResponse and a close; the next client (after a lookup, the next user looked up) gets
+ *       its own answer;
  *   <li>no exception but an I/O one is logged, and no buffer leaks.
  * </ul>
  *
@@ -43,6 +45,7 @@ class OwnQueryRepliesFuzzTest {
 
   private static final String CHECK = "SELECT 'check'";
   private static final String CONNECT = "SELECT 'connect'";
+  private static final String LOOKUP = "SELECT usename, passwd FROM lookup($1)";
   /** The start of the parameter sync's SQL (ParameterSync). */
   private static final String SYNC = "SELECT pg_catalog.set_config(";
 
@@ -51,6 +54,8 @@ class OwnQueryRepliesFuzzTest {
   static Pooler checking;
   /** No check; connect_query on the servers of databases from {@code *} (not tx, fresh, fresh2). */
   static Pooler plain;
+  /** auth_type plain, and users not in the auth file looked up with auth_query (as bw_trust). */
+  static Pooler lookups;
 
   /** The start of the SQL whose next answer is {@link #first} then {@link #rest}; null for none. */
   static volatile String into;
@@ -95,6 +100,11 @@ class OwnQueryRepliesFuzzTest {
             .database("fresh2 = " + db + " pool_mode=transaction")
             .database("* = " + db + " pool_mode=transaction connect_query='" + CONNECT.replace("'", "''") + "'")
             .start();
+    lookups =
+        Pooler.builder().set("auth_type", "plain").set("server_tls_sslmode", "disable").poolSize(1)
+            .set("auth_user", Roles.TRUST).set("auth_query", LOOKUP)
+            .database("tx = " + db + " pool_mode=transaction")
+            .start();
   }
 
   @AfterAll
@@ -104,6 +114,9 @@ class OwnQueryRepliesFuzzTest {
     }
     if (plain != null) {
       plain.close();
+    }
+    if (lookups != null) {
+      lookups.close();
     }
     if (server != null) {
       server.close();
@@ -128,7 +141,7 @@ class OwnQueryRepliesFuzzTest {
     return true;
   }
 
-  enum Kind { CHECK, SYNC, CONNECT }
+  enum Kind { CHECK, SYNC, CONNECT, LOOKUP }
 
   private static int tries;
 
@@ -145,8 +158,11 @@ class OwnQueryRepliesFuzzTest {
       case CHECK -> CHECK;
       case CONNECT -> CONNECT;
       case SYNC -> "SELECT pg_catalog.set_config('application_name', 'app " + n + "', false)";
+      case LOOKUP -> LOOKUP;
     };
-    List<byte[]> reply = new ArrayList<>(ScriptedPostgres.messages(ScriptedPostgres.answer(sql)));
+    List<byte[]> reply = kind == Kind.LOOKUP
+        ? lookupAnswer("u" + n, "secret")
+        : new ArrayList<>(ScriptedPostgres.messages(ScriptedPostgres.answer(sql)));
     int at = where[0];
     if (kind == Kind.SYNC) {
       messages = messages.stream().filter(m -> m[0] != 'Z').toList();
@@ -172,10 +188,63 @@ class OwnQueryRepliesFuzzTest {
           ownAnswerOrErrorAndClose(plain, "c" + n, "connected " + n);
           assertOwnAnswer(plain, "tx", "another database " + n);
         }
+        case LOOKUP -> {
+          write(LOOKUP, reply, at, messages.size(), where[1]);
+          lookedUp("u" + n, "looked up " + n, false);
+          into = LOOKUP;
+          first = ScriptedPostgres.concat(lookupAnswer("v" + n, "secret"));
+          rest = new byte[0];
+          lookedUp("v" + n, "the next login " + n, true);
+        }
       }
       ServerRepliesFuzzTest.onlyIoErrors(log, netty);
     } finally {
       nothingScripted();
+    }
+  }
+
+  /** What PostgreSQL answers to the auth_query batch (Parse, Bind, Execute, Sync) for {@code user}. */
+  private static List<byte[]> lookupAnswer(String user, String password) {
+    List<byte[]> reply = new ArrayList<>();
+    reply.add(PgWire.typed('1', new byte[0]));
+    reply.add(PgWire.typed('2', new byte[0]));
+    reply.add(ServerRepliesFuzzTest.row(user, password));
+    reply.add(PgWire.typed('C', ScriptedPostgres.cstrings("SELECT 1")));
+    reply.add(PgWire.typed('Z', new byte[] {'I'}));
+    return reply;
+  }
+
+  /**
+   * {@code user} logs in with the password auth_query is to find and asks: it gets its own
+   * answer, or (unless {@code mustWork}) an ErrorResponse (at login or after) and a close.
+   */
+  private static void lookedUp(String user, String text, boolean mustWork) throws IOException {
+    String sql = "SELECT '" + text + "'";
+    try (PgWire w = new PgWire(lookups.port()).timeout(3_000)) {
+      w.send(PgWire.startup("user", user, "database", "tx"));
+      List<PgWire.Message> all = new ArrayList<>();
+      for (PgWire.Message m = w.read(); ; m = w.read()) {
+        if (m == null) {
+          assertThat(mustWork).as("a login that must work, closed after " + all).isFalse();
+          assertThat(all).as("closed, after an ErrorResponse").extracting(PgWire.Message::type).contains('E');
+          return;
+        }
+        all.add(m);
+        if (m.type() == 'R' && m.int32(0) == 3) {
+          w.send(PgWire.password("secret"));
+        } else if (m.type() == 'Z') {
+          break;
+        }
+      }
+      w.send(PgWire.query(sql));
+      List<PgWire.Message> got = ServerRepliesFuzzTest.answered(w, all);
+      if (got == null) {
+        assertThat(mustWork).as("a login that must work, closed after " + all).isFalse();
+        return;
+      }
+      got.removeIf(m -> "NSA".indexOf(m.type()) >= 0);
+      assertThat(got).extracting(PgWire.Message::type).containsExactly('T', 'D', 'C', 'Z');
+      assertThat(new String(got.get(1).body(), StandardCharsets.UTF_8)).contains(sql);
     }
   }
 
