@@ -224,14 +224,14 @@ final class OwnQueries {
             s.mapper.serverReset();
           }
           s.tracker.cleaned();
-          s.replies.returnAfterRead();
+          s.replies.afterOwnQuery(Replies.AfterRead.RETURN);
         }
         break;
       case CONNECT_QUERY:
         if (error != null) {
           s.loginFailed(CloseReason.SERVER_LOGIN_FAILED, error);
         } else {
-          s.replies.readyAfterRead();
+          s.replies.afterOwnQuery(Replies.AfterRead.READY);
         }
         break;
       case CHECK_STATE:
@@ -255,7 +255,7 @@ final class OwnQueries {
           } else {
             q.complete(rows);
           }
-          s.replies.returnAfterRead();
+          s.replies.afterOwnQuery(Replies.AfterRead.RETURN);
           break;
         }
       case CHECK:
@@ -268,7 +268,7 @@ final class OwnQueries {
             s.close(CloseReason.CHECK_FAILED);
             s.pool.requeue(c);
           } else {
-            s.replies.linkAfterRead(); // checkingFor stays, for a close meanwhile to requeue
+            s.replies.afterOwnQuery(Replies.AfterRead.LINK); // checkingFor stays, for a close meanwhile to requeue
           }
           break;
         }

@@ -37,7 +37,7 @@ final class Replies implements FrameScanner.Handler {
   private byte firstDroppedType;
 
   /** What to do once the current read is done. */
-  private enum AfterRead {
+  enum AfterRead {
     NOTHING,
     /** The client's transaction ended: back to the pool. */
     RELEASE,
@@ -76,10 +76,9 @@ final class Replies implements FrameScanner.Handler {
         boolean done = s.scanner.scan(in, this);
         if (s.stateRef.get() == ServerState.CLOSED) {
           // Closed by a message of this read (a failed check, reset or parameter sync, a refused
-          // transaction): the scan stopped after it (closeNow pauses it); what it handed on or
-          // kept goes.
+          // transaction): closeNow paused the scan after it and released what it kept; what it
+          // handed on goes nowhere.
           readTarget = null;
-          s.scanner.release();
         }
         flushToClient();
         if (done || s.closingReason == CloseReason.SERVER_FATAL) {
@@ -140,32 +139,13 @@ final class Replies implements FrameScanner.Handler {
   }
 
   /**
-   * One of Breakwater's own queries ended (at its ReadyForQuery, in the middle of a read): the
-   * server goes back to the pool once the rest of the read has been read with no client linked,
-   * so that nothing the server said after it reaches the next client.
+   * One of Breakwater's own queries ended (at its ReadyForQuery, in the middle of a read): {@code
+   * next} ({@link AfterRead#RETURN}, {@link AfterRead#LINK} or {@link AfterRead#READY}) runs once
+   * the rest of the read has been read with no client linked, so that nothing the server said after
+   * that ReadyForQuery reaches a client as the start of its answer.
    */
-  void returnAfterRead() {
-    afterRead = AfterRead.RETURN;
-    s.scanner.pause();
-  }
-
-  /**
-   * server_check_query passed (at its ReadyForQuery, in the middle of a read): the client it was
-   * for ({@link OwnQueries#checkingFor}) is linked once the rest of the read has been read with no
-   * client linked, so that nothing the server said after the check reaches that client as the
-   * start of its answer. A server that closes meanwhile gives the client back to the waiting line.
-   */
-  void linkAfterRead() {
-    afterRead = AfterRead.LINK;
-    s.scanner.pause();
-  }
-
-  /**
-   * connect_query is done (at its ReadyForQuery, in the middle of a read): the server goes to the
-   * pool once the rest of the read has been read, as after {@link #returnAfterRead}.
-   */
-  void readyAfterRead() {
-    afterRead = AfterRead.READY;
+  void afterOwnQuery(AfterRead next) {
+    afterRead = next;
     s.scanner.pause();
   }
 
@@ -189,13 +169,19 @@ final class Replies implements FrameScanner.Handler {
       released.link().repliesWritten();
       released.flushNotifications();
     }
-    if (s.closingReason == CloseReason.SERVER_FATAL && s.stateRef.get() != ServerState.CLOSED) {
+    if (s.stateRef.get() == ServerState.CLOSED) {
+      return; // closed in the read: a checked client was given back to the line by the close
+    }
+    if (s.closingReason == CloseReason.SERVER_FATAL) {
       // PostgreSQL closes a session right after its FATAL error; one that has not yet is neither
       // given back nor cleaned up, but closed here and now.
       s.closeNow(CloseReason.SERVER_FATAL, s.unseenFatal);
       return;
     }
-    if (next != AfterRead.NOTHING && s.stateRef.get() != ServerState.CLOSED && !s.scanner.atBoundary()) {
+    if (next == AfterRead.NOTHING) {
+      return;
+    }
+    if (!s.scanner.atBoundary()) {
       // The read ended inside a message that came after the ReadyForQuery (an asynchronous
       // notice, say): its rest would go to whoever has the server next, or be dropped while its
       // start is already with this client. The server goes instead. (After an own query's
@@ -204,41 +190,32 @@ final class Replies implements FrameScanner.Handler {
           ? "its client's transaction ended" : "one of Breakwater's own queries ended");
       return;
     }
-    if (next == AfterRead.CHECK_STATE) {
-      if (s.stateRef.get() != ServerState.CLOSED && s.link != null && !s.own.running()) {
-        s.own.startStateCheck();
+    switch (next) {
+      case CHECK_STATE -> {
+        if (s.link != null && !s.own.running()) {
+          s.own.startStateCheck();
+        }
       }
-      return;
-    }
-    if (next == AfterRead.RETURN) {
-      if (s.stateRef.get() != ServerState.CLOSED) {
-        s.pool.release(s);
+      case RETURN -> s.pool.release(s);
+      case READY -> s.ready();
+      case LINK -> {
+        LinkedClient c = s.own.checkingFor;
+        s.own.checkingFor = null;
+        if (c != null) {
+          s.requests.link(c);
+        }
       }
-      return;
-    }
-    if (next == AfterRead.READY) {
-      if (s.stateRef.get() != ServerState.CLOSED) {
-        s.ready();
+      case RELEASE, ROLLBACK -> {
+        s.channel.config().setAutoRead(true);
+        s.mapper.clear();
+        if (ReleaseRule.needsCleanup(
+            next == AfterRead.ROLLBACK, s.pool.settings().resetQueryAlways(), s.tracker.cleanupQuery())) {
+          s.own.cleanUpAndRelease(false);
+        } else {
+          s.pool.releaseAfterRead(s);
+        }
       }
-      return;
-    }
-    if (next == AfterRead.LINK) {
-      LinkedClient c = s.own.checkingFor;
-      s.own.checkingFor = null;
-      if (c != null && s.stateRef.get() != ServerState.CLOSED) {
-        s.requests.link(c);
-      }
-      return;
-    }
-    if (next != AfterRead.NOTHING && s.stateRef.get() != ServerState.CLOSED) {
-      s.channel.config().setAutoRead(true);
-      s.mapper.clear();
-      if (ReleaseRule.needsCleanup(
-          next == AfterRead.ROLLBACK, s.pool.settings().resetQueryAlways(), s.tracker.cleanupQuery())) {
-        s.own.cleanUpAndRelease(false);
-      } else {
-        s.pool.releaseAfterRead(s);
-      }
+      case NOTHING -> { }
     }
   }
 

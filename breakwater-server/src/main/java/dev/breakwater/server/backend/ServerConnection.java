@@ -309,12 +309,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     backend.events().serverLoggedIn(this);
   }
 
-  /** The login handler saw ReadyForQuery: connect_query, or ready for clients. */
+  /**
+   * The login handler saw ReadyForQuery, called {@link #loginEnded} and handed on what followed it
+   * in that read: connect_query, or ready for clients.
+   */
   void loggedIn() {
     if (stateRef.get() == ServerState.CLOSED) {
       return;
     }
-    loginEnded();
     if (!scanner.atBoundary()) {
       replies.midMessage("its login ended");
       return;
